@@ -1,0 +1,66 @@
+/*
+ * Build-time settings and their defaults.
+ *
+ * The build writes wecom/build_config.h from the Kconfig .config (or leaves
+ * it empty); a firmware may also name its own header with
+ * -DWECOM_CONFIG_FILE='"my_wecom_config.h"'. Anything not set there takes
+ * the default below. Sizes are in bytes unless the name says otherwise.
+ */
+#ifndef WECOM_CONFIG_H
+#define WECOM_CONFIG_H
+
+#include "wecom/build_config.h"
+
+#if defined(WECOM_CONFIG_FILE)
+#include WECOM_CONFIG_FILE
+#endif
+
+/* The client's one I/O buffer: request head and body chunks on the way out,
+ * response bytes on the way in. Larger means fewer TLS records per MB. */
+#ifndef WECOM_IO_BUF_SIZE
+#define WECOM_IO_BUF_SIZE 16384
+#endif
+
+/* Longest host name accepted in a base URL (RFC 1035 allows 253). */
+#ifndef WECOM_HOST_MAX
+#define WECOM_HOST_MAX 256
+#endif
+
+/* Response header limits: total bytes of status line and headers, and
+ * number of header lines. Exceeding either is an error. */
+#ifndef WECOM_HTTP_MAX_HEADER_BYTES
+#define WECOM_HTTP_MAX_HEADER_BYTES 8192
+#endif
+#ifndef WECOM_HTTP_MAX_HEADERS
+#define WECOM_HTTP_MAX_HEADERS 64
+#endif
+
+/* Slots for the response headers the client keeps (value + NUL). */
+#ifndef WECOM_HTTP_CONTENT_TYPE_MAX
+#define WECOM_HTTP_CONTENT_TYPE_MAX 128
+#endif
+#ifndef WECOM_HTTP_CONTENT_RANGE_MAX
+#define WECOM_HTTP_CONTENT_RANGE_MAX 80
+#endif
+#ifndef WECOM_HTTP_DISPOSITION_MAX
+#define WECOM_HTTP_DISPOSITION_MAX 1024
+#endif
+#ifndef WECOM_HTTP_ETAG_MAX
+#define WECOM_HTTP_ETAG_MAX 132
+#endif
+#ifndef WECOM_HTTP_DATE_MAX
+#define WECOM_HTTP_DATE_MAX 40
+#endif
+
+/* Network waits, milliseconds: each connect, handshake and read/write. */
+#ifndef WECOM_DEFAULT_TIMEOUT_MS
+#define WECOM_DEFAULT_TIMEOUT_MS 30000
+#endif
+
+/* The CA bundle used when the caller names none (Debian, Buildroot and
+ * Yocto's ca-certificates all install it here). */
+#ifndef WECOM_DEFAULT_CA_FILE
+#define WECOM_DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#endif
+
+#endif /* WECOM_CONFIG_H */

@@ -1,0 +1,74 @@
+/*
+ * wecom-media error codes.
+ *
+ * Every call returns a wecom_err_t: 0 on success, a negative code on a local
+ * failure. Codes come in ranges per layer so that a number alone tells where
+ * it came from. WECOM_ERR_API means the server answered with errcode != 0;
+ * the errcode and errmsg are then in the call's result.
+ */
+#ifndef WECOM_ERROR_H
+#define WECOM_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef int wecom_err_t;
+
+enum {
+    WECOM_OK = 0,
+
+    /* general: -0x01 .. -0x0F */
+    WECOM_ERR_INVALID_ARG = -0x01,
+    WECOM_ERR_BUFFER_TOO_SMALL = -0x02,
+    WECOM_ERR_CANCELLED = -0x03,
+    WECOM_ERR_DEADLINE = -0x04,
+
+    /* port: network and files, -0x10 .. -0x1F */
+    WECOM_ERR_RESOLVE = -0x10,
+    WECOM_ERR_CONNECT = -0x11,
+    WECOM_ERR_TIMEOUT = -0x12,
+    WECOM_ERR_CLOSED = -0x13,
+    WECOM_ERR_IO = -0x14,
+    WECOM_ERR_ENTROPY = -0x15,
+    WECOM_ERR_FILE_READ = -0x16,
+    WECOM_ERR_FILE_WRITE = -0x17,
+    WECOM_ERR_NOT_REWINDABLE = -0x18,
+
+    /* tls: -0x20 .. -0x2F */
+    WECOM_ERR_TLS_SETUP = -0x20,
+    WECOM_ERR_TLS_CA_LOAD = -0x21,
+    WECOM_ERR_TLS_HANDSHAKE = -0x22,
+    WECOM_ERR_TLS_CERT_UNTRUSTED = -0x23,
+    WECOM_ERR_TLS_CERT_HOSTNAME = -0x24,
+    WECOM_ERR_TLS_CERT_EXPIRED = -0x25,
+    WECOM_ERR_TLS_CERT_NOT_YET_VALID = -0x26,
+    WECOM_ERR_TLS_CERT_INVALID = -0x27,
+    WECOM_ERR_TLS_IO = -0x28,
+    WECOM_ERR_TLS_HOST_TOO_LONG = -0x29,
+
+    /* http: -0x30 .. -0x3F */
+    WECOM_ERR_HTTP_PARSE = -0x30,
+    WECOM_ERR_HTTP_HEADERS_TOO_LARGE = -0x31,
+    WECOM_ERR_HTTP_TOO_MANY_HEADERS = -0x32,
+    WECOM_ERR_HTTP_HEADER_VALUE_TOO_LONG = -0x33,
+    WECOM_ERR_HTTP_DUPLICATE_HEADER = -0x34,
+    WECOM_ERR_HTTP_REQUEST_TOO_LARGE = -0x35,
+    WECOM_ERR_HTTP_INCOMPLETE = -0x36,
+    WECOM_ERR_HTTP_BODY_SHORT = -0x37,
+
+    /* api: -0x40 .. -0x4F */
+    WECOM_ERR_API = -0x40
+};
+
+/* A short, fixed English description of an error code; never NULL. */
+const char *wecom_strerror(wecom_err_t err);
+
+/* The symbolic name of an error code ("WECOM_ERR_TIMEOUT"); never NULL. */
+const char *wecom_errname(wecom_err_t err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WECOM_ERROR_H */

@@ -1,0 +1,49 @@
+/*
+ * The POSIX port: TCP over IPv4 and IPv6, poll() timeouts, a monotonic
+ * clock, getrandom() entropy, and file-descriptor readers and writers.
+ */
+#ifndef WECOM_POSIX_H
+#define WECOM_POSIX_H
+
+#include <stdint.h>
+
+#include "wecom/port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* State of one TCP connection; fd is -1 when closed. */
+typedef struct wecom_posix_net {
+    int fd;
+} wecom_posix_net_t;
+
+/* Fill port with the POSIX functions, using net for the connection. */
+void wecom_posix_port_init(wecom_port_t *port, wecom_posix_net_t *net);
+
+/* getrandom() as an mbedTLS-style entropy callback: 0 or
+ * WECOM_ERR_ENTROPY. ctx is unused. */
+int wecom_posix_entropy(void *ctx, unsigned char *buf, size_t len);
+
+/* A file descriptor as a reader or writer. Offsets count from the
+ * descriptor's position when it was handed over (base); a regular file is
+ * read with pread() so any offset can be asked for again, a pipe only
+ * forward. pos is the next offset in sequential use. */
+typedef struct wecom_posix_fd {
+    int fd;
+    int seekable;
+    uint64_t base;
+    uint64_t pos;
+} wecom_posix_fd_t;
+
+/* Make r read from fd. The descriptor stays the caller's. */
+void wecom_posix_reader(wecom_reader_t *r, wecom_posix_fd_t *f, int fd);
+
+/* Make w write to fd, retrying short writes and EINTR. */
+void wecom_posix_writer(wecom_writer_t *w, wecom_posix_fd_t *f, int fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WECOM_POSIX_H */

@@ -1,0 +1,109 @@
+/*
+ * A TLS client session over a wecom_transport_t, on mbedTLS 2.28 or 3.x.
+ *
+ * Certificate verification is always required: the peer's chain must lead
+ * to a configured CA and name the host. TLS 1.2 is the minimum; 1.3 is used
+ * where the mbedTLS build has it. Reconnecting to the same host offers the
+ * previous session for resumption (an abbreviated handshake).
+ *
+ * The struct is caller-owned and may live in static storage. mbedTLS itself
+ * allocates its record buffers and the parsed CA chain through its own
+ * calloc; nothing here does.
+ */
+#ifndef WECOM_TLS_H
+#define WECOM_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "wecom/config.h"
+#include "wecom/port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wecom_tls_config {
+    /* Trust anchors, any combination; with none set, WECOM_DEFAULT_CA_FILE.
+     * ca_pem must include its terminating NUL in ca_pem_len, as mbedTLS
+     * requires of PEM in memory. */
+    const char *ca_file;
+    const char *ca_path;
+    const unsigned char *ca_pem;
+    size_t ca_pem_len;
+    /* Bounds in milliseconds; 0 takes WECOM_DEFAULT_TIMEOUT_MS. The
+     * handshake bound covers the whole handshake, io_timeout_ms each wait
+     * for the network during a read or a write. */
+    uint32_t connect_timeout_ms;
+    uint32_t handshake_timeout_ms;
+    uint32_t io_timeout_ms;
+} wecom_tls_config_t;
+
+typedef struct wecom_tls {
+    mbedtls_ssl_context ssl;
+    mbedtls_ssl_config conf;
+    mbedtls_x509_crt ca;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_ssl_session session;
+    const wecom_port_t *port;
+    uint32_t connect_timeout_ms;
+    uint32_t handshake_timeout_ms;
+    uint32_t io_timeout_ms;
+    uint64_t wait_until;   /* absolute bound of the current wait, ms */
+    uint64_t deadline_ms;  /* whole-operation bound (0: none), ms */
+    int io_err;            /* the transport's last error, for mapping */
+    uint32_t verify_flags; /* mbedTLS verify result of the last handshake */
+    int connected;
+    int have_session;
+    uint16_t peer_port;
+    char peer_host[WECOM_HOST_MAX];
+    char session_host[WECOM_HOST_MAX];
+    uint16_t session_port;
+    unsigned long handshakes; /* full and abbreviated, since init */
+    unsigned long resumed;    /* of which abbreviated */
+} wecom_tls_t;
+
+/* Seed the DRBG from the port's entropy, load the CA and configure the
+ * session. On failure everything is released again. */
+wecom_err_t wecom_tls_init(wecom_tls_t *t, const wecom_port_t *port,
+                           const wecom_tls_config_t *cfg);
+
+/* Set the host (SNI and certificate name) and port of later connects. A
+ * new host drops the session kept for resumption. */
+wecom_err_t wecom_tls_set_peer(wecom_tls_t *t, const char *host,
+                               uint16_t port);
+
+/* A bound for everything until it is changed (monotonic ms, 0 for none);
+ * waits are cut short and fail with WECOM_ERR_DEADLINE past it. */
+void wecom_tls_set_deadline(wecom_tls_t *t, uint64_t deadline_ms);
+
+/* Connect and handshake. Errors name the reason: WECOM_ERR_TLS_CERT_*
+ * for a certificate refused, WECOM_ERR_TIMEOUT, WECOM_ERR_CONNECT, ... */
+wecom_err_t wecom_tls_connect(wecom_tls_t *t);
+
+/* Send all len bytes: 0 or error. */
+wecom_err_t wecom_tls_send(wecom_tls_t *t, const unsigned char *buf,
+                           size_t len);
+
+/* Receive up to len bytes: count, 0 when the peer closed, or error. */
+int wecom_tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len);
+
+/* 1 when connected and the connection can carry another request. */
+int wecom_tls_usable(wecom_tls_t *t);
+
+/* Send close_notify (best effort) and close the transport. The session is
+ * kept for resumption. */
+void wecom_tls_close(wecom_tls_t *t);
+
+/* Close and release everything. */
+void wecom_tls_free(wecom_tls_t *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WECOM_TLS_H */
