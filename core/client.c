@@ -1,0 +1,116 @@
+/*
+ * The client context: base URL, TLS session and HTTP engine over the one
+ * I/O buffer it owns.
+ */
+#include <string.h>
+
+#include "url.h"
+#include "wecom/media.h"
+
+static int tls_open(void *ctx)
+{
+    return wecom_tls_connect(ctx);
+}
+
+static int tls_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    return wecom_tls_send(ctx, buf, len);
+}
+
+static int tls_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    return wecom_tls_recv(ctx, buf, len);
+}
+
+static int tls_usable(void *ctx)
+{
+    return wecom_tls_usable(ctx);
+}
+
+static void tls_close(void *ctx)
+{
+    wecom_tls_close(ctx);
+}
+
+wecom_err_t wecom_client_init(wecom_client_t *c,
+                              const wecom_client_config_t *cfg)
+{
+    wecom_stream_t stream;
+    wecom_err_t rc;
+    const char *url;
+
+    if (c == NULL || cfg == NULL || cfg->port == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    memset(c, 0, sizeof *c);
+    url = cfg->base_url != NULL ? cfg->base_url : WECOM_DEFAULT_BASE_URL;
+    rc = wecom_url_parse(url, c->host, sizeof c->host, &c->server_port,
+                         c->base_path, sizeof c->base_path);
+    if (rc != WECOM_OK)
+        return rc == WECOM_ERR_BUFFER_TOO_SMALL ? WECOM_ERR_INVALID_ARG : rc;
+    c->port = cfg->port;
+    rc = wecom_tls_init(&c->tls, cfg->port, &cfg->tls);
+    if (rc != WECOM_OK)
+        return rc;
+    rc = wecom_tls_set_peer(&c->tls, c->host, c->server_port);
+    if (rc != WECOM_OK)
+        goto fail;
+    stream.open = tls_open;
+    stream.send = tls_send;
+    stream.recv = tls_recv;
+    stream.usable = tls_usable;
+    stream.close = tls_close;
+    stream.ctx = &c->tls;
+    rc = wecom_http_init(&c->http, &stream, c->io, sizeof c->io, c->host,
+                         c->server_port);
+    if (rc != WECOM_OK)
+        goto fail;
+    return WECOM_OK;
+fail:
+    wecom_tls_free(&c->tls);
+    return rc;
+}
+
+void wecom_client_free(wecom_client_t *c)
+{
+    if (c == NULL || c->port == NULL)
+        return;
+    wecom_http_close(&c->http);
+    wecom_tls_free(&c->tls);
+    /* The token is a credential: leave no copy behind. */
+    memset(c->token, 0, sizeof c->token);
+    c->port = NULL;
+}
+
+static int token_char_ok(char ch)
+{
+    /* WeCom tokens are URL-safe; anything else would need escaping and
+     * could smuggle parameters into the query. */
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' ||
+           ch == '~';
+}
+
+wecom_err_t wecom_client_set_token(wecom_client_t *c, const char *token)
+{
+    size_t i, n;
+    if (c == NULL || token == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    n = strlen(token);
+    if (n == 0 || n > WECOM_TOKEN_MAX)
+        return WECOM_ERR_INVALID_ARG;
+    for (i = 0; i < n; i++)
+        if (!token_char_ok(token[i]))
+            return WECOM_ERR_INVALID_ARG;
+    memcpy(c->token, token, n + 1);
+    return WECOM_OK;
+}
+
+void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms)
+{
+    wecom_tls_set_deadline(&c->tls, deadline_ms);
+}
+
+unsigned long wecom_client_handshakes(const wecom_client_t *c)
+{
+    return c->tls.handshakes;
+}

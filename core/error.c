@@ -1,0 +1,81 @@
+/* Names and descriptions of wecom_err_t codes. */
+#include <stddef.h>
+
+#include "wecom/error.h"
+
+typedef struct {
+    wecom_err_t code;
+    const char *name;
+    const char *text;
+} entry_t;
+
+#define E(code, text) { code, #code, text }
+
+static const entry_t ENTRIES[] = {
+    E(WECOM_OK, "success"),
+    E(WECOM_ERR_INVALID_ARG, "invalid argument"),
+    E(WECOM_ERR_BUFFER_TOO_SMALL, "buffer too small for the value"),
+    E(WECOM_ERR_CANCELLED, "cancelled by the progress callback"),
+    E(WECOM_ERR_DEADLINE, "overall time limit reached"),
+    E(WECOM_ERR_RESOLVE, "host name could not be resolved"),
+    E(WECOM_ERR_CONNECT, "connection refused or unreachable"),
+    E(WECOM_ERR_TIMEOUT, "network timeout"),
+    E(WECOM_ERR_CLOSED, "connection closed by the peer"),
+    E(WECOM_ERR_IO, "network I/O error"),
+    E(WECOM_ERR_ENTROPY, "no entropy from the system"),
+    E(WECOM_ERR_FILE_READ, "reading the input failed"),
+    E(WECOM_ERR_FILE_WRITE, "writing the output failed"),
+    E(WECOM_ERR_NOT_REWINDABLE,
+      "input cannot be read again (a pipe); the retry needs a regular file"),
+    E(WECOM_ERR_TLS_SETUP, "TLS setup failed"),
+    E(WECOM_ERR_TLS_CA_LOAD, "no CA certificate could be loaded"),
+    E(WECOM_ERR_TLS_HANDSHAKE, "TLS handshake failed"),
+    E(WECOM_ERR_TLS_CERT_UNTRUSTED,
+      "server certificate not signed by a trusted CA"),
+    E(WECOM_ERR_TLS_CERT_HOSTNAME,
+      "server certificate does not name the host"),
+    E(WECOM_ERR_TLS_CERT_EXPIRED,
+      "server certificate expired (or the device clock is set too late)"),
+    E(WECOM_ERR_TLS_CERT_NOT_YET_VALID,
+      "server certificate not yet valid: check the device clock (a device "
+      "without a real-time clock boots in 1970; set the time, e.g. by NTP)"),
+    E(WECOM_ERR_TLS_CERT_INVALID, "server certificate refused"),
+    E(WECOM_ERR_TLS_IO, "TLS error during transfer"),
+    E(WECOM_ERR_TLS_HOST_TOO_LONG, "host name too long"),
+    E(WECOM_ERR_HTTP_PARSE, "malformed HTTP response"),
+    E(WECOM_ERR_HTTP_HEADERS_TOO_LARGE,
+      "HTTP response headers exceed the configured byte limit"),
+    E(WECOM_ERR_HTTP_TOO_MANY_HEADERS,
+      "HTTP response has more header lines than the configured limit"),
+    E(WECOM_ERR_HTTP_HEADER_VALUE_TOO_LONG,
+      "an HTTP response header value is longer than its slot"),
+    E(WECOM_ERR_HTTP_DUPLICATE_HEADER,
+      "an HTTP response header the client uses appears twice"),
+    E(WECOM_ERR_HTTP_REQUEST_TOO_LARGE,
+      "HTTP request head does not fit the I/O buffer"),
+    E(WECOM_ERR_HTTP_INCOMPLETE, "HTTP response cut short"),
+    E(WECOM_ERR_HTTP_BODY_SHORT,
+      "request body source ended before its announced length"),
+    E(WECOM_ERR_API, "the WeCom API answered with an error code"),
+};
+
+static const entry_t *find(wecom_err_t err)
+{
+    size_t i;
+    for (i = 0; i < sizeof ENTRIES / sizeof ENTRIES[0]; i++)
+        if (ENTRIES[i].code == err)
+            return &ENTRIES[i];
+    return NULL;
+}
+
+const char *wecom_strerror(wecom_err_t err)
+{
+    const entry_t *e = find(err);
+    return e != NULL ? e->text : "unknown error";
+}
+
+const char *wecom_errname(wecom_err_t err)
+{
+    const entry_t *e = find(err);
+    return e != NULL ? e->name : "WECOM_ERR_UNKNOWN";
+}

@@ -1,0 +1,356 @@
+/*
+ * TLS client session on mbedTLS 2.28 and 3.x (see include/wecom/tls.h).
+ *
+ * The transport is non-blocking under the hood but every wait is bounded in
+ * the bio callbacks, so mbedTLS sees a blocking stream and its calls return
+ * only with data, a close, or an error that io_err explains.
+ */
+#include <string.h>
+
+#include <mbedtls/error.h>
+#include <mbedtls/version.h>
+
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#endif
+
+#include "wecom/tls.h"
+
+/* mbedTLS 3 renamed the version setter and added TLS 1.3 ticket events. */
+#if MBEDTLS_VERSION_MAJOR >= 3
+#define TLS_MIN_1_2(conf) \
+    mbedtls_ssl_conf_min_tls_version((conf), MBEDTLS_SSL_VERSION_TLS1_2)
+#else
+#define TLS_MIN_1_2(conf)                                        \
+    mbedtls_ssl_conf_min_version((conf), MBEDTLS_SSL_MAJOR_VERSION_3, \
+                                 MBEDTLS_SSL_MINOR_VERSION_3)
+#endif
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+#define IS_TICKET_EVENT(ret) ((ret) == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+#else
+#define IS_TICKET_EVENT(ret) 0
+#endif
+
+/* What the bio callbacks return on a transport failure; the reason itself
+ * is kept in io_err, which mbedTLS's codes cannot carry. */
+#define BIO_FAILED MBEDTLS_ERR_SSL_INTERNAL_ERROR
+
+static const unsigned char PERSONALIZATION[] = "wecom-media tls";
+
+static uint64_t now_ms(const wecom_tls_t *t)
+{
+    return t->port->now_ms(t->port->sys_ctx);
+}
+
+/* The wait allowed for one network call: the per-call bound, cut to what
+ * is left of the current phase and of the deadline. 0 means none left. */
+static uint32_t wait_budget(wecom_tls_t *t, uint32_t per_call, int *why)
+{
+    uint64_t now = now_ms(t);
+    uint64_t limit = now + per_call;
+    *why = WECOM_ERR_TIMEOUT;
+    if (t->wait_until != 0 && t->wait_until < limit)
+        limit = t->wait_until;
+    if (t->deadline_ms != 0 && t->deadline_ms <= limit) {
+        limit = t->deadline_ms;
+        *why = WECOM_ERR_DEADLINE;
+    }
+    return limit > now ? (uint32_t)(limit - now) : 0;
+}
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    wecom_tls_t *t = ctx;
+    int why;
+    uint32_t budget = wait_budget(t, t->io_timeout_ms, &why);
+    int n;
+    if (budget == 0) {
+        t->io_err = why;
+        return BIO_FAILED;
+    }
+    n = t->port->transport.send(t->port->transport.ctx, buf, len, budget);
+    if (n < 0) {
+        t->io_err = n == WECOM_ERR_TIMEOUT ? why : n;
+        return BIO_FAILED;
+    }
+    return n;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    wecom_tls_t *t = ctx;
+    int why;
+    uint32_t budget = wait_budget(t, t->io_timeout_ms, &why);
+    int n;
+    if (budget == 0) {
+        t->io_err = why;
+        return BIO_FAILED;
+    }
+    n = t->port->transport.recv(t->port->transport.ctx, buf, len, budget);
+    if (n < 0) {
+        t->io_err = n == WECOM_ERR_TIMEOUT ? why : n;
+        return BIO_FAILED;
+    }
+    return n; /* 0 is EOF: mbedTLS reports MBEDTLS_ERR_SSL_CONN_EOF */
+}
+
+/* Which certificate problem to report when several flags are set: the one
+ * a user must fix first. */
+static wecom_err_t verify_error(uint32_t flags)
+{
+    if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+        return WECOM_ERR_TLS_CERT_UNTRUSTED;
+    if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
+        return WECOM_ERR_TLS_CERT_HOSTNAME;
+    if (flags & MBEDTLS_X509_BADCERT_EXPIRED)
+        return WECOM_ERR_TLS_CERT_EXPIRED;
+    if (flags & MBEDTLS_X509_BADCERT_FUTURE)
+        return WECOM_ERR_TLS_CERT_NOT_YET_VALID;
+    return WECOM_ERR_TLS_CERT_INVALID;
+}
+
+static wecom_err_t map_error(wecom_tls_t *t, int ret, wecom_err_t fallback)
+{
+    if (t->io_err != 0)
+        return t->io_err;
+    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        t->verify_flags = mbedtls_ssl_get_verify_result(&t->ssl);
+        return verify_error(t->verify_flags);
+    }
+    if (ret == MBEDTLS_ERR_SSL_CONN_EOF)
+        return WECOM_ERR_CLOSED;
+    return fallback;
+}
+
+static wecom_err_t load_ca(wecom_tls_t *t, const wecom_tls_config_t *cfg)
+{
+    int any = 0;
+    if (cfg->ca_pem != NULL) {
+        if (mbedtls_x509_crt_parse(&t->ca, cfg->ca_pem, cfg->ca_pem_len) < 0)
+            return WECOM_ERR_TLS_CA_LOAD;
+        any = 1;
+    }
+    /* A bundle with a few certificates mbedTLS cannot parse still loads
+     * the rest (a positive count of failures); only none at all fails. */
+    if (cfg->ca_file != NULL) {
+        if (mbedtls_x509_crt_parse_file(&t->ca, cfg->ca_file) < 0)
+            return WECOM_ERR_TLS_CA_LOAD;
+        any = 1;
+    }
+    if (cfg->ca_path != NULL) {
+        if (mbedtls_x509_crt_parse_path(&t->ca, cfg->ca_path) < 0)
+            return WECOM_ERR_TLS_CA_LOAD;
+        any = 1;
+    }
+    if (!any &&
+        mbedtls_x509_crt_parse_file(&t->ca, WECOM_DEFAULT_CA_FILE) < 0)
+        return WECOM_ERR_TLS_CA_LOAD;
+    return t->ca.version != 0 ? WECOM_OK : WECOM_ERR_TLS_CA_LOAD;
+}
+
+wecom_err_t wecom_tls_init(wecom_tls_t *t, const wecom_port_t *port,
+                           const wecom_tls_config_t *cfg)
+{
+    wecom_err_t rc = WECOM_ERR_TLS_SETUP;
+    if (t == NULL || port == NULL || cfg == NULL || port->entropy == NULL ||
+        port->now_ms == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    memset(t, 0, sizeof *t);
+    t->port = port;
+    t->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
+                                                    : WECOM_DEFAULT_TIMEOUT_MS;
+    t->handshake_timeout_ms = cfg->handshake_timeout_ms
+                                  ? cfg->handshake_timeout_ms
+                                  : WECOM_DEFAULT_TIMEOUT_MS;
+    t->io_timeout_ms = cfg->io_timeout_ms ? cfg->io_timeout_ms
+                                          : WECOM_DEFAULT_TIMEOUT_MS;
+    mbedtls_ssl_init(&t->ssl);
+    mbedtls_ssl_config_init(&t->conf);
+    mbedtls_x509_crt_init(&t->ca);
+    mbedtls_ctr_drbg_init(&t->drbg);
+    mbedtls_ssl_session_init(&t->session);
+
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
+    /* TLS 1.3 and PSA-backed ciphers need it; idempotent. */
+    if (psa_crypto_init() != PSA_SUCCESS)
+        goto fail;
+#endif
+    if (mbedtls_ctr_drbg_seed(&t->drbg, port->entropy, port->sys_ctx,
+                              PERSONALIZATION, sizeof PERSONALIZATION - 1) != 0) {
+        rc = WECOM_ERR_ENTROPY;
+        goto fail;
+    }
+    rc = load_ca(t, cfg);
+    if (rc != WECOM_OK)
+        goto fail;
+    rc = WECOM_ERR_TLS_SETUP;
+    if (mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
+                                    MBEDTLS_SSL_TRANSPORT_STREAM,
+                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0)
+        goto fail;
+    mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+    mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+    TLS_MIN_1_2(&t->conf);
+    if (mbedtls_ssl_setup(&t->ssl, &t->conf) != 0)
+        goto fail;
+    mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+    return WECOM_OK;
+fail:
+    wecom_tls_free(t);
+    return rc;
+}
+
+wecom_err_t wecom_tls_set_peer(wecom_tls_t *t, const char *host,
+                               uint16_t port)
+{
+    size_t n = host != NULL ? strlen(host) : 0;
+    if (n == 0)
+        return WECOM_ERR_INVALID_ARG;
+    if (n >= sizeof t->peer_host)
+        return WECOM_ERR_TLS_HOST_TOO_LONG;
+    if (t->connected && (strcmp(t->peer_host, host) != 0 || t->peer_port != port))
+        wecom_tls_close(t);
+    memcpy(t->peer_host, host, n + 1);
+    t->peer_port = port;
+    return WECOM_OK;
+}
+
+void wecom_tls_set_deadline(wecom_tls_t *t, uint64_t deadline_ms)
+{
+    t->deadline_ms = deadline_ms;
+}
+
+static int same_peer_as_session(const wecom_tls_t *t)
+{
+    return t->have_session && t->session_port == t->peer_port &&
+           strcmp(t->session_host, t->peer_host) == 0;
+}
+
+wecom_err_t wecom_tls_connect(wecom_tls_t *t)
+{
+    int ret, why;
+    uint32_t budget;
+    wecom_err_t rc;
+
+    if (t->peer_host[0] == '\0')
+        return WECOM_ERR_INVALID_ARG;
+    if (t->connected)
+        wecom_tls_close(t);
+    t->io_err = 0;
+    t->verify_flags = 0;
+    if (mbedtls_ssl_session_reset(&t->ssl) != 0)
+        return WECOM_ERR_TLS_SETUP;
+    budget = wait_budget(t, t->connect_timeout_ms, &why);
+    if (budget == 0)
+        return why;
+    rc = t->port->transport.connect(t->port->transport.ctx, t->peer_host,
+                                    t->peer_port, budget);
+    if (rc != 0)
+        return rc == WECOM_ERR_TIMEOUT ? why : rc;
+    /* SNI and the name the certificate must carry. */
+    if (mbedtls_ssl_set_hostname(&t->ssl, t->peer_host) != 0) {
+        rc = WECOM_ERR_TLS_SETUP;
+        goto fail;
+    }
+    if (same_peer_as_session(t))
+        (void)mbedtls_ssl_set_session(&t->ssl, &t->session);
+
+    t->wait_until = now_ms(t) + t->handshake_timeout_ms;
+    do {
+        ret = mbedtls_ssl_handshake(&t->ssl);
+    } while (ret == MBEDTLS_ERR_SSL_WANT_READ ||
+             ret == MBEDTLS_ERR_SSL_WANT_WRITE);
+    t->wait_until = 0;
+    if (ret != 0) {
+        rc = map_error(t, ret, WECOM_ERR_TLS_HANDSHAKE);
+        goto fail;
+    }
+    t->connected = 1;
+    t->handshakes++;
+    return WECOM_OK;
+fail:
+    t->port->transport.close(t->port->transport.ctx);
+    return rc;
+}
+
+wecom_err_t wecom_tls_send(wecom_tls_t *t, const unsigned char *buf,
+                           size_t len)
+{
+    if (!t->connected)
+        return WECOM_ERR_CLOSED;
+    t->io_err = 0;
+    while (len > 0) {
+        int ret = mbedtls_ssl_write(&t->ssl, buf, len);
+        if (ret > 0) {
+            buf += ret;
+            len -= (size_t)ret;
+        } else if (ret != MBEDTLS_ERR_SSL_WANT_WRITE &&
+                   ret != MBEDTLS_ERR_SSL_WANT_READ && !IS_TICKET_EVENT(ret)) {
+            return map_error(t, ret, WECOM_ERR_TLS_IO);
+        }
+    }
+    return WECOM_OK;
+}
+
+int wecom_tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len)
+{
+    if (!t->connected)
+        return WECOM_ERR_CLOSED;
+    t->io_err = 0;
+    for (;;) {
+        int ret = mbedtls_ssl_read(&t->ssl, buf, len);
+        if (ret > 0)
+            return ret;
+        /* A TCP close without close_notify is reported as EOF too: HTTP
+         * framing (Content-Length, chunked) decides if anything was cut. */
+        if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ||
+            (ret == MBEDTLS_ERR_SSL_CONN_EOF && t->io_err == 0))
+            return 0;
+        if (ret != MBEDTLS_ERR_SSL_WANT_READ &&
+            ret != MBEDTLS_ERR_SSL_WANT_WRITE && !IS_TICKET_EVENT(ret))
+            return map_error(t, ret, WECOM_ERR_TLS_IO);
+    }
+}
+
+int wecom_tls_usable(wecom_tls_t *t)
+{
+    if (!t->connected)
+        return 0;
+    return !t->port->transport.is_stale(t->port->transport.ctx);
+}
+
+void wecom_tls_close(wecom_tls_t *t)
+{
+    if (!t->connected)
+        return;
+    /* Kept at close rather than after the handshake: a TLS 1.3 ticket
+     * arrives after it, and mbedTLS 3 hands a session out once. */
+    mbedtls_ssl_session_free(&t->session);
+    mbedtls_ssl_session_init(&t->session);
+    t->have_session = mbedtls_ssl_get_session(&t->ssl, &t->session) == 0;
+    if (t->have_session) {
+        memcpy(t->session_host, t->peer_host, sizeof t->session_host);
+        t->session_port = t->peer_port;
+    }
+    t->io_err = 0;
+    /* Best effort within one short wait: the server may be gone. */
+    t->wait_until = now_ms(t) + 1000;
+    (void)mbedtls_ssl_close_notify(&t->ssl);
+    t->wait_until = 0;
+    t->port->transport.close(t->port->transport.ctx);
+    t->connected = 0;
+}
+
+void wecom_tls_free(wecom_tls_t *t)
+{
+    if (t == NULL || t->port == NULL)
+        return;
+    wecom_tls_close(t);
+    mbedtls_ssl_session_free(&t->session);
+    mbedtls_ssl_free(&t->ssl);
+    mbedtls_ssl_config_free(&t->conf);
+    mbedtls_x509_crt_free(&t->ca);
+    mbedtls_ctr_drbg_free(&t->drbg);
+    t->port = NULL;
+}
