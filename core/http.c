@@ -1,0 +1,107 @@
+/*
+ * One request/response exchange with keep-alive: a kept connection is
+ * checked before reuse, and if the server closed it anyway before
+ * answering (an idle timeout racing our request), the request is sent once
+ * more on a new connection.
+ */
+#include <string.h>
+
+#include "http_internal.h"
+
+static void format_host(char *dst, size_t cap, const char *host,
+                        uint16_t port)
+{
+    char portbuf[8];
+    size_t n = 0, i;
+    int literal6 = strchr(host, ':') != NULL;
+    if (literal6)
+        dst[n++] = '[';
+    for (i = 0; host[i] != '\0' && n < cap - 9; i++)
+        dst[n++] = host[i];
+    if (literal6)
+        dst[n++] = ']';
+    if (port != 443) {
+        size_t k = sizeof portbuf - 1;
+        unsigned v = port;
+        portbuf[k] = '\0';
+        do {
+            portbuf[--k] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        dst[n++] = ':';
+        memcpy(dst + n, portbuf + k, sizeof portbuf - k);
+        n += sizeof portbuf - 1 - k;
+    }
+    dst[n] = '\0';
+}
+
+wecom_err_t wecom_http_init(wecom_http_t *h, const wecom_stream_t *stream,
+                            unsigned char *buf, size_t buf_size,
+                            const char *host, uint16_t port)
+{
+    if (h == NULL || stream == NULL || buf == NULL || host == NULL ||
+        buf_size < 256)
+        return WECOM_ERR_INVALID_ARG;
+    if (strlen(host) >= WECOM_HOST_MAX)
+        return WECOM_ERR_TLS_HOST_TOO_LONG;
+    memset(h, 0, sizeof *h);
+    h->stream = *stream;
+    h->buf = buf;
+    h->buf_size = buf_size;
+    h->max_header_bytes = WECOM_HTTP_MAX_HEADER_BYTES;
+    h->max_headers = WECOM_HTTP_MAX_HEADERS;
+    format_host(h->host_header, sizeof h->host_header, host, port);
+    return WECOM_OK;
+}
+
+void wecom_http_close(wecom_http_t *h)
+{
+    if (h->is_open) {
+        h->stream.close(h->stream.ctx);
+        h->is_open = 0;
+    }
+}
+
+/* Errors after which a request that got no answer may go out again. */
+static int connection_lost(wecom_err_t rc)
+{
+    return rc == WECOM_ERR_CLOSED || rc == WECOM_ERR_IO ||
+           rc == WECOM_ERR_TLS_IO;
+}
+
+wecom_err_t wecom_http_exchange(wecom_http_t *h,
+                                const wecom_http_request_t *req,
+                                wecom_http_response_t *resp,
+                                const wecom_http_sink_t *sink)
+{
+    int attempt;
+    if (h == NULL || req == NULL || resp == NULL || req->method == NULL ||
+        req->target == NULL)
+        return WECOM_ERR_INVALID_ARG;
+
+    for (attempt = 0;; attempt++) {
+        int reused, got = 0;
+        wecom_err_t rc;
+        if (h->is_open && !h->stream.usable(h->stream.ctx))
+            wecom_http_close(h);
+        reused = h->is_open;
+        if (!h->is_open) {
+            rc = h->stream.open(h->stream.ctx);
+            if (rc != 0)
+                return rc;
+            h->is_open = 1;
+            h->connects++;
+        }
+        rc = wecom_http__write_request(h, req);
+        if (rc == WECOM_OK)
+            rc = wecom_http__read_response(h, resp, sink, &got);
+        if (rc == WECOM_OK) {
+            if (!resp->keep_alive)
+                wecom_http_close(h);
+            return WECOM_OK;
+        }
+        wecom_http_close(h);
+        if (!(reused && !got && attempt == 0 && connection_lost(rc)))
+            return rc;
+    }
+}

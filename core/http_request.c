@@ -1,0 +1,98 @@
+/*
+ * Writing one HTTP/1.1 request through the fixed buffer: the head first,
+ * then the body read straight into the space after it, so each TLS record
+ * goes out full and the body is never copied twice.
+ */
+#include <string.h>
+
+#include "http_internal.h"
+#include "wecom/version.h"
+
+typedef struct {
+    unsigned char *buf;
+    size_t cap;
+    size_t len;
+    int overflow;
+} out_t;
+
+static void put(out_t *o, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > o->cap - o->len) {
+        o->overflow = 1;
+        return;
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+static void put_u64(out_t *o, uint64_t v)
+{
+    char tmp[21];
+    size_t i = sizeof tmp - 1;
+    tmp[i] = '\0';
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put(o, tmp + i);
+}
+
+static int has_body(const wecom_http_request_t *req)
+{
+    return req->body_read != NULL;
+}
+
+wecom_err_t wecom_http__write_request(wecom_http_t *h,
+                                      const wecom_http_request_t *req)
+{
+    out_t o = { h->buf, h->buf_size, 0, 0 };
+    uint64_t done = 0;
+    int rc;
+
+    put(&o, req->method);
+    put(&o, " ");
+    put(&o, req->target);
+    put(&o, " HTTP/1.1\r\nHost: ");
+    put(&o, h->host_header);
+    put(&o, "\r\nUser-Agent: wecom-media/" WECOM_VERSION_STRING
+            "\r\nAccept-Encoding: identity\r\n");
+    if (has_body(req)) {
+        put(&o, "Content-Length: ");
+        put_u64(&o, req->body_len);
+        put(&o, "\r\n");
+    }
+    if (req->headers != NULL)
+        put(&o, req->headers);
+    put(&o, "\r\n");
+    if (o.overflow)
+        return WECOM_ERR_HTTP_REQUEST_TOO_LARGE;
+
+    while (has_body(req) && done < req->body_len) {
+        uint64_t left = req->body_len - done;
+        size_t room = o.cap - o.len;
+        size_t want = left < room ? (size_t)left : room;
+        int n = req->body_read(req->body_ctx, done, o.buf + o.len, want);
+        if (n < 0)
+            return n;
+        if (n == 0) /* the source ended before the length it announced */
+            return WECOM_ERR_HTTP_BODY_SHORT;
+        o.len += (size_t)n;
+        done += (uint64_t)n;
+        if (o.len < o.cap && done < req->body_len)
+            continue;
+        rc = h->stream.send(h->stream.ctx, o.buf, o.len);
+        if (rc != 0)
+            return rc;
+        o.len = 0;
+        if (req->progress != NULL &&
+            req->progress(req->progress_ctx, done, req->body_len) != 0)
+            return WECOM_ERR_CANCELLED;
+    }
+    if (o.len > 0) {
+        rc = h->stream.send(h->stream.ctx, o.buf, o.len);
+        if (rc != 0)
+            return rc;
+    }
+    return WECOM_OK;
+}

@@ -1,0 +1,265 @@
+/*
+ * Reading one HTTP/1.1 response with llhttp into fixed slots.
+ *
+ * llhttp hands out spans of the receive buffer; a header name or value may
+ * arrive in several spans across reads, so both are accumulated. Only the
+ * headers the client uses are kept; every header still counts against the
+ * byte and line limits.
+ */
+#include <string.h>
+
+#include "http_internal.h"
+
+enum slot {
+    SLOT_NONE = 0,
+    SLOT_CONTENT_TYPE,
+    SLOT_CONTENT_RANGE,
+    SLOT_CONTENT_DISPOSITION,
+    SLOT_ETAG,
+    SLOT_LAST_MODIFIED
+};
+
+static const char *const SLOT_NAMES[] = {
+    "", "content-type", "content-range", "content-disposition", "etag",
+    "last-modified",
+};
+
+static wecom_http_t *of(llhttp_t *p)
+{
+    return p->data;
+}
+
+static int fail(wecom_http_t *h, int err)
+{
+    if (h->error == 0)
+        h->error = err;
+    return -1;
+}
+
+static char *slot_buf(wecom_http_t *h, int slot, size_t *cap)
+{
+    wecom_http_response_t *r = h->resp;
+    switch (slot) {
+    case SLOT_CONTENT_TYPE:
+        *cap = sizeof r->content_type;
+        return r->content_type;
+    case SLOT_CONTENT_RANGE:
+        *cap = sizeof r->content_range;
+        return r->content_range;
+    case SLOT_CONTENT_DISPOSITION:
+        *cap = sizeof r->content_disposition;
+        return r->content_disposition;
+    case SLOT_ETAG:
+        *cap = sizeof r->etag;
+        return r->etag;
+    case SLOT_LAST_MODIFIED:
+        *cap = sizeof r->last_modified;
+        return r->last_modified;
+    default:
+        *cap = 0;
+        return NULL;
+    }
+}
+
+static int count_bytes(wecom_http_t *h, size_t len)
+{
+    h->header_bytes += len;
+    if (h->header_bytes > h->max_header_bytes)
+        return fail(h, WECOM_ERR_HTTP_HEADERS_TOO_LARGE);
+    return 0;
+}
+
+static int on_status(llhttp_t *p, const char *at, size_t len)
+{
+    (void)at;
+    return count_bytes(of(p), len);
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    wecom_http_t *h = of(p);
+    size_t i;
+    if (count_bytes(h, len) != 0)
+        return -1;
+    for (i = 0; i < len; i++) {
+        char c = at[i];
+        if (h->name_len < sizeof h->name - 1) {
+            h->name[h->name_len] =
+                (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        }
+        h->name_len++; /* past the array: a name none of the slots has */
+    }
+    return 0;
+}
+
+static int on_header_field_complete(llhttp_t *p)
+{
+    wecom_http_t *h = of(p);
+    int s;
+    if (++h->header_count > h->max_headers)
+        return fail(h, WECOM_ERR_HTTP_TOO_MANY_HEADERS);
+    h->slot = SLOT_NONE;
+    h->slot_len = 0;
+    if (h->name_len >= sizeof h->name)
+        return 0;
+    h->name[h->name_len] = '\0';
+    for (s = 1; s < (int)(sizeof SLOT_NAMES / sizeof SLOT_NAMES[0]); s++) {
+        if (strcmp(h->name, SLOT_NAMES[s]) == 0) {
+            /* Two Content-Range or Content-Disposition lines could mean
+             * two different things; refuse rather than guess. */
+            if (h->seen & (1u << s))
+                return fail(h, WECOM_ERR_HTTP_DUPLICATE_HEADER);
+            h->seen |= 1u << s;
+            h->slot = s;
+            break;
+        }
+    }
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    wecom_http_t *h = of(p);
+    size_t cap;
+    char *dst;
+    if (count_bytes(h, len) != 0)
+        return -1;
+    dst = slot_buf(h, h->slot, &cap);
+    if (dst == NULL)
+        return 0;
+    if (len >= cap - h->slot_len)
+        return fail(h, WECOM_ERR_HTTP_HEADER_VALUE_TOO_LONG);
+    memcpy(dst + h->slot_len, at, len);
+    h->slot_len += len;
+    return 0;
+}
+
+static int on_header_value_complete(llhttp_t *p)
+{
+    wecom_http_t *h = of(p);
+    size_t cap;
+    char *dst = slot_buf(h, h->slot, &cap);
+    if (dst != NULL) {
+        size_t n = h->slot_len;
+        while (n > 0 && (dst[n - 1] == ' ' || dst[n - 1] == '\t'))
+            n--;
+        dst[n] = '\0';
+    }
+    h->name_len = 0;
+    h->slot = SLOT_NONE;
+    h->slot_len = 0;
+    return 0;
+}
+
+static int is_interim(const llhttp_t *p)
+{
+    return p->status_code >= 100 && p->status_code < 200 &&
+           p->status_code != 101;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    wecom_http_t *h = of(p);
+    wecom_http_response_t *r = h->resp;
+    r->status = p->status_code;
+    r->chunked = (p->flags & F_CHUNKED) != 0;
+    r->content_length =
+        (p->flags & F_CONTENT_LENGTH) ? (int64_t)p->content_length : -1;
+    if (is_interim(p))
+        return 0;
+    if (h->sink != NULL && h->sink->on_headers != NULL) {
+        int rc = h->sink->on_headers(h->sink->ctx, r);
+        if (rc != 0)
+            return fail(h, rc);
+    }
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    wecom_http_t *h = of(p);
+    h->resp->body_bytes += len;
+    if (h->sink != NULL && h->sink->on_body != NULL) {
+        int rc = h->sink->on_body(h->sink->ctx, (const unsigned char *)at, len);
+        if (rc != 0)
+            return fail(h, rc);
+    }
+    return 0;
+}
+
+static void reset_response(wecom_http_t *h)
+{
+    memset(h->resp, 0, sizeof *h->resp);
+    h->resp->content_length = -1;
+    h->slot = SLOT_NONE;
+    h->slot_len = 0;
+    h->name_len = 0;
+    h->header_bytes = 0;
+    h->header_count = 0;
+    h->seen = 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    wecom_http_t *h = of(p);
+    if (is_interim(p)) {
+        /* 100 Continue, 103 Early Hints: the real response follows. */
+        reset_response(h);
+        return 0;
+    }
+    h->resp->keep_alive = llhttp_should_keep_alive(p);
+    h->complete = 1;
+    /* Stop here: anything after the message is not ours to read. */
+    return HPE_PAUSED;
+}
+
+static const llhttp_settings_t SETTINGS = {
+    .on_status = on_status,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+    .on_header_field_complete = on_header_field_complete,
+    .on_header_value_complete = on_header_value_complete,
+};
+
+wecom_err_t wecom_http__read_response(wecom_http_t *h,
+                                      wecom_http_response_t *resp,
+                                      const wecom_http_sink_t *sink,
+                                      int *got_bytes)
+{
+    *got_bytes = 0;
+    h->resp = resp;
+    h->sink = sink;
+    h->error = 0;
+    h->complete = 0;
+    reset_response(h);
+    llhttp_init(&h->parser, HTTP_RESPONSE, &SETTINGS);
+    h->parser.data = h;
+
+    for (;;) {
+        llhttp_errno_t e;
+        int n = h->stream.recv(h->stream.ctx, h->buf, h->buf_size);
+        if (n < 0)
+            return n;
+        if (n == 0) {
+            /* A body that runs to the close ends here; any other framing
+             * cut short is an incomplete response. */
+            if (*got_bytes == 0)
+                return WECOM_ERR_CLOSED;
+            (void)llhttp_finish(&h->parser);
+            if (h->complete)
+                return WECOM_OK;
+            return h->error != 0 ? h->error : WECOM_ERR_HTTP_INCOMPLETE;
+        }
+        *got_bytes = 1;
+        e = llhttp_execute(&h->parser, (const char *)h->buf, (size_t)n);
+        if (h->complete)
+            return WECOM_OK;
+        if (h->error != 0)
+            return h->error;
+        if (e != HPE_OK)
+            return WECOM_ERR_HTTP_PARSE;
+    }
+}
