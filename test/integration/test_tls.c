@@ -1,0 +1,308 @@
+/*
+ * The TLS session against a TLS server on a loopback thread, with a CA and
+ * certificates made at test time: the good case, each certificate problem
+ * refused with its own error, resumption, keep-alive and timeouts.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "certs.h"
+#include "tls_server.h"
+#include "wecom/media.h"
+#include "wecom/posix.h"
+
+#define RESPONSE "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+
+static test_cert_t g_ca, g_other_ca, g_good, g_wrong_name, g_expired, g_future,
+    g_self_signed;
+
+static int make_all(void **state)
+{
+    (void)state;
+    if (certs_make_ca(&g_ca, "wecom-media test CA") != 0 ||
+        certs_make_ca(&g_other_ca, "some other CA") != 0 ||
+        certs_make_server(&g_good, &g_ca, "localhost", "20200101000000",
+                          "20491231235959") != 0 ||
+        certs_make_server(&g_wrong_name, &g_ca, "other.example",
+                          "20200101000000", "20491231235959") != 0 ||
+        certs_make_server(&g_expired, &g_ca, "localhost", "20200101000000",
+                          "20210101000000") != 0 ||
+        certs_make_server(&g_future, &g_ca, "localhost", "20450101000000",
+                          "20491231235959") != 0 ||
+        certs_make_server(&g_self_signed, NULL, "localhost", "20200101000000",
+                          "20491231235959") != 0)
+        return -1;
+    return 0;
+}
+
+typedef struct {
+    wecom_port_t port;
+    wecom_posix_net_t net;
+    wecom_tls_t tls;
+} client_t;
+
+static wecom_err_t client_init(client_t *c, const char *ca_pem)
+{
+    wecom_tls_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ca_pem = (const unsigned char *)ca_pem;
+    cfg.ca_pem_len = strlen(ca_pem) + 1;
+    cfg.io_timeout_ms = 3000;
+    cfg.handshake_timeout_ms = 5000;
+    wecom_posix_port_init(&c->port, &c->net);
+    return wecom_tls_init(&c->tls, &c->port, &cfg);
+}
+
+static wecom_err_t connect_to(const test_cert_t *server_cert,
+                              const char *trusted_pem, tls_server_t *srv)
+{
+    client_t c;
+    wecom_err_t rc;
+    memset(srv, 0, sizeof *srv);
+    assert_int_equal(tls_server_start(srv, server_cert->cert_pem,
+                                      server_cert->key_pem, RESPONSE), 0);
+    assert_int_equal(client_init(&c, trusted_pem), 0);
+    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv->port), 0);
+    rc = wecom_tls_connect(&c.tls);
+    wecom_tls_free(&c.tls);
+    tls_server_stop(srv);
+    return rc;
+}
+
+static void test_good_certificate_and_a_request(void **state)
+{
+    tls_server_t srv;
+    client_t c;
+    unsigned char buf[256];
+    size_t have = 0;
+    int n;
+    (void)state;
+    memset(&srv, 0, sizeof srv);
+    assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
+    assert_int_equal(client_init(&c, g_ca.cert_pem), 0);
+    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    assert_true(wecom_tls_usable(&c.tls));
+    assert_int_equal(wecom_tls_send(&c.tls, (const unsigned char *)"GET / HTTP/1.1\r\n\r\n", 18), 0);
+    while (have < strlen(RESPONSE)) {
+        n = wecom_tls_recv(&c.tls, buf + have, sizeof buf - have);
+        assert_true(n > 0);
+        have += (size_t)n;
+    }
+    assert_memory_equal(buf, RESPONSE, strlen(RESPONSE));
+    wecom_tls_free(&c.tls);
+    tls_server_stop(&srv);
+    assert_int_equal(srv.handshakes, 1);
+    assert_int_equal(srv.requests, 1);
+}
+
+static void test_wrong_hostname_refused(void **state)
+{
+    tls_server_t srv;
+    (void)state;
+    assert_int_equal(connect_to(&g_wrong_name, g_ca.cert_pem, &srv),
+                     WECOM_ERR_TLS_CERT_HOSTNAME);
+    assert_int_equal(srv.handshakes, 0);
+}
+
+static void test_untrusted_ca_refused(void **state)
+{
+    tls_server_t srv;
+    (void)state;
+    assert_int_equal(connect_to(&g_good, g_other_ca.cert_pem, &srv),
+                     WECOM_ERR_TLS_CERT_UNTRUSTED);
+    assert_int_equal(connect_to(&g_self_signed, g_ca.cert_pem, &srv),
+                     WECOM_ERR_TLS_CERT_UNTRUSTED);
+}
+
+static void test_expired_refused(void **state)
+{
+    tls_server_t srv;
+    (void)state;
+    assert_int_equal(connect_to(&g_expired, g_ca.cert_pem, &srv),
+                     WECOM_ERR_TLS_CERT_EXPIRED);
+}
+
+static void test_not_yet_valid_refused(void **state)
+{
+    tls_server_t srv;
+    (void)state;
+    assert_int_equal(connect_to(&g_future, g_ca.cert_pem, &srv),
+                     WECOM_ERR_TLS_CERT_NOT_YET_VALID);
+}
+
+static void test_ca_sources(void **state)
+{
+    client_t c;
+    wecom_tls_config_t cfg;
+    char dir[] = "/tmp/wecom-test-ca-XXXXXX", file[64];
+    FILE *f;
+    tls_server_t srv;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof file, "%s/ca.pem", dir);
+    f = fopen(file, "w");
+    assert_non_null(f);
+    fputs(g_ca.cert_pem, f);
+    fclose(f);
+
+    memset(&srv, 0, sizeof srv);
+    assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
+    wecom_posix_port_init(&c.port, &c.net);
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ca_file = file;
+    assert_int_equal(wecom_tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    wecom_tls_free(&c.tls);
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ca_path = dir;
+    assert_int_equal(wecom_tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    wecom_tls_free(&c.tls);
+    tls_server_stop(&srv);
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ca_file = "/nonexistent/ca.pem";
+    assert_int_equal(wecom_tls_init(&c.tls, &c.port, &cfg), WECOM_ERR_TLS_CA_LOAD);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ca_pem = (const unsigned char *)"not a certificate";
+    cfg.ca_pem_len = 18;
+    assert_int_equal(wecom_tls_init(&c.tls, &c.port, &cfg), WECOM_ERR_TLS_CA_LOAD);
+
+    unlink(file);
+    rmdir(dir);
+}
+
+static void test_reconnect_resumes_session(void **state)
+{
+    tls_server_t srv;
+    client_t c;
+    (void)state;
+    memset(&srv, 0, sizeof srv);
+    srv.tls12_only = 1;
+    assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
+    assert_int_equal(client_init(&c, g_ca.cert_pem), 0);
+    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    wecom_tls_close(&c.tls);
+    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    wecom_tls_close(&c.tls);
+    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    assert_int_equal(c.tls.handshakes, 3);
+    wecom_tls_free(&c.tls);
+    tls_server_stop(&srv);
+    assert_int_equal(srv.handshakes, 3);
+    assert_int_equal(srv.resumed, 2);
+}
+
+static void test_client_keeps_one_connection(void **state)
+{
+    static wecom_client_t client;
+    wecom_client_config_t cfg;
+    wecom_port_t port;
+    wecom_posix_net_t net;
+    tls_server_t srv;
+    wecom_http_response_t resp;
+    wecom_http_request_t req;
+    char url[64];
+    int i;
+    (void)state;
+    memset(&srv, 0, sizeof srv);
+    assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
+    wecom_posix_port_init(&port, &net);
+    memset(&cfg, 0, sizeof cfg);
+    snprintf(url, sizeof url, "https://localhost:%u", (unsigned)srv.port);
+    cfg.base_url = url;
+    cfg.port = &port;
+    cfg.tls.ca_pem = (const unsigned char *)g_ca.cert_pem;
+    cfg.tls.ca_pem_len = strlen(g_ca.cert_pem) + 1;
+    assert_int_equal(wecom_client_init(&client, &cfg), 0);
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = "/cgi-bin/x";
+    for (i = 0; i < 5; i++) {
+        assert_int_equal(wecom_http_exchange(&client.http, &req, &resp, NULL), 0);
+        assert_int_equal(resp.status, 200);
+        assert_int_equal(resp.body_bytes, 5);
+        assert_string_equal(resp.content_type, "text/plain");
+    }
+    assert_int_equal(wecom_client_handshakes(&client), 1);
+    wecom_client_free(&client);
+    tls_server_stop(&srv);
+    assert_int_equal(srv.requests, 5);
+    assert_int_equal(srv.connections, 1);
+}
+
+/* A peer that accepts TCP but never says a word of TLS. */
+static int silent_listener(uint16_t *port)
+{
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(fd, 4), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void test_handshake_timeout(void **state)
+{
+    client_t c;
+    wecom_tls_config_t cfg;
+    uint16_t p;
+    int lfd = silent_listener(&p);
+    (void)state;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ca_pem = (const unsigned char *)g_ca.cert_pem;
+    cfg.ca_pem_len = strlen(g_ca.cert_pem) + 1;
+    cfg.handshake_timeout_ms = 300;
+    cfg.io_timeout_ms = 10000;
+    wecom_posix_port_init(&c.port, &c.net);
+    assert_int_equal(wecom_tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(wecom_tls_set_peer(&c.tls, "127.0.0.1", p), 0);
+    assert_int_equal(wecom_tls_connect(&c.tls), WECOM_ERR_TIMEOUT);
+    /* The whole-operation deadline wins over the longer per-call bound. */
+    c.tls.handshake_timeout_ms = 10000;
+    wecom_tls_set_deadline(&c.tls, c.port.now_ms(NULL) + 200);
+    assert_int_equal(wecom_tls_connect(&c.tls), WECOM_ERR_DEADLINE);
+    wecom_tls_free(&c.tls);
+    close(lfd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_certificate_and_a_request),
+        cmocka_unit_test(test_wrong_hostname_refused),
+        cmocka_unit_test(test_untrusted_ca_refused),
+        cmocka_unit_test(test_expired_refused),
+        cmocka_unit_test(test_not_yet_valid_refused),
+        cmocka_unit_test(test_ca_sources),
+        cmocka_unit_test(test_reconnect_resumes_session),
+        cmocka_unit_test(test_client_keeps_one_connection),
+        cmocka_unit_test(test_handshake_timeout),
+    };
+    return cmocka_run_group_tests(tests, make_all, NULL);
+}

@@ -1,0 +1,43 @@
+/* A TLS server on a loopback thread for tests: answers every request head
+ * it reads with one fixed response, keeps connections alive, and counts
+ * handshakes, resumptions and requests. */
+#ifndef TLS_SERVER_H
+#define TLS_SERVER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_cache.h>
+#include <mbedtls/x509_crt.h>
+
+typedef struct tls_server {
+    int listen_fd;
+    uint16_t port;
+    pthread_t thread;
+    mbedtls_ssl_config conf;
+    mbedtls_x509_crt cert;
+    mbedtls_pk_context key;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_ssl_cache_context cache;
+    const char *response;
+    int tls12_only;
+    volatile int stop;
+    /* statistics, read after tls_server_stop() */
+    int connections;
+    int handshakes;
+    int failed_handshakes;
+    int resumed;
+    int requests;
+} tls_server_t;
+
+/* Start serving cert_pem/key_pem on 127.0.0.1 at an ephemeral port. */
+int tls_server_start(tls_server_t *s, const char *cert_pem,
+                     const char *key_pem, const char *response);
+
+/* Stop the thread and release everything. */
+void tls_server_stop(tls_server_t *s);
+
+#endif

@@ -1,0 +1,59 @@
+/* Every error code has a name and a description of its own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wecom/error.h"
+
+static void test_every_code_is_named(void **state)
+{
+    int code, named = 0;
+    (void)state;
+    for (code = 0; code >= -0x4F; code--) {
+        const char *name = wecom_errname(code);
+        const char *text = wecom_strerror(code);
+        if (strcmp(name, "WECOM_ERR_UNKNOWN") == 0) {
+            assert_string_equal(text, "unknown error");
+            continue;
+        }
+        named++;
+        assert_true(strlen(text) > 5);
+        assert_true(strncmp(name, "WECOM_", 6) == 0);
+    }
+    assert_true(named >= 30);
+    assert_string_equal(wecom_errname(WECOM_ERR_TLS_CERT_EXPIRED),
+                        "WECOM_ERR_TLS_CERT_EXPIRED");
+    assert_string_equal(wecom_errname(12345), "WECOM_ERR_UNKNOWN");
+}
+
+static void test_descriptions_are_distinct(void **state)
+{
+    int a, b;
+    (void)state;
+    for (a = 0; a >= -0x4F; a--)
+        for (b = a - 1; b >= -0x4F; b--)
+            if (strcmp(wecom_errname(a), "WECOM_ERR_UNKNOWN") != 0)
+                assert_string_not_equal(wecom_strerror(a), wecom_strerror(b));
+}
+
+static void test_clock_hint(void **state)
+{
+    (void)state;
+    /* A device that booted in 1970 must be told where to look. */
+    assert_non_null(strstr(wecom_strerror(WECOM_ERR_TLS_CERT_NOT_YET_VALID), "clock"));
+    assert_non_null(strstr(wecom_strerror(WECOM_ERR_TLS_CERT_EXPIRED), "clock"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_code_is_named),
+        cmocka_unit_test(test_descriptions_are_distinct),
+        cmocka_unit_test(test_clock_hint),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
