@@ -50,7 +50,9 @@ typedef struct wecom_port {
     /* Fill buf with len bytes from a cryptographic source: 0 or error. The
      * signature is mbedTLS's entropy callback's. */
     int (*entropy)(void *ctx, unsigned char *buf, size_t len);
-    /* Context for now_ms and entropy. */
+    /* Sleep for about ms milliseconds (backoff between retries). */
+    void (*sleep_ms)(void *ctx, uint32_t ms);
+    /* Context for now_ms, entropy and sleep_ms. */
     void *sys_ctx;
 } wecom_port_t;
 
@@ -62,6 +64,9 @@ typedef struct wecom_reader {
     int (*read_at)(void *ctx, uint64_t offset, unsigned char *buf,
                    size_t len);
     void *ctx;
+    /* 1 when the source can be read only once, front to back (a pipe):
+     * an upload then checks its size only and cannot be retried. */
+    int once;
 } wecom_reader_t;
 
 /* A sink of bytes. */

@@ -18,6 +18,9 @@ typedef struct wecom_posix_net {
     int fd;
 } wecom_posix_net_t;
 
+/* Fill t with TCP functions over net (closed to begin with). */
+void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net);
+
 /* Fill port with the POSIX functions, using net for the connection. */
 void wecom_posix_port_init(wecom_port_t *port, wecom_posix_net_t *net);
 

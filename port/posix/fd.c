@@ -66,6 +66,7 @@ void wecom_posix_reader(wecom_reader_t *r, wecom_posix_fd_t *f, int fd)
     fd_setup(f, fd);
     r->read_at = fd_read_at;
     r->ctx = f;
+    r->once = !f->seekable;
 }
 
 void wecom_posix_writer(wecom_writer_t *w, wecom_posix_fd_t *f, int fd)

@@ -215,23 +215,13 @@ static void net_close(void *ctx)
     }
 }
 
-static uint64_t sys_now_ms(void *ctx)
+void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net)
 {
-    (void)ctx;
-    return mono_ms();
-}
-
-void wecom_posix_port_init(wecom_port_t *port, wecom_posix_net_t *net)
-{
-    memset(port, 0, sizeof *port);
     net->fd = -1;
-    port->transport.connect = net_connect;
-    port->transport.send = net_send;
-    port->transport.recv = net_recv;
-    port->transport.is_stale = net_is_stale;
-    port->transport.close = net_close;
-    port->transport.ctx = net;
-    port->now_ms = sys_now_ms;
-    port->entropy = wecom_posix_entropy;
-    port->sys_ctx = NULL;
+    t->connect = net_connect;
+    t->send = net_send;
+    t->recv = net_recv;
+    t->is_stale = net_is_stale;
+    t->close = net_close;
+    t->ctx = net;
 }
