@@ -57,8 +57,26 @@ enum {
     WECOM_ERR_HTTP_INCOMPLETE = -0x36,
     WECOM_ERR_HTTP_BODY_SHORT = -0x37,
 
-    /* api: -0x40 .. -0x4F */
-    WECOM_ERR_API = -0x40
+    /* api answers: -0x40 .. -0x4F */
+    WECOM_ERR_API = -0x40,
+    WECOM_ERR_JSON_PARSE = -0x41,
+    WECOM_ERR_JSON_TOO_LARGE = -0x42,
+    WECOM_ERR_JSON_FIELD = -0x43,
+    WECOM_ERR_HTTP_STATUS = -0x44,
+
+    /* media validation before upload: -0x50 .. -0x5F */
+    WECOM_ERR_MEDIA_TOO_SMALL = -0x50,
+    WECOM_ERR_MEDIA_TOO_LARGE = -0x51,
+    WECOM_ERR_MEDIA_FORMAT = -0x52,
+    WECOM_ERR_MEDIA_VOICE_TOO_LONG = -0x53,
+    WECOM_ERR_MEDIA_AMR_WB = -0x54,
+    WECOM_ERR_MEDIA_AMR_CORRUPT = -0x55,
+    WECOM_ERR_MEDIA_LENGTH = -0x56,
+
+    /* download: -0x60 .. -0x6F */
+    WECOM_ERR_RANGE_MISMATCH = -0x60,
+    WECOM_ERR_REMOTE_CHANGED = -0x61,
+    WECOM_ERR_SIZE_MISMATCH = -0x62
 };
 
 /* A short, fixed English description of an error code; never NULL. */

@@ -1,0 +1,151 @@
+/* Shared parts of the API calls (see api.h). */
+#include <string.h>
+
+#include "api.h"
+
+static wecom_err_t append(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(dst), k = strlen(s);
+    if (k >= cap - n)
+        return WECOM_ERR_BUFFER_TOO_SMALL;
+    memcpy(dst + n, s, k + 1);
+    return WECOM_OK;
+}
+
+wecom_err_t wecom__append_encoded(char *dst, size_t cap, const char *s)
+{
+    static const char HEX[] = "0123456789ABCDEF";
+    size_t n = strlen(dst);
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        int plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+                    ch == '.' || ch == '~';
+        size_t need = plain ? 1 : 3;
+        if (need >= cap - n)
+            return WECOM_ERR_BUFFER_TOO_SMALL;
+        if (plain) {
+            dst[n++] = (char)ch;
+        } else {
+            dst[n++] = '%';
+            dst[n++] = HEX[ch >> 4];
+            dst[n++] = HEX[ch & 15];
+        }
+    }
+    dst[n] = '\0';
+    return WECOM_OK;
+}
+
+wecom_err_t wecom__target(wecom_client_t *c, const char *path,
+                          const char *query)
+{
+    wecom_err_t rc;
+    c->target[0] = '\0';
+    if (c->token[0] == '\0')
+        return WECOM_ERR_INVALID_ARG;
+    if ((rc = append(c->target, sizeof c->target, c->base_path)) != 0 ||
+        (rc = append(c->target, sizeof c->target, path)) != 0 ||
+        (rc = append(c->target, sizeof c->target, "?access_token=")) != 0 ||
+        (rc = append(c->target, sizeof c->target, c->token)) != 0 ||
+        (rc = append(c->target, sizeof c->target, "&")) != 0 ||
+        (rc = append(c->target, sizeof c->target, query)) != 0)
+        return rc;
+    return WECOM_OK;
+}
+
+static int json_headers(void *ctx, const wecom_http_response_t *r)
+{
+    wecom_client_t *c = ctx;
+    (void)r;
+    c->json_len = 0;
+    return 0;
+}
+
+static int json_body(void *ctx, const unsigned char *d, size_t n)
+{
+    wecom_client_t *c = ctx;
+    if (n > sizeof c->json - c->json_len)
+        return WECOM_ERR_JSON_TOO_LARGE;
+    memcpy(c->json + c->json_len, d, n);
+    c->json_len += n;
+    return 0;
+}
+
+void wecom__json_sink(wecom_client_t *c, wecom_http_sink_t *sink)
+{
+    c->json_len = 0;
+    sink->on_headers = json_headers;
+    sink->on_body = json_body;
+    sink->ctx = c;
+}
+
+/* errmsg is shown to people and logged: make sure the token, which
+ * WeCom could echo, never is. */
+static void scrub_token(char *msg, const char *token)
+{
+    size_t tl = strlen(token);
+    char *hit;
+    if (tl < 8)
+        return;
+    while ((hit = strstr(msg, token)) != NULL) {
+        memcpy(hit, "***", 3);
+        memmove(hit + 3, hit + tl, strlen(hit + tl) + 1);
+    }
+}
+
+wecom_err_t wecom__api_answer(wecom_client_t *c, wecom_json_t *j,
+                              wecom_api_error_t *api)
+{
+    int64_t code = 0;
+    wecom_err_t rc = wecom_json_parse(j, c->json, c->json_len);
+    if (rc != WECOM_OK)
+        return rc;
+    /* Some answers (gettoken's in places) omit errcode on success. */
+    if (wecom_json_int(j, "errcode", &code) != WECOM_OK)
+        code = 0;
+    api->errcode = code;
+    api->errmsg[0] = '\0';
+    if (code == 0)
+        return WECOM_OK;
+    rc = wecom_json_string(j, "errmsg", api->errmsg, sizeof api->errmsg);
+    if (rc == WECOM_ERR_BUFFER_TOO_SMALL) {
+        /* keep what fits, on a character boundary */
+        size_t n = sizeof api->errmsg - 1;
+        while (n > 0 && ((unsigned char)api->errmsg[n] & 0xC0) == 0x80)
+            n--;
+        api->errmsg[n] = '\0';
+    }
+    scrub_token(api->errmsg, c->token);
+    return WECOM_ERR_API;
+}
+
+int wecom__retryable(wecom_err_t rc, const wecom_api_error_t *api)
+{
+    switch (rc) {
+    case WECOM_ERR_CLOSED:
+    case WECOM_ERR_IO:
+    case WECOM_ERR_TIMEOUT:
+    case WECOM_ERR_TLS_IO:
+    case WECOM_ERR_CONNECT:
+    case WECOM_ERR_HTTP_INCOMPLETE:
+        return 1;
+    case WECOM_ERR_API:
+        return api != NULL && (api->errcode == -1 || api->errcode == 45033);
+    default:
+        return 0;
+    }
+}
+
+wecom_err_t wecom__backoff(wecom_client_t *c, unsigned attempt)
+{
+    uint64_t wait = WECOM_RETRY_BACKOFF_MS;
+    unsigned i;
+    for (i = 1; i < attempt && wait < 60000; i++)
+        wait *= 2;
+    if (c->tls.deadline_ms != 0 &&
+        c->port->now_ms(c->port->sys_ctx) + wait >= c->tls.deadline_ms)
+        return WECOM_ERR_DEADLINE;
+    if (c->port->sleep_ms != NULL)
+        c->port->sleep_ms(c->port->sys_ctx, (uint32_t)wait);
+    return WECOM_OK;
+}

@@ -1,0 +1,33 @@
+/* What upload, download and token calls share: request targets, the JSON
+ * answer, retry decisions. Not part of the public API. */
+#ifndef WECOM_API_H
+#define WECOM_API_H
+
+#include "json.h"
+#include "wecom/media.h"
+
+/* c->target = base path + path + "?access_token=TOKEN&" + query. */
+wecom_err_t wecom__target(wecom_client_t *c, const char *path,
+                          const char *query);
+
+/* Append s to dst (NUL-terminated, capacity cap), percent-encoding every
+ * byte outside RFC 3986's unreserved set. */
+wecom_err_t wecom__append_encoded(char *dst, size_t cap, const char *s);
+
+/* A sink that collects the body into c->json. */
+void wecom__json_sink(wecom_client_t *c, wecom_http_sink_t *sink);
+
+/* Parse c->json: WECOM_OK when errcode is 0 or absent, WECOM_ERR_API with
+ * errcode and errmsg in api otherwise. */
+wecom_err_t wecom__api_answer(wecom_client_t *c, wecom_json_t *j,
+                              wecom_api_error_t *api);
+
+/* 1 when a failed attempt may be made again: the connection dropped or
+ * WeCom said busy (-1) or too many concurrent calls (45033). */
+int wecom__retryable(wecom_err_t rc, const wecom_api_error_t *api);
+
+/* Sleep before attempt number `attempt` (1, 2, ...): the backoff doubles
+ * each time. WECOM_ERR_DEADLINE when the deadline would pass first. */
+wecom_err_t wecom__backoff(wecom_client_t *c, unsigned attempt);
+
+#endif
