@@ -57,6 +57,54 @@
 #define WECOM_DEFAULT_TIMEOUT_MS 30000
 #endif
 
+/* Media limits from WeCom's documentation (MB = 1,048,576 bytes, the
+ * lenient reading, so the client never refuses what the server takes).
+ * WeCom has raised some since: these are defaults, and each call can pass
+ * its own. Files must be larger than WECOM_LIMIT_MIN_BYTES. */
+#ifndef WECOM_LIMIT_MIN_BYTES
+#define WECOM_LIMIT_MIN_BYTES 5
+#endif
+#ifndef WECOM_LIMIT_IMAGE_BYTES
+#define WECOM_LIMIT_IMAGE_BYTES 2097152
+#endif
+#ifndef WECOM_LIMIT_VOICE_BYTES
+#define WECOM_LIMIT_VOICE_BYTES 2097152
+#endif
+#ifndef WECOM_LIMIT_VIDEO_BYTES
+#define WECOM_LIMIT_VIDEO_BYTES 10485760
+#endif
+#ifndef WECOM_LIMIT_FILE_BYTES
+#define WECOM_LIMIT_FILE_BYTES 20971520
+#endif
+#ifndef WECOM_LIMIT_VOICE_MS
+#define WECOM_LIMIT_VOICE_MS 60000
+#endif
+
+/* Longest file name sent or kept, in bytes of UTF-8. */
+#ifndef WECOM_FILENAME_MAX
+#define WECOM_FILENAME_MAX 255
+#endif
+
+/* Largest JSON answer read from the API (errmsg carries a hint tail). */
+#ifndef WECOM_JSON_MAX
+#define WECOM_JSON_MAX 2048
+#endif
+
+/* Attempts for one call when the network drops or WeCom answers -1
+ * (busy) or 45033 (too many concurrent calls), and the first backoff. */
+#ifndef WECOM_RETRY_MAX
+#define WECOM_RETRY_MAX 4
+#endif
+#ifndef WECOM_RETRY_BACKOFF_MS
+#define WECOM_RETRY_BACKOFF_MS 500
+#endif
+
+/* Largest range asked for in one request; WeCom refuses more than 20 MB
+ * (errcode 830002). */
+#ifndef WECOM_RANGE_MAX_BYTES
+#define WECOM_RANGE_MAX_BYTES 20971520
+#endif
+
 /* The CA bundle used when the caller names none (Debian, Buildroot and
  * Yocto's ca-certificates all install it here). */
 #ifndef WECOM_DEFAULT_CA_FILE

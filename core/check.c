@@ -1,0 +1,230 @@
+/*
+ * Checking a file before a byte of it is sent: size, magic bytes for the
+ * kind, and for voice the AMR duration. A metered uplink should not pay
+ * for an upload WeCom is going to refuse.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "amr.h"
+#include "wecom/media.h"
+
+static const char *const KIND_NAMES[] = { "auto", "image", "voice", "video",
+                                          "file" };
+
+void wecom_limits_default(wecom_limits_t *lim)
+{
+    lim->min_bytes = WECOM_LIMIT_MIN_BYTES;
+    lim->image_bytes = WECOM_LIMIT_IMAGE_BYTES;
+    lim->voice_bytes = WECOM_LIMIT_VOICE_BYTES;
+    lim->video_bytes = WECOM_LIMIT_VIDEO_BYTES;
+    lim->file_bytes = WECOM_LIMIT_FILE_BYTES;
+    lim->voice_ms = WECOM_LIMIT_VOICE_MS;
+}
+
+const char *wecom_kind_name(wecom_kind_t kind)
+{
+    if ((unsigned)kind < sizeof KIND_NAMES / sizeof KIND_NAMES[0])
+        return KIND_NAMES[kind];
+    return "unknown";
+}
+
+wecom_err_t wecom_kind_parse(const char *name, wecom_kind_t *kind)
+{
+    unsigned i;
+    if (name == NULL || kind == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    for (i = 0; i < sizeof KIND_NAMES / sizeof KIND_NAMES[0]; i++) {
+        if (strcmp(name, KIND_NAMES[i]) == 0) {
+            *kind = (wecom_kind_t)i;
+            return WECOM_OK;
+        }
+    }
+    return WECOM_ERR_INVALID_ARG;
+}
+
+static wecom_format_t sniff(const unsigned char *b, size_t n)
+{
+    static const unsigned char PNG[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+                                          0x1A, '\n' };
+    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
+        return WECOM_FORMAT_JPEG;
+    if (n >= 8 && memcmp(b, PNG, 8) == 0)
+        return WECOM_FORMAT_PNG;
+    if (n >= WECOM_AMR_WB_MAGIC_LEN &&
+        memcmp(b, WECOM_AMR_WB_MAGIC, WECOM_AMR_WB_MAGIC_LEN) == 0)
+        return WECOM_FORMAT_AMR_WB;
+    if (n >= WECOM_AMR_MAGIC_LEN &&
+        memcmp(b, WECOM_AMR_MAGIC, WECOM_AMR_MAGIC_LEN) == 0)
+        return WECOM_FORMAT_AMR;
+    /* ISO base media: the first box is ftyp (size, then the type). */
+    if (n >= 8 && memcmp(b + 4, "ftyp", 4) == 0)
+        return WECOM_FORMAT_MP4;
+    return WECOM_FORMAT_OTHER;
+}
+
+static wecom_kind_t kind_of(wecom_format_t f)
+{
+    switch (f) {
+    case WECOM_FORMAT_JPEG:
+    case WECOM_FORMAT_PNG:
+        return WECOM_KIND_IMAGE;
+    case WECOM_FORMAT_AMR:
+    case WECOM_FORMAT_AMR_WB:
+        return WECOM_KIND_VOICE;
+    case WECOM_FORMAT_MP4:
+        return WECOM_KIND_VIDEO;
+    default:
+        return WECOM_KIND_FILE;
+    }
+}
+
+static uint64_t max_bytes(const wecom_limits_t *lim, wecom_kind_t k)
+{
+    switch (k) {
+    case WECOM_KIND_IMAGE: return lim->image_bytes;
+    case WECOM_KIND_VOICE: return lim->voice_bytes;
+    case WECOM_KIND_VIDEO: return lim->video_bytes;
+    default: return lim->file_bytes;
+    }
+}
+
+static wecom_err_t refuse(wecom_check_t *out, wecom_err_t err,
+                          uint64_t actual, uint64_t limit)
+{
+    out->actual = actual;
+    out->limit = limit;
+    return err;
+}
+
+/* Read the first bytes: as many as the scratch holds, or the file has. */
+static int read_head(const wecom_reader_t *r, uint64_t size,
+                     unsigned char *scratch, size_t len)
+{
+    size_t want = size < len ? (size_t)size : len, have = 0;
+    while (have < want) {
+        int n = r->read_at(r->ctx, have, scratch + have, want - have);
+        if (n < 0)
+            return n;
+        if (n == 0)
+            return WECOM_ERR_MEDIA_LENGTH;
+        have += (size_t)n;
+    }
+    return (int)have;
+}
+
+wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
+                              wecom_kind_t kind, const wecom_limits_t *lim,
+                              unsigned char *scratch, size_t scratch_len,
+                              wecom_check_t *out)
+{
+    wecom_limits_t defaults;
+    uint64_t cap;
+    int n;
+
+    if (r == NULL || out == NULL || scratch == NULL || scratch_len < 64 ||
+        (unsigned)kind > WECOM_KIND_FILE)
+        return WECOM_ERR_INVALID_ARG;
+    if (lim == NULL) {
+        wecom_limits_default(&defaults);
+        lim = &defaults;
+    }
+    memset(out, 0, sizeof *out);
+    out->size = size;
+    out->kind = kind;
+    if (size <= lim->min_bytes)
+        return refuse(out, WECOM_ERR_MEDIA_TOO_SMALL, size, lim->min_bytes);
+    if (r->once) {
+        /* A pipe cannot be read twice: only its size can be checked, and
+         * its kind must be given (else it goes as a file). */
+        if (kind == WECOM_KIND_AUTO)
+            out->kind = kind = WECOM_KIND_FILE;
+        cap = max_bytes(lim, kind);
+        return size > cap ? refuse(out, WECOM_ERR_MEDIA_TOO_LARGE, size, cap)
+                          : WECOM_OK;
+    }
+    n = read_head(r, size, scratch, 64);
+    if (n < 0)
+        return n;
+    out->format = sniff(scratch, (size_t)n);
+    if (kind == WECOM_KIND_AUTO)
+        out->kind = kind = kind_of(out->format);
+    cap = max_bytes(lim, kind);
+    if (size > cap)
+        return refuse(out, WECOM_ERR_MEDIA_TOO_LARGE, size, cap);
+
+    switch (kind) {
+    case WECOM_KIND_IMAGE:
+        if (out->format != WECOM_FORMAT_JPEG && out->format != WECOM_FORMAT_PNG)
+            return WECOM_ERR_MEDIA_FORMAT;
+        break;
+    case WECOM_KIND_VIDEO:
+        if (out->format != WECOM_FORMAT_MP4)
+            return WECOM_ERR_MEDIA_FORMAT;
+        break;
+    case WECOM_KIND_VOICE: {
+        uint64_t ms = 0;
+        wecom_err_t rc;
+        if (out->format == WECOM_FORMAT_AMR_WB)
+            return WECOM_ERR_MEDIA_AMR_WB;
+        if (out->format != WECOM_FORMAT_AMR)
+            return WECOM_ERR_MEDIA_FORMAT;
+        rc = wecom_amr_duration(r, size, scratch, scratch_len, &ms);
+        if (rc != WECOM_OK)
+            return rc;
+        out->duration_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+        if (ms > lim->voice_ms)
+            return refuse(out, WECOM_ERR_MEDIA_VOICE_TOO_LONG, ms, lim->voice_ms);
+        break;
+    }
+    default:
+        break;
+    }
+    return WECOM_OK;
+}
+
+static const char *format_name(wecom_format_t f)
+{
+    switch (f) {
+    case WECOM_FORMAT_JPEG: return "JPEG";
+    case WECOM_FORMAT_PNG: return "PNG";
+    case WECOM_FORMAT_AMR: return "AMR";
+    case WECOM_FORMAT_AMR_WB: return "AMR-WB";
+    case WECOM_FORMAT_MP4: return "MP4";
+    default: return "unrecognised";
+    }
+}
+
+const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
+                                 char *out, size_t cap)
+{
+    const char *kind = wecom_kind_name(chk->kind);
+    if (cap == 0)
+        return out;
+    switch (err) {
+    case WECOM_ERR_MEDIA_TOO_SMALL:
+        snprintf(out, cap, "file of %llu bytes: WeCom needs more than %llu",
+                 (unsigned long long)chk->actual, (unsigned long long)chk->limit);
+        break;
+    case WECOM_ERR_MEDIA_TOO_LARGE:
+        snprintf(out, cap, "%s of %llu bytes is over the limit of %llu bytes",
+                 kind, (unsigned long long)chk->actual,
+                 (unsigned long long)chk->limit);
+        break;
+    case WECOM_ERR_MEDIA_VOICE_TOO_LONG:
+        snprintf(out, cap, "voice of %llu ms is over the limit of %llu ms",
+                 (unsigned long long)chk->actual, (unsigned long long)chk->limit);
+        break;
+    case WECOM_ERR_MEDIA_FORMAT:
+        snprintf(out, cap, "%s content (%s) is not what WeCom takes as %s: %s",
+                 kind, format_name(chk->format), kind,
+                 chk->kind == WECOM_KIND_IMAGE   ? "JPG or PNG"
+                 : chk->kind == WECOM_KIND_VOICE ? "AMR"
+                                                 : "MP4");
+        break;
+    default:
+        snprintf(out, cap, "%s", wecom_strerror(err));
+        break;
+    }
+    return out;
+}

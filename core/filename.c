@@ -1,0 +1,183 @@
+/* File names crossing the wire (see filename.h). */
+#include <string.h>
+
+#include "filename.h"
+#include "wecom/config.h"
+
+static int is_control(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+/* Largest length <= n that does not end inside a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t n, size_t full)
+{
+    if (n >= full)
+        return full;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+/* Copy the last path component of in[0..len) without control bytes, cut
+ * to the bound, into out. */
+static void last_component(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t i, start = 0, n = 0, limit;
+    for (i = 0; i < len; i++)
+        if (in[i] == '/' || in[i] == '\\')
+            start = i + 1;
+    limit = cap - 1 < WECOM_FILENAME_MAX ? cap - 1 : WECOM_FILENAME_MAX;
+    for (i = start; i < len && n < cap - 1; i++)
+        if (!is_control((unsigned char)in[i]))
+            out[n++] = in[i];
+    n = utf8_cut(out, limit, n);
+    out[n] = '\0';
+    if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+        out[0] = '\0';
+}
+
+void wecom_filename_clean(const char *in, char *out, size_t cap)
+{
+    if (cap == 0)
+        return;
+    if (in == NULL) {
+        out[0] = '\0';
+        return;
+    }
+    last_component(in, strlen(in), out, cap);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int ieq(const char *a, size_t n, const char *lit)
+{
+    size_t i;
+    if (strlen(lit) != n)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != lit[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* RFC 5987 ext-value: charset'language'pct-encoded, UTF-8 only. Decoded
+ * into out; 0 on success. */
+static int decode_ext(const char *v, size_t n, char *out, size_t cap)
+{
+    const char *q1 = memchr(v, '\'', n), *q2, *p, *end = v + n;
+    size_t k = 0;
+    if (q1 == NULL || !ieq(v, (size_t)(q1 - v), "utf-8"))
+        return -1;
+    q2 = memchr(q1 + 1, '\'', (size_t)(end - q1 - 1));
+    if (q2 == NULL)
+        return -1;
+    for (p = q2 + 1; p < end && k < cap - 1; p++) {
+        if (*p == '%' && end - p >= 3 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+            out[k++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+            p += 2;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    out[k] = '\0';
+    return 0;
+}
+
+/* A quoted-string or token value, unquoted into out. */
+static void decode_plain(const char *v, size_t n, char *out, size_t cap)
+{
+    size_t i, k = 0;
+    if (n >= 2 && v[0] == '"') {
+        for (i = 1; i < n && v[i] != '"' && k < cap - 1; i++) {
+            if (v[i] == '\\' && i + 1 < n)
+                i++;
+            out[k++] = v[i];
+        }
+    } else {
+        for (i = 0; i < n && k < cap - 1; i++)
+            out[k++] = v[i];
+    }
+    out[k] = '\0';
+}
+
+/* The end of the parameter value starting at s (a quoted string may hold
+ * ';'). */
+static const char *value_end(const char *s)
+{
+    if (*s == '"') {
+        for (s++; *s != '\0' && *s != '"'; s++)
+            if (*s == '\\' && s[1] != '\0')
+                s++;
+        return *s == '"' ? s + 1 : s;
+    }
+    return s + strcspn(s, ";");
+}
+
+void wecom_filename_from_disposition(const char *value, char *out,
+                                     size_t cap)
+{
+    char raw[WECOM_FILENAME_MAX * 4 + 1];
+    int have_ext = 0, have_plain = 0;
+    char plain[WECOM_FILENAME_MAX * 4 + 1];
+    const char *s = value;
+
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    if (value == NULL)
+        return;
+    plain[0] = raw[0] = '\0';
+    s += strcspn(s, ";"); /* skip the disposition type */
+    while (*s == ';') {
+        const char *name, *eq, *v, *vend;
+        size_t name_len;
+        s++;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        name = s;
+        eq = s + strcspn(s, "=;");
+        if (*eq != '=') {
+            s = eq;
+            continue;
+        }
+        name_len = (size_t)(eq - name);
+        while (name_len > 0 && (name[name_len - 1] == ' ' || name[name_len - 1] == '\t'))
+            name_len--;
+        v = eq + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        vend = value_end(v);
+        s = vend + strcspn(vend, ";");
+        while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t'))
+            vend--;
+        if (ieq(name, name_len, "filename*") && !have_ext)
+            have_ext = decode_ext(v, (size_t)(vend - v), raw, sizeof raw) == 0;
+        else if (ieq(name, name_len, "filename") && !have_plain) {
+            decode_plain(v, (size_t)(vend - v), plain, sizeof plain);
+            have_plain = 1;
+        }
+    }
+    if (!have_ext) {
+        if (!have_plain)
+            return;
+        memcpy(raw, plain, sizeof raw);
+    }
+    last_component(raw, strlen(raw), out, cap);
+    /* A name like ".profile" would land as a hidden file, or overwrite one. */
+    if (out[0] == '.')
+        out[0] = '_';
+}

@@ -1,0 +1,143 @@
+/* multipart/form-data with a precomputed length (see wecom/multipart.h). */
+#include <string.h>
+
+#include "wecom/multipart.h"
+
+typedef struct {
+    unsigned char *p;
+    size_t cap, len;
+    int overflow;
+} out_t;
+
+static void put_n(out_t *o, const char *s, size_t n)
+{
+    if (n > o->cap - o->len) {
+        o->overflow = 1;
+        return;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+}
+
+static void put(out_t *o, const char *s)
+{
+    put_n(o, s, strlen(s));
+}
+
+static void put_u64(out_t *o, uint64_t v)
+{
+    char tmp[21];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put_n(o, tmp + i, sizeof tmp - i);
+}
+
+static int boundary_ok(const char *b)
+{
+    size_t n = strlen(b), i;
+    if (n == 0 || n > WECOM_BOUNDARY_MAX)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = b[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+              (c >= 'A' && c <= 'Z') || strchr("'()+_,-./:=?", c) != NULL))
+            return 0;
+    }
+    return 1;
+}
+
+wecom_err_t wecom_multipart_init(wecom_multipart_t *m, const char *boundary,
+                                 const char *name, const char *part_type,
+                                 const wecom_reader_t *r, uint64_t file_len)
+{
+    out_t o;
+    const char *s;
+    if (m == NULL || boundary == NULL || name == NULL || part_type == NULL ||
+        r == NULL || !boundary_ok(boundary) ||
+        strlen(name) > WECOM_FILENAME_MAX)
+        return WECOM_ERR_INVALID_ARG;
+    memset(m, 0, sizeof *m);
+    m->reader = r;
+    m->file_len = file_len;
+
+    o.p = m->head;
+    o.cap = sizeof m->head;
+    o.len = 0;
+    o.overflow = 0;
+    put(&o, "--");
+    put(&o, boundary);
+    /* WeCom wants the UTF-8 name as is in filename="..." (it answers
+     * 44001 to RFC 2231's filename*=); only " and \ need escaping. */
+    put(&o, "\r\nContent-Disposition: form-data; name=\"media\"; filename=\"");
+    for (s = name; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\')
+            put_n(&o, "\\", 1);
+        put_n(&o, s, 1);
+    }
+    put(&o, "\"; filelength=");
+    put_u64(&o, file_len);
+    put(&o, "\r\nContent-Type: ");
+    put(&o, part_type);
+    put(&o, "\r\n\r\n");
+    m->head_len = o.len;
+    if (o.overflow)
+        return WECOM_ERR_INVALID_ARG;
+
+    o.p = m->tail;
+    o.cap = sizeof m->tail;
+    o.len = 0;
+    put(&o, "\r\n--");
+    put(&o, boundary);
+    put(&o, "--\r\n");
+    m->tail_len = o.len;
+
+    o.p = (unsigned char *)m->header;
+    o.cap = sizeof m->header - 1;
+    o.len = 0;
+    /* Without the boundary parameter WeCom answers 44001. */
+    put(&o, "Content-Type: multipart/form-data; boundary=");
+    put(&o, boundary);
+    put(&o, "\r\n");
+    m->header[o.len] = '\0';
+    return o.overflow ? WECOM_ERR_INVALID_ARG : WECOM_OK;
+}
+
+uint64_t wecom_multipart_length(const wecom_multipart_t *m)
+{
+    return m->head_len + m->file_len + m->tail_len;
+}
+
+static size_t copy_from(const unsigned char *src, size_t src_len,
+                        uint64_t off, unsigned char *buf, size_t len)
+{
+    size_t n = src_len - (size_t)off;
+    if (n > len)
+        n = len;
+    memcpy(buf, src + off, n);
+    return n;
+}
+
+int wecom_multipart_read(void *ctx, uint64_t offset, unsigned char *buf,
+                         size_t len)
+{
+    wecom_multipart_t *m = ctx;
+    uint64_t file_end = m->head_len + m->file_len;
+    if (len > 0x7fffffff)
+        len = 0x7fffffff;
+    if (offset < m->head_len)
+        return (int)copy_from(m->head, m->head_len, offset, buf, len);
+    if (offset < file_end) {
+        uint64_t left = file_end - offset;
+        int n = m->reader->read_at(m->reader->ctx, offset - m->head_len, buf,
+                                   left < len ? (size_t)left : len);
+        /* A file that shrank after its length was taken must not let the
+         * tail slide into its place: the body would be short. */
+        return n == 0 ? WECOM_ERR_MEDIA_LENGTH : n;
+    }
+    if (offset < file_end + m->tail_len)
+        return (int)copy_from(m->tail, m->tail_len, offset - file_end, buf, len);
+    return 0;
+}
