@@ -14,6 +14,7 @@
 #include "wecom/config.h"
 #include "wecom/error.h"
 #include "wecom/http.h"
+#include "wecom/multipart.h"
 #include "wecom/port.h"
 #include "wecom/tls.h"
 
@@ -38,6 +39,87 @@ extern "C" {
 #define WECOM_BASE_PATH_MAX 128
 #endif
 
+/* Room for a media_id (WeCom's are about 64 characters) and errmsg. */
+#ifndef WECOM_MEDIA_ID_MAX
+#define WECOM_MEDIA_ID_MAX 160
+#endif
+#ifndef WECOM_ERRMSG_MAX
+#define WECOM_ERRMSG_MAX 256
+#endif
+
+/* WeCom's answer when a call returned WECOM_ERR_API (errcode != 0). */
+typedef struct wecom_api_error {
+    int64_t errcode;
+    char errmsg[WECOM_ERRMSG_MAX]; /* with WeCom's "hint: [...]" tail */
+    int http_status;
+} wecom_api_error_t;
+
+/* What WeCom calls the upload's `type`. AUTO picks it from the content:
+ * JPG/PNG image, AMR voice, MP4 video, anything else a file. */
+typedef enum wecom_kind {
+    WECOM_KIND_AUTO = 0,
+    WECOM_KIND_IMAGE,
+    WECOM_KIND_VOICE,
+    WECOM_KIND_VIDEO,
+    WECOM_KIND_FILE
+} wecom_kind_t;
+
+/* The format found by magic bytes. */
+typedef enum wecom_format {
+    WECOM_FORMAT_OTHER = 0,
+    WECOM_FORMAT_JPEG,
+    WECOM_FORMAT_PNG,
+    WECOM_FORMAT_AMR,
+    WECOM_FORMAT_AMR_WB,
+    WECOM_FORMAT_MP4
+} wecom_format_t;
+
+/* Limits checked before an upload. Sizes are in bytes. */
+typedef struct wecom_limits {
+    uint64_t min_bytes; /* a file must be larger than this */
+    uint64_t image_bytes;
+    uint64_t voice_bytes;
+    uint64_t video_bytes;
+    uint64_t file_bytes;
+    uint32_t voice_ms;
+} wecom_limits_t;
+
+/* What the check of a file found; on a refusal, actual and limit name the
+ * value and the bound it broke (bytes, or ms for a voice's length). */
+typedef struct wecom_check {
+    wecom_kind_t kind;
+    wecom_format_t format;
+    uint64_t size;
+    uint32_t duration_ms; /* voice only */
+    uint64_t actual;
+    uint64_t limit;
+} wecom_check_t;
+
+/* The build's limits (wecom/config.h, Kconfig). */
+void wecom_limits_default(wecom_limits_t *lim);
+
+/* "image", "voice", "video", "file" (what the API's type= takes), or
+ * "auto". */
+const char *wecom_kind_name(wecom_kind_t kind);
+
+/* Parse one of those names; WECOM_ERR_INVALID_ARG for anything else. */
+wecom_err_t wecom_kind_parse(const char *name, wecom_kind_t *kind);
+
+/* Check size bytes of r as an upload of the given kind (AUTO: detect it)
+ * against lim (NULL: the defaults): size, magic bytes, AMR frames and
+ * duration. A read-once source (r->once) gets the size check only. scratch (at least 64 bytes; the larger the fewer reads) is
+ * used to read the content. Fills out whatever the result. */
+wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
+                              wecom_kind_t kind, const wecom_limits_t *lim,
+                              unsigned char *scratch, size_t scratch_len,
+                              wecom_check_t *out);
+
+/* A one-line English explanation of a check's refusal, naming the limit
+ * and the actual value ("image of 3145728 bytes is over the limit of
+ * 2097152 bytes"). Returns out. */
+const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
+                                 char *out, size_t cap);
+
 typedef struct wecom_client_config {
     /* "https://host[:port][/prefix]"; NULL for WECOM_DEFAULT_BASE_URL.
      * Only https is accepted. */
@@ -57,6 +139,10 @@ typedef struct wecom_client {
     char base_path[WECOM_BASE_PATH_MAX];
     char token[WECOM_TOKEN_MAX + 1];
     char target[WECOM_TARGET_MAX];
+    char headers[WECOM_HTTP_ETAG_MAX + 128]; /* extra request headers */
+    char json[WECOM_JSON_MAX];  /* the API's JSON answer */
+    size_t json_len;
+    wecom_multipart_t multipart;
     unsigned char io[WECOM_IO_BUF_SIZE];
 } wecom_client_t;
 
@@ -77,6 +163,87 @@ void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms);
 
 /* TLS handshakes done since init (full and resumed). */
 unsigned long wecom_client_handshakes(const wecom_client_t *c);
+
+/* Called as bytes go out or come in (done of total; total 0 when not yet
+ * known). A non-zero return cancels the call with WECOM_ERR_CANCELLED. */
+typedef int (*wecom_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* ---------------------------------------------------------------- upload */
+
+typedef struct wecom_upload {
+    wecom_kind_t kind;            /* AUTO: from the content */
+    const wecom_reader_t *reader; /* wecom_posix_reader(), or your own */
+    uint64_t length;              /* bytes to send, from offset 0 */
+    const char *filename;         /* name to show; a path is cut to its
+                                     last component; NULL: by kind */
+    const wecom_limits_t *limits; /* NULL: the build's defaults */
+    int no_check;                 /* 1: skip the checks (kind must be given
+                                     or it goes as a file) */
+    wecom_progress_fn progress;
+    void *progress_ctx;
+} wecom_upload_t;
+
+typedef struct wecom_upload_result {
+    wecom_check_t check;                 /* what the check found */
+    char media_id[WECOM_MEDIA_ID_MAX];
+    char type[8];                        /* as WeCom names it */
+    char created_at[24];                 /* Unix seconds, as digits */
+    wecom_api_error_t api;               /* when WECOM_ERR_API */
+    unsigned attempts;                   /* requests sent */
+} wecom_upload_result_t;
+
+/* Check, then upload one file as temporary media (valid 3 days). The
+ * body streams from the reader through the client's I/O buffer with an
+ * exact Content-Length. A dropped connection, errcode -1 (busy) or 45033
+ * is retried with backoff, re-reading the file from offset 0. */
+wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
+                               wecom_upload_result_t *res);
+
+/* ----------------------------------------------------------------- token */
+
+/* Fetch an access token with gettoken for corpid and secret, and make it
+ * the client's token. expires_in (seconds) is set when not NULL. The
+ * secret travels in the request's query, as the API wants; it is never
+ * kept, logged or put in an error. Caching and refreshing are the
+ * caller's: WeCom blocks callers that ask too often. */
+wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
+                              const char *secret, int64_t *expires_in,
+                              wecom_api_error_t *api);
+
+/* -------------------------------------------------------------- download */
+
+typedef struct wecom_download {
+    const char *media_id;
+    const wecom_writer_t *writer;
+    uint64_t offset;       /* bytes already held (resume): start here */
+    uint64_t chunk;        /* bytes per ranged request; 0: one request */
+    uint64_t known_total;  /* resume: the total seen before, 0 unknown */
+    const char *if_range;  /* resume: the strong ETag seen before, or NULL */
+    wecom_progress_fn progress;
+    void *progress_ctx;
+} wecom_download_t;
+
+typedef struct wecom_download_result {
+    uint64_t total;        /* the medium's size */
+    uint64_t written;      /* bytes handed to the writer by this call */
+    char content_type[WECOM_HTTP_CONTENT_TYPE_MAX];
+    char filename[WECOM_FILENAME_MAX + 1]; /* server's name, made safe;
+                                              may be empty */
+    char etag[WECOM_HTTP_ETAG_MAX];
+    char last_modified[WECOM_HTTP_DATE_MAX];
+    wecom_api_error_t api; /* when WECOM_ERR_API */
+    unsigned requests;     /* HTTP requests sent */
+} wecom_download_result_t;
+
+/* Download a medium to the writer from offset on, in ranges of chunk
+ * bytes on one kept connection. Every 206's Content-Range is checked
+ * against what was asked; a server that ignores Range is followed
+ * without duplicating bytes; a medium that changes size or validator
+ * between requests is an error, never a mixed file. A JSON answer is an
+ * API error and nothing is written. A dropped connection resumes from the
+ * last byte written, with bounded retries. */
+wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
+                                 wecom_download_result_t *res);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,368 @@
+/*
+ * Download: one or more ranged GETs on a kept connection, each answer
+ * checked against what was asked and what is already written, the body
+ * streamed to the writer as it arrives.
+ *
+ * WeCom answers errors with a JSON body, possibly with status 200. A
+ * response that may be one (JSON or text type, no Content-Disposition) is
+ * held in the JSON buffer until it is known: an error writes nothing; a
+ * medium that only looked like one is then written as usual.
+ */
+#include <string.h>
+
+#include "api.h"
+#include "filename.h"
+#include "range.h"
+
+enum mode { MEDIA, SNIFF, DISCARD };
+
+typedef struct {
+    wecom_client_t *c;
+    const wecom_download_t *dl;
+    wecom_download_result_t *res;
+    uint64_t pos;       /* absolute offset of the next byte to write */
+    uint64_t first;     /* range asked: first byte */
+    uint64_t last;      /* and last (WECOM_RANGE_UNKNOWN: to the end) */
+    int asked_range;
+    uint64_t skip;      /* body bytes to drop: the server ignored Range */
+    uint64_t body_end;  /* absolute offset this body ends at, if known */
+    enum mode mode;
+    int whole;          /* this response carries the rest of the medium */
+    int done;           /* every byte is written */
+    int have_total;
+    const wecom_http_response_t *resp; /* the response being read */
+} dl_t;
+
+static int is_json_like(const wecom_http_response_t *r)
+{
+    const char *ct = r->content_type;
+    if (r->content_disposition[0] != '\0')
+        return 0;
+    return strncmp(ct, "application/json", 16) == 0 ||
+           strncmp(ct, "text/plain", 10) == 0 || ct[0] == '\0';
+}
+
+static int is_strong(const char *etag)
+{
+    return etag[0] == '"';
+}
+
+/* The total this response tells, checked against what is known. */
+static wecom_err_t note_total(dl_t *d, uint64_t total)
+{
+    wecom_download_result_t *res = d->res;
+    if (d->have_total && res->total != total)
+        return WECOM_ERR_REMOTE_CHANGED;
+    if (!d->have_total && d->dl->known_total != 0 && d->dl->known_total != total)
+        return WECOM_ERR_REMOTE_CHANGED;
+    res->total = total;
+    d->have_total = 1;
+    return WECOM_OK;
+}
+
+/* Validators: the first response's are kept; a later one must agree. */
+static wecom_err_t note_validators(dl_t *d, const wecom_http_response_t *r)
+{
+    wecom_download_result_t *res = d->res;
+    if (res->etag[0] != '\0' && r->etag[0] != '\0' &&
+        strcmp(res->etag, r->etag) != 0)
+        return WECOM_ERR_REMOTE_CHANGED;
+    if (res->etag[0] == '\0' && d->dl->if_range != NULL && r->etag[0] != '\0' &&
+        strcmp(d->dl->if_range, r->etag) != 0)
+        return WECOM_ERR_REMOTE_CHANGED;
+    if (res->last_modified[0] != '\0' && r->last_modified[0] != '\0' &&
+        strcmp(res->last_modified, r->last_modified) != 0)
+        return WECOM_ERR_REMOTE_CHANGED;
+    if (res->etag[0] == '\0')
+        memcpy(res->etag, r->etag, sizeof res->etag);
+    if (res->last_modified[0] == '\0')
+        memcpy(res->last_modified, r->last_modified, sizeof res->last_modified);
+    if (res->content_type[0] == '\0')
+        memcpy(res->content_type, r->content_type, sizeof res->content_type);
+    if (res->filename[0] == '\0')
+        wecom_filename_from_disposition(r->content_disposition, res->filename,
+                                        sizeof res->filename);
+    return WECOM_OK;
+}
+
+static wecom_err_t on_200(dl_t *d, const wecom_http_response_t *r)
+{
+    wecom_err_t rc;
+    /* The whole medium from byte 0: Range ignored, or not asked. Bytes
+     * already held are dropped from the front, never written twice. */
+    if (d->pos > 0 && d->dl->if_range != NULL && r->etag[0] != '\0' &&
+        strcmp(d->dl->if_range, r->etag) != 0)
+        return WECOM_ERR_REMOTE_CHANGED; /* If-Range said: not the same */
+    if (r->content_length >= 0) {
+        rc = note_total(d, (uint64_t)r->content_length);
+        if (rc != WECOM_OK)
+            return rc;
+        if (d->pos > (uint64_t)r->content_length)
+            return WECOM_ERR_REMOTE_CHANGED;
+        d->body_end = (uint64_t)r->content_length;
+    } else {
+        d->body_end = WECOM_RANGE_UNKNOWN;
+    }
+    d->skip = d->pos;
+    d->whole = 1;
+    return note_validators(d, r);
+}
+
+static wecom_err_t on_206(dl_t *d, const wecom_http_response_t *r)
+{
+    wecom_content_range_t cr;
+    wecom_err_t rc = wecom_content_range_parse(r->content_range, &cr);
+    if (rc != WECOM_OK || cr.unsatisfied || !d->asked_range)
+        return WECOM_ERR_RANGE_MISMATCH;
+    /* It must start where we asked, end no later, and say so truly. */
+    if (cr.first != d->first || cr.first != d->pos ||
+        (d->last != WECOM_RANGE_UNKNOWN && cr.last > d->last) ||
+        (r->content_length >= 0 &&
+         (uint64_t)r->content_length != cr.last - cr.first + 1))
+        return WECOM_ERR_RANGE_MISMATCH;
+    if (cr.total != WECOM_RANGE_UNKNOWN) {
+        rc = note_total(d, cr.total);
+        if (rc != WECOM_OK)
+            return rc;
+    }
+    d->skip = 0;
+    d->body_end = cr.last + 1;
+    d->whole = cr.total != WECOM_RANGE_UNKNOWN && cr.last + 1 == cr.total;
+    return note_validators(d, r);
+}
+
+static wecom_err_t on_416(dl_t *d, const wecom_http_response_t *r)
+{
+    wecom_content_range_t cr;
+    wecom_err_t rc = wecom_content_range_parse(r->content_range, &cr);
+    if (rc != WECOM_OK || !cr.unsatisfied)
+        return WECOM_ERR_RANGE_MISMATCH;
+    rc = note_total(d, cr.total);
+    if (rc != WECOM_OK)
+        return rc;
+    /* Asked from the end of what we hold: nothing is missing. */
+    if (cr.total != d->pos)
+        return WECOM_ERR_RANGE_MISMATCH;
+    d->done = 1;
+    return WECOM_OK;
+}
+
+static int dl_headers(void *ctx, const wecom_http_response_t *r)
+{
+    dl_t *d = ctx;
+    d->resp = r;
+    d->c->json_len = 0;
+    if (is_json_like(r) || (r->status != 200 && r->status != 206 &&
+                            r->status != 416)) {
+        d->mode = SNIFF;
+        return 0;
+    }
+    d->mode = MEDIA;
+    switch (r->status) {
+    case 200: return on_200(d, r);
+    case 206: return on_206(d, r);
+    default: d->mode = DISCARD; return on_416(d, r);
+    }
+}
+
+/* Media bytes of the current body: drop the skipped front, write the
+ * rest, never past where this body must end. */
+static int put_media(dl_t *d, const unsigned char *p, size_t n)
+{
+    const wecom_download_t *dl = d->dl;
+    int rc;
+    if (d->skip > 0) {
+        size_t k = d->skip < n ? (size_t)d->skip : n;
+        d->skip -= k;
+        p += k;
+        n -= k;
+    }
+    if (n == 0)
+        return 0;
+    if (d->body_end != WECOM_RANGE_UNKNOWN && n > d->body_end - d->pos)
+        return WECOM_ERR_SIZE_MISMATCH;
+    rc = dl->writer->write(dl->writer->ctx, p, n);
+    if (rc != 0)
+        return rc;
+    d->pos += n;
+    d->res->written += n;
+    if (dl->progress != NULL &&
+        dl->progress(dl->progress_ctx, d->pos, d->have_total ? d->res->total : 0) != 0)
+        return WECOM_ERR_CANCELLED;
+    return 0;
+}
+
+/* A held response turned out to be media: check it as such and write
+ * what was held. */
+static int become_media(dl_t *d)
+{
+    const wecom_http_response_t *r = d->resp;
+    wecom_err_t rc;
+    if (r->status != 200 && r->status != 206)
+        return WECOM_ERR_HTTP_STATUS;
+    rc = r->status == 200 ? on_200(d, r) : on_206(d, r);
+    if (rc != WECOM_OK)
+        return rc;
+    d->mode = MEDIA;
+    return put_media(d, (const unsigned char *)d->c->json, d->c->json_len);
+}
+
+static int dl_body(void *ctx, const unsigned char *p, size_t n)
+{
+    dl_t *d = ctx;
+    wecom_client_t *c = d->c;
+    if (d->mode == DISCARD)
+        return 0;
+    if (d->mode == MEDIA)
+        return put_media(d, p, n);
+    if (n <= sizeof c->json - c->json_len) {
+        memcpy(c->json + c->json_len, p, n);
+        c->json_len += n;
+        return 0;
+    }
+    /* Too big for an API answer: it is the medium after all. */
+    {
+        int rc = become_media(d);
+        return rc != 0 ? rc : put_media(d, p, n);
+    }
+}
+
+/* After a SNIFF response: an API error, or a small medium to write. */
+static wecom_err_t settle_sniffed(dl_t *d, const wecom_http_response_t *r)
+{
+    wecom_json_t j;
+    wecom_err_t rc;
+    wecom_client_t *c = d->c;
+    d->res->api.http_status = r->status;
+    rc = wecom__api_answer(c, &j, &d->res->api);
+    if (rc == WECOM_ERR_API)
+        return rc;
+    d->resp = r;
+    return become_media(d);
+}
+
+static wecom_err_t request_once(dl_t *d, uint64_t chunk)
+{
+    wecom_client_t *c = d->c;
+    wecom_http_request_t req;
+    wecom_http_response_t resp;
+    wecom_http_sink_t sink;
+    char query[WECOM_MEDIA_ID_MAX * 3 + 16];
+    wecom_err_t rc;
+    size_t n;
+
+    query[0] = '\0';
+    memcpy(query, "media_id=", 10);
+    rc = wecom__append_encoded(query, sizeof query, d->dl->media_id);
+    if (rc == WECOM_OK)
+        rc = wecom__target(c, "/cgi-bin/media/get", query);
+    if (rc != WECOM_OK)
+        return rc;
+
+    d->first = d->pos;
+    d->last = WECOM_RANGE_UNKNOWN;
+    if (chunk != 0) {
+        d->last = d->pos + chunk - 1;
+        if (d->have_total && d->last >= d->res->total)
+            d->last = d->res->total - 1;
+    }
+    d->asked_range = d->pos > 0 || chunk != 0;
+    c->headers[0] = '\0';
+    if (d->asked_range) {
+        const char *validator = d->res->etag[0] != '\0' ? d->res->etag : d->dl->if_range;
+        rc = wecom_range_header(c->headers, sizeof c->headers, d->first, d->last);
+        if (rc != WECOM_OK)
+            return rc;
+        /* If-Range: should the medium have changed, the server sends it
+         * whole instead of a piece of something else. */
+        n = strlen(c->headers);
+        if (validator != NULL && is_strong(validator) &&
+            strlen(validator) + 12 < sizeof c->headers - n) {
+            memcpy(c->headers + n, "If-Range: ", 10);
+            n += 10;
+            memcpy(c->headers + n, validator, strlen(validator));
+            n += strlen(validator);
+            memcpy(c->headers + n, "\r\n", 3);
+        }
+    }
+
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = c->target;
+    req.headers = c->headers[0] != '\0' ? c->headers : NULL;
+    sink.on_headers = dl_headers;
+    sink.on_body = dl_body;
+    sink.ctx = d;
+    d->mode = MEDIA;
+    d->whole = 0;
+    d->skip = 0;
+    d->res->requests++;
+    memset(&d->res->api, 0, sizeof d->res->api);
+    rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
+    if (rc != WECOM_OK)
+        return rc;
+    if (d->mode == SNIFF) {
+        rc = settle_sniffed(d, &resp);
+        if (rc != WECOM_OK)
+            return rc;
+    }
+    if (d->done)
+        return WECOM_OK;
+    if (d->body_end != WECOM_RANGE_UNKNOWN && d->pos != d->body_end)
+        return WECOM_ERR_SIZE_MISMATCH;
+    if (d->whole) {
+        if (!d->have_total) { /* a body that ran to the close */
+            d->res->total = d->pos;
+            d->have_total = 1;
+        }
+        d->done = 1;
+    } else if (d->have_total && d->pos >= d->res->total) {
+        d->done = 1;
+    }
+    return WECOM_OK;
+}
+
+wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
+                                 wecom_download_result_t *res)
+{
+    dl_t d;
+    uint64_t chunk;
+    unsigned failures = 0, retries = 0;
+    wecom_err_t rc;
+
+    if (c == NULL || c->port == NULL || dl == NULL || res == NULL ||
+        dl->media_id == NULL || dl->media_id[0] == '\0' || dl->writer == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    memset(res, 0, sizeof *res);
+    memset(&d, 0, sizeof d);
+    d.c = c;
+    d.dl = dl;
+    d.res = res;
+    d.pos = dl->offset;
+    chunk = dl->chunk > WECOM_RANGE_MAX_BYTES ? WECOM_RANGE_MAX_BYTES : dl->chunk;
+
+    while (!d.done) {
+        uint64_t before = d.pos;
+        rc = request_once(&d, chunk);
+        if (rc == WECOM_OK) {
+            failures = 0;
+            continue;
+        }
+        if (rc == WECOM_ERR_API && res->api.errcode == 830002 &&
+            (chunk == 0 || chunk > WECOM_RANGE_MAX_BYTES / 2)) {
+            /* The whole medium at once is over WeCom's range limit. */
+            chunk = chunk == 0 ? WECOM_RANGE_MAX_BYTES : chunk / 2;
+            continue;
+        }
+        if (!wecom__retryable(rc, &res->api))
+            return rc;
+        if (d.pos == before)
+            failures++;
+        /* Progress resets the count; the total is still bounded. */
+        if (failures >= WECOM_RETRY_MAX || ++retries > 16u * WECOM_RETRY_MAX)
+            return rc;
+        if (d.pos == before && wecom__backoff(c, failures) != WECOM_OK)
+            return rc;
+    }
+    return WECOM_OK;
+}

@@ -1,0 +1,87 @@
+/* Content-Range parsing and Range writing (see range.h). */
+#include <string.h>
+
+#include "range.h"
+
+/* Digits to a uint64; *s advanced. -1 when none or on overflow. */
+static int parse_u64(const char **s, uint64_t *out)
+{
+    const char *p = *s;
+    uint64_t v = 0;
+    if (*p < '0' || *p > '9')
+        return -1;
+    while (*p >= '0' && *p <= '9') {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+        p++;
+    }
+    *s = p;
+    *out = v;
+    return 0;
+}
+
+wecom_err_t wecom_content_range_parse(const char *v,
+                                      wecom_content_range_t *out)
+{
+    const char *p = v;
+    memset(out, 0, sizeof *out);
+    if (v == NULL || strncmp(p, "bytes ", 6) != 0)
+        return WECOM_ERR_RANGE_MISMATCH;
+    p += 6;
+    while (*p == ' ')
+        p++;
+    if (*p == '*') {
+        out->unsatisfied = 1;
+        p++;
+    } else if (parse_u64(&p, &out->first) != 0 || *p++ != '-' ||
+               parse_u64(&p, &out->last) != 0 || out->last < out->first) {
+        return WECOM_ERR_RANGE_MISMATCH;
+    }
+    if (*p++ != '/')
+        return WECOM_ERR_RANGE_MISMATCH;
+    if (*p == '*' && !out->unsatisfied) {
+        out->total = WECOM_RANGE_UNKNOWN;
+        p++;
+    } else if (parse_u64(&p, &out->total) != 0 ||
+               out->total == WECOM_RANGE_UNKNOWN) {
+        return WECOM_ERR_RANGE_MISMATCH;
+    } else if (!out->unsatisfied && out->last >= out->total) {
+        return WECOM_ERR_RANGE_MISMATCH;
+    }
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p == '\0' ? WECOM_OK : WECOM_ERR_RANGE_MISMATCH;
+}
+
+static size_t put_u64(char *dst, uint64_t v)
+{
+    char tmp[21];
+    size_t i = sizeof tmp, n;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    n = sizeof tmp - i;
+    memcpy(dst, tmp + i, n);
+    return n;
+}
+
+wecom_err_t wecom_range_header(char *out, size_t cap, uint64_t first,
+                               uint64_t last)
+{
+    static const char HEAD[] = "Range: bytes=";
+    size_t n = sizeof HEAD - 1;
+    if (cap < n + 2 * 20 + 4)
+        return WECOM_ERR_BUFFER_TOO_SMALL;
+    memcpy(out, HEAD, n);
+    n += put_u64(out + n, first);
+    out[n++] = '-';
+    if (last != WECOM_RANGE_UNKNOWN)
+        n += put_u64(out + n, last);
+    out[n++] = '\r';
+    out[n++] = '\n';
+    out[n] = '\0';
+    return WECOM_OK;
+}

@@ -1,0 +1,72 @@
+/* gettoken: an access token for a corpid and secret. */
+#include <string.h>
+
+#include "api.h"
+
+static wecom_err_t append(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(dst), k = strlen(s);
+    if (k >= cap - n)
+        return WECOM_ERR_BUFFER_TOO_SMALL;
+    memcpy(dst + n, s, k + 1);
+    return WECOM_OK;
+}
+
+wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
+                              const char *secret, int64_t *expires_in,
+                              wecom_api_error_t *api)
+{
+    wecom_http_request_t req;
+    wecom_http_response_t resp;
+    wecom_http_sink_t sink;
+    wecom_json_t j;
+    wecom_api_error_t local;
+    char token[WECOM_TOKEN_MAX + 1];
+    wecom_err_t rc;
+    unsigned attempt;
+
+    if (c == NULL || c->port == NULL || corpid == NULL || secret == NULL ||
+        corpid[0] == '\0' || secret[0] == '\0')
+        return WECOM_ERR_INVALID_ARG;
+    if (api == NULL)
+        api = &local;
+    memset(api, 0, sizeof *api);
+    c->target[0] = '\0';
+    if ((rc = append(c->target, sizeof c->target, c->base_path)) != 0 ||
+        (rc = append(c->target, sizeof c->target, "/cgi-bin/gettoken?corpid=")) != 0 ||
+        (rc = wecom__append_encoded(c->target, sizeof c->target, corpid)) != 0 ||
+        (rc = append(c->target, sizeof c->target, "&corpsecret=")) != 0 ||
+        (rc = wecom__append_encoded(c->target, sizeof c->target, secret)) != 0)
+        return rc;
+
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = c->target;
+    for (attempt = 1;; attempt++) {
+        wecom__json_sink(c, &sink);
+        rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
+        if (rc == WECOM_OK) {
+            api->http_status = resp.status;
+            rc = wecom__api_answer(c, &j, api);
+            if (rc == WECOM_ERR_JSON_PARSE && resp.status != 200)
+                rc = WECOM_ERR_HTTP_STATUS;
+        }
+        if (rc == WECOM_OK || !wecom__retryable(rc, api) ||
+            attempt >= WECOM_RETRY_MAX || wecom__backoff(c, attempt) != WECOM_OK)
+            break;
+    }
+    /* The secret sat in the target and in the request head; it goes no
+     * further. */
+    memset(c->target, 0, sizeof c->target);
+    memset(c->io, 0, sizeof c->io);
+    if (rc != WECOM_OK)
+        return rc;
+    rc = wecom_json_string(&j, "access_token", token, sizeof token);
+    if (rc != WECOM_OK)
+        return rc == WECOM_ERR_BUFFER_TOO_SMALL ? WECOM_ERR_JSON_FIELD : rc;
+    if (expires_in != NULL && wecom_json_int(&j, "expires_in", expires_in) != WECOM_OK)
+        *expires_in = 0;
+    rc = wecom_client_set_token(c, token);
+    memset(token, 0, sizeof token);
+    return rc == WECOM_OK ? WECOM_OK : WECOM_ERR_JSON_FIELD;
+}

@@ -1,0 +1,170 @@
+/*
+ * Upload: check the file, frame it as multipart with an exact length, and
+ * send it through the client's buffer; retry what is worth retrying.
+ */
+#include <string.h>
+
+#include "api.h"
+#include "filename.h"
+
+static const char *part_type(wecom_kind_t kind, wecom_format_t format)
+{
+    switch (kind) {
+    case WECOM_KIND_IMAGE:
+        return format == WECOM_FORMAT_PNG ? "image/png" : "image/jpeg";
+    case WECOM_KIND_VOICE:
+        return "audio/amr";
+    case WECOM_KIND_VIDEO:
+        return "video/mp4";
+    default:
+        return "application/octet-stream";
+    }
+}
+
+static const char *default_name(wecom_kind_t kind, wecom_format_t format)
+{
+    switch (kind) {
+    case WECOM_KIND_IMAGE:
+        return format == WECOM_FORMAT_PNG ? "image.png" : "image.jpg";
+    case WECOM_KIND_VOICE:
+        return "voice.amr";
+    case WECOM_KIND_VIDEO:
+        return "video.mp4";
+    default:
+        return "file.bin";
+    }
+}
+
+/* A boundary of 128 random bits, which no file will contain by chance. */
+static wecom_err_t make_boundary(wecom_client_t *c, char *out)
+{
+    static const char HEX[] = "0123456789abcdef";
+    static const char PREFIX[] = "wecom-media-";
+    unsigned char rnd[16];
+    size_t i, n = sizeof PREFIX - 1;
+    if (c->port->entropy(c->port->sys_ctx, rnd, sizeof rnd) != 0)
+        return WECOM_ERR_ENTROPY;
+    memcpy(out, PREFIX, n);
+    for (i = 0; i < sizeof rnd; i++) {
+        out[n++] = HEX[rnd[i] >> 4];
+        out[n++] = HEX[rnd[i] & 15];
+    }
+    out[n] = '\0';
+    return WECOM_OK;
+}
+
+typedef struct {
+    const wecom_upload_t *up;
+    uint64_t head_len;
+} progress_map_t;
+
+/* Progress in bytes of the file, not of the multipart body. */
+static int file_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    const progress_map_t *pm = ctx;
+    uint64_t file_done = done > pm->head_len ? done - pm->head_len : 0;
+    (void)total;
+    if (file_done > pm->up->length)
+        file_done = pm->up->length;
+    return pm->up->progress(pm->up->progress_ctx, file_done, pm->up->length);
+}
+
+static wecom_err_t read_answer(wecom_client_t *c,
+                               const wecom_http_response_t *resp,
+                               wecom_upload_result_t *res)
+{
+    wecom_json_t j;
+    wecom_err_t rc;
+    res->api.http_status = resp->status;
+    rc = wecom__api_answer(c, &j, &res->api);
+    if (rc == WECOM_ERR_JSON_PARSE && resp->status != 200)
+        return WECOM_ERR_HTTP_STATUS;
+    if (rc != WECOM_OK)
+        return rc;
+    rc = wecom_json_string(&j, "media_id", res->media_id, sizeof res->media_id);
+    if (rc != WECOM_OK || res->media_id[0] == '\0')
+        return WECOM_ERR_JSON_FIELD;
+    (void)wecom_json_string(&j, "type", res->type, sizeof res->type);
+    /* created_at: a string in the documentation, a number elsewhere. */
+    (void)wecom_json_digits(&j, "created_at", res->created_at,
+                            sizeof res->created_at);
+    return WECOM_OK;
+}
+
+wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
+                               wecom_upload_result_t *res)
+{
+    char name[WECOM_FILENAME_MAX + 1];
+    char boundary[48];
+    char query[16];
+    progress_map_t pm;
+    wecom_http_request_t req;
+    wecom_http_response_t resp;
+    wecom_http_sink_t sink;
+    wecom_kind_t kind;
+    wecom_err_t rc;
+    unsigned attempt;
+
+    if (c == NULL || c->port == NULL || up == NULL || res == NULL ||
+        up->reader == NULL || (unsigned)up->kind > WECOM_KIND_FILE)
+        return WECOM_ERR_INVALID_ARG;
+    memset(res, 0, sizeof *res);
+    if (c->token[0] == '\0')
+        return WECOM_ERR_INVALID_ARG;
+
+    if (!up->no_check) {
+        rc = wecom_media_check(up->reader, up->length, up->kind, up->limits,
+                               c->io, sizeof c->io, &res->check);
+        if (rc != WECOM_OK)
+            return rc;
+    } else {
+        res->check.kind = up->kind == WECOM_KIND_AUTO ? WECOM_KIND_FILE : up->kind;
+        res->check.size = up->length;
+    }
+    kind = res->check.kind;
+
+    wecom_filename_clean(up->filename, name, sizeof name);
+    if (name[0] == '\0')
+        memcpy(name, default_name(kind, res->check.format),
+               strlen(default_name(kind, res->check.format)) + 1);
+    rc = make_boundary(c, boundary);
+    if (rc == WECOM_OK)
+        rc = wecom_multipart_init(&c->multipart, boundary, name,
+                                  part_type(kind, res->check.format),
+                                  up->reader, up->length);
+    if (rc != WECOM_OK)
+        return rc;
+    memcpy(query, "type=", 5);
+    memcpy(query + 5, wecom_kind_name(kind), strlen(wecom_kind_name(kind)) + 1);
+
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.target = c->target;
+    req.headers = c->multipart.header;
+    req.body_read = wecom_multipart_read;
+    req.body_ctx = &c->multipart;
+    req.body_len = wecom_multipart_length(&c->multipart);
+    if (up->progress != NULL) {
+        pm.up = up;
+        pm.head_len = c->multipart.head_len;
+        req.progress = file_progress;
+        req.progress_ctx = &pm;
+    }
+
+    for (attempt = 1;; attempt++) {
+        rc = wecom__target(c, "/cgi-bin/media/upload", query);
+        if (rc != WECOM_OK)
+            return rc;
+        wecom__json_sink(c, &sink);
+        memset(&res->api, 0, sizeof res->api);
+        res->attempts = attempt;
+        rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
+        if (rc == WECOM_OK)
+            rc = read_answer(c, &resp, res);
+        if (rc == WECOM_OK || !wecom__retryable(rc, &res->api) ||
+            up->reader->once || attempt >= WECOM_RETRY_MAX)
+            return rc;
+        if (wecom__backoff(c, attempt) != WECOM_OK)
+            return rc;
+    }
+}
