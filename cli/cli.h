@@ -1,0 +1,69 @@
+/* wecom-media command-line tool: what the commands share. */
+#ifndef WECOM_CLI_H
+#define WECOM_CLI_H
+
+#include <stdint.h>
+
+#include "wecom/media.h"
+#include "wecom/posix.h"
+
+/* Exit codes (documented in --help and README.md). */
+enum {
+    EXIT_OK = 0,
+    EXIT_USAGE = 2,   /* bad command line */
+    EXIT_LOCAL = 3,   /* a local file: unreadable, unwritable, refused by
+                         the checks before upload */
+    EXIT_NETWORK = 4, /* network, TLS, protocol, time limit */
+    EXIT_API = 5      /* WeCom answered with an errcode (on stderr) */
+};
+
+typedef struct cli {
+    const char *base_url;
+    const char *cacert;
+    const char *token;       /* --token, --token-file or the environment */
+    const char *corpid;
+    const char *secret_file;
+    char token_buf[WECOM_TOKEN_MAX + 2];
+    unsigned timeout_s;
+    unsigned max_time_s;
+    int json;
+    int verbose;
+    int show_progress;       /* stderr is a terminal */
+    wecom_port_t port;
+    wecom_posix_net_t net;
+    wecom_client_t *client;
+    int client_ready;
+} cli_t;
+
+/* Set up the client and its token (from the options, the environment or
+ * gettoken). On failure the message is printed; returns an exit code. */
+int cli_connect(cli_t *cli);
+
+/* Exit code for a library error. */
+int cli_exit_code(wecom_err_t err);
+
+/* Print "wecom-media: CONTEXT: what went wrong" for err, with WeCom's
+ * errcode and errmsg when there is one. */
+void cli_report(const char *context, wecom_err_t err,
+                const wecom_api_error_t *api);
+
+/* Progress on stderr: a bar redrawn in place, at most ten times a second. */
+typedef struct cli_progress {
+    const char *label;
+    uint64_t last_ms;
+    int shown;
+    int enabled;
+} cli_progress_t;
+
+void cli_progress_start(cli_progress_t *p, const cli_t *cli, const char *label);
+int cli_progress_update(void *ctx, uint64_t done, uint64_t total);
+void cli_progress_end(cli_progress_t *p);
+
+int cmd_upload(cli_t *cli, int argc, char **argv);
+int cmd_download(cli_t *cli, int argc, char **argv);
+int cmd_token(cli_t *cli, int argc, char **argv);
+
+/* Print s as a JSON string literal (quotes included) to stdout. */
+void cli_json_string(const char *s);
+
+#endif

@@ -1,0 +1,350 @@
+/*
+ * wecom-media [global options] COMMAND [options] ARGS
+ *
+ * Global options, the client and its token, dispatch and exit codes. The
+ * secret is taken only from the environment or a file: a command line is
+ * visible to every user of the device (ps, /proc/PID/cmdline).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "wecom/version.h"
+
+static wecom_client_t g_client; /* some 80 KB with mbedTLS's contexts */
+
+static const char USAGE[] =
+    "Usage: wecom-media [OPTIONS] COMMAND [ARGS]\n"
+    "Upload media to WeCom's temporary-media API and download it again.\n"
+    "\n"
+    "Commands:\n"
+    "  upload [--type image|voice|video|file] [--name NAME] [--no-check]\n"
+    "         [--length BYTES] FILE...\n"
+    "                      upload files (FILE - is standard input, with\n"
+    "                      --length); prints one media_id per file\n"
+    "  download MEDIA_ID [-o FILE | -O] [--continue] [--chunk BYTES]\n"
+    "                      download a medium; -o - writes to standard output\n"
+    "  token               print an access token fetched with gettoken\n"
+    "\n"
+    "Options:\n"
+    "  --base-url URL      API base (default https://qyapi.weixin.qq.com)\n"
+    "  --cacert FILE       trust the CA certificates in FILE (PEM) instead of\n"
+    "                      the system's bundle\n"
+    "  --token-file FILE   read the access token from FILE\n"
+    "  --token TOKEN       the access token (visible in ps until the tool\n"
+    "                      starts; prefer WECOM_ACCESS_TOKEN or --token-file)\n"
+    "  --corpid ID         fetch a token with gettoken for this corp (or\n"
+    "                      WECOM_CORPID); the secret comes from\n"
+    "                      WECOM_CORPSECRET or --secret-file, never argv\n"
+    "  --secret-file FILE  read the corp secret from FILE\n"
+    "  --timeout SECONDS   bound on each network wait (default 30)\n"
+    "  --max-time SECONDS  deadline for the whole command, retries included\n"
+    "  --json              machine-readable output, one JSON object a line\n"
+    "  -v, --verbose       say what happens on stderr (never the token)\n"
+    "  -h, --help          this help\n"
+    "  --version           the version\n"
+    "\n"
+    "Exit codes: 0 success, 2 usage, 3 local file (unreadable, unwritable or\n"
+    "refused by the checks before upload), 4 network, TLS or protocol,\n"
+    "5 WeCom answered with an errcode (printed on stderr).\n";
+
+int cli_exit_code(wecom_err_t err)
+{
+    switch (err) {
+    case WECOM_OK:
+        return EXIT_OK;
+    case WECOM_ERR_INVALID_ARG:
+        return EXIT_USAGE;
+    case WECOM_ERR_API:
+        return EXIT_API;
+    case WECOM_ERR_FILE_READ:
+    case WECOM_ERR_FILE_WRITE:
+    case WECOM_ERR_NOT_REWINDABLE:
+    case WECOM_ERR_MEDIA_TOO_SMALL:
+    case WECOM_ERR_MEDIA_TOO_LARGE:
+    case WECOM_ERR_MEDIA_FORMAT:
+    case WECOM_ERR_MEDIA_VOICE_TOO_LONG:
+    case WECOM_ERR_MEDIA_AMR_WB:
+    case WECOM_ERR_MEDIA_AMR_CORRUPT:
+    case WECOM_ERR_MEDIA_LENGTH:
+    case WECOM_ERR_TLS_CA_LOAD:
+        return EXIT_LOCAL;
+    default:
+        return EXIT_NETWORK;
+    }
+}
+
+void cli_report(const char *context, wecom_err_t err,
+                const wecom_api_error_t *api)
+{
+    if (err == WECOM_ERR_API && api != NULL)
+        fprintf(stderr, "wecom-media: %s: WeCom errcode %lld: %s\n", context,
+                (long long)api->errcode, api->errmsg);
+    else
+        fprintf(stderr, "wecom-media: %s: %s\n", context, wecom_strerror(err));
+}
+
+void cli_json_string(const char *s)
+{
+    putchar('"');
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+/* The first line of a file, without its line end: for a token or a
+ * secret kept in a file readable by the service alone. */
+static int read_line_file(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+    if (f == NULL)
+        return -1;
+    if (fgets(out, (int)cap, f) == NULL) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    n = strcspn(out, "\r\n");
+    if (out[n] == '\0' && n == cap - 1)
+        return -1; /* longer than the buffer */
+    out[n] = '\0';
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+        out[--n] = '\0';
+    return n > 0 ? 0 : -1;
+}
+
+int cli_connect(cli_t *cli)
+{
+    wecom_client_config_t cfg;
+    wecom_err_t rc;
+    uint32_t ms = cli->timeout_s * 1000u;
+
+    if (cli->client_ready)
+        return EXIT_OK;
+    memset(&cfg, 0, sizeof cfg);
+    wecom_posix_port_init(&cli->port, &cli->net);
+    cfg.base_url = cli->base_url;
+    cfg.port = &cli->port;
+    cfg.tls.ca_file = cli->cacert;
+    cfg.tls.connect_timeout_ms = ms;
+    cfg.tls.handshake_timeout_ms = ms;
+    cfg.tls.io_timeout_ms = ms;
+    cli->client = &g_client;
+    rc = wecom_client_init(cli->client, &cfg);
+    if (rc == WECOM_ERR_TLS_CA_LOAD) {
+        fprintf(stderr, "wecom-media: cannot load CA certificates from %s "
+                        "(install ca-certificates or use --cacert)\n",
+                cli->cacert != NULL ? cli->cacert : WECOM_DEFAULT_CA_FILE);
+        return EXIT_LOCAL;
+    }
+    if (rc != WECOM_OK) {
+        cli_report(rc == WECOM_ERR_INVALID_ARG ? "--base-url" : "setup", rc, NULL);
+        return cli_exit_code(rc);
+    }
+    cli->client_ready = 1;
+    if (cli->max_time_s > 0)
+        wecom_client_set_deadline(cli->client,
+                                  cli->port.now_ms(NULL) + cli->max_time_s * 1000ull);
+
+    if (cli->token != NULL) {
+        rc = wecom_client_set_token(cli->client, cli->token);
+        if (rc != WECOM_OK) {
+            fprintf(stderr, "wecom-media: the access token is malformed "
+                            "(1 to %d URL-safe characters)\n", WECOM_TOKEN_MAX);
+            return EXIT_USAGE;
+        }
+        return EXIT_OK;
+    }
+    if (cli->corpid != NULL) {
+        char secret[512];
+        const char *env = getenv("WECOM_CORPSECRET");
+        wecom_api_error_t api;
+        int64_t expires = 0;
+        if (cli->secret_file != NULL) {
+            if (read_line_file(cli->secret_file, secret, sizeof secret) != 0) {
+                fprintf(stderr, "wecom-media: cannot read a secret from %s\n",
+                        cli->secret_file);
+                return EXIT_LOCAL;
+            }
+        } else if (env != NULL && env[0] != '\0' && strlen(env) < sizeof secret) {
+            memcpy(secret, env, strlen(env) + 1);
+        } else {
+            fprintf(stderr, "wecom-media: --corpid needs the secret in "
+                            "WECOM_CORPSECRET or --secret-file\n");
+            return EXIT_USAGE;
+        }
+        rc = wecom_token_fetch(cli->client, cli->corpid, secret, &expires, &api);
+        memset(secret, 0, sizeof secret);
+        if (rc != WECOM_OK) {
+            cli_report("gettoken", rc, &api);
+            return cli_exit_code(rc);
+        }
+        if (cli->verbose)
+            fprintf(stderr, "wecom-media: token fetched, valid %lld s\n",
+                    (long long)expires);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "wecom-media: no access token: set WECOM_ACCESS_TOKEN, "
+                    "use --token-file, or --corpid with WECOM_CORPSECRET\n");
+    return EXIT_USAGE;
+}
+
+static int parse_seconds(const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 86400u * 7)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* Overwrite an option's value in place so ps shows it no longer. */
+static void wipe_arg(char *s)
+{
+    size_t n = strlen(s);
+    memset(s, 'x', n);
+}
+
+enum {
+    OPT_BASE_URL = 256,
+    OPT_CACERT,
+    OPT_TOKEN,
+    OPT_TOKEN_FILE,
+    OPT_CORPID,
+    OPT_SECRET_FILE,
+    OPT_SECRET,
+    OPT_TIMEOUT,
+    OPT_MAX_TIME,
+    OPT_JSON,
+    OPT_VERSION
+};
+
+int main(int argc, char **argv)
+{
+    static const struct option OPTS[] = {
+        { "base-url", required_argument, NULL, OPT_BASE_URL },
+        { "cacert", required_argument, NULL, OPT_CACERT },
+        { "token", required_argument, NULL, OPT_TOKEN },
+        { "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+        { "corpid", required_argument, NULL, OPT_CORPID },
+        { "secret-file", required_argument, NULL, OPT_SECRET_FILE },
+        { "secret", required_argument, NULL, OPT_SECRET },
+        { "corpsecret", required_argument, NULL, OPT_SECRET },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "max-time", required_argument, NULL, OPT_MAX_TIME },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
+        { NULL, 0, NULL, 0 },
+    };
+    cli_t cli;
+    const char *cmd;
+    int c, rc;
+
+    memset(&cli, 0, sizeof cli);
+    cli.timeout_s = WECOM_DEFAULT_TIMEOUT_MS / 1000u;
+    cli.show_progress = isatty(STDERR_FILENO);
+    cli.token = getenv("WECOM_ACCESS_TOKEN");
+    if (cli.token != NULL && cli.token[0] == '\0')
+        cli.token = NULL;
+    cli.corpid = getenv("WECOM_CORPID");
+
+    opterr = 0;
+    /* '+': stop at the command; its own options are parsed after it. */
+    while ((c = getopt_long(argc, argv, "+vh", OPTS, NULL)) != -1) {
+        switch (c) {
+        case OPT_BASE_URL: cli.base_url = optarg; break;
+        case OPT_CACERT: cli.cacert = optarg; break;
+        case OPT_TOKEN:
+            if (strlen(optarg) >= sizeof cli.token_buf) {
+                fprintf(stderr, "wecom-media: --token: too long\n");
+                return EXIT_USAGE;
+            }
+            memcpy(cli.token_buf, optarg, strlen(optarg) + 1);
+            wipe_arg(optarg);
+            cli.token = cli.token_buf;
+            break;
+        case OPT_TOKEN_FILE:
+            if (read_line_file(optarg, cli.token_buf, sizeof cli.token_buf) != 0) {
+                fprintf(stderr, "wecom-media: cannot read a token from %s\n", optarg);
+                return EXIT_LOCAL;
+            }
+            cli.token = cli.token_buf;
+            break;
+        case OPT_CORPID: cli.corpid = optarg; break;
+        case OPT_SECRET_FILE: cli.secret_file = optarg; break;
+        case OPT_SECRET:
+            wipe_arg(optarg);
+            fprintf(stderr,
+                    "wecom-media: a secret on the command line is visible to every "
+                    "user of the machine (ps, /proc); put it in WECOM_CORPSECRET "
+                    "or a file for --secret-file\n");
+            return EXIT_USAGE;
+        case OPT_TIMEOUT:
+            if (parse_seconds(optarg, &cli.timeout_s) != 0) {
+                fprintf(stderr, "wecom-media: --timeout: a whole number of seconds, 1 or more\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_MAX_TIME:
+            if (parse_seconds(optarg, &cli.max_time_s) != 0) {
+                fprintf(stderr, "wecom-media: --max-time: a whole number of seconds, 1 or more\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_JSON: cli.json = 1; break;
+        case 'v': cli.verbose = 1; break;
+        case 'h': fputs(USAGE, stdout); return EXIT_OK;
+        case OPT_VERSION:
+            printf("wecom-media %s\n", WECOM_VERSION_STRING);
+            return EXIT_OK;
+        default:
+            fprintf(stderr, "wecom-media: unknown or incomplete option '%s'\n%s",
+                    argv[optind - 1], "Try 'wecom-media --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fputs(USAGE, stderr);
+        return EXIT_USAGE;
+    }
+    cmd = argv[optind];
+    argc -= optind;
+    argv += optind;
+    optind = 0; /* reset getopt for the command's own options */
+    if (strcmp(cmd, "upload") == 0)
+        rc = cmd_upload(&cli, argc, argv);
+    else if (strcmp(cmd, "download") == 0)
+        rc = cmd_download(&cli, argc, argv);
+    else if (strcmp(cmd, "token") == 0)
+        rc = cmd_token(&cli, argc, argv);
+    else {
+        fprintf(stderr, "wecom-media: unknown command '%s'\nTry 'wecom-media --help'.\n", cmd);
+        return EXIT_USAGE;
+    }
+    if (cli.client_ready) {
+        if (cli.verbose)
+            fprintf(stderr, "wecom-media: %lu TLS handshake(s), %lu connection(s)\n",
+                    wecom_client_handshakes(cli.client), cli.client->http.connects);
+        wecom_client_free(cli.client);
+    }
+    return rc;
+}
