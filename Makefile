@@ -1,0 +1,81 @@
+# The two commands of README.md, and a few more.
+#
+#   make demo   build, start the local WeCom emulator, upload a file and
+#               download it back
+#   make test   build and run the test suite (ctest)
+#
+# Each first checks the Debian packages it needs: as root on Debian it
+# installs the missing ones, otherwise it prints the apt-get line to run.
+
+BUILD       ?= build
+BUILD_TYPE  ?= RelWithDebInfo
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?= -LE bench
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+
+DEB_PACKAGES = cmake ninja-build gcc libc6-dev pkg-config libmbedtls-dev \
+               libjsmn-dev node-llhttp libcmocka-dev python3 openssl
+# mbedTLS 3.6 and llhttp 9 from Debian 13, unpacked into a folder
+MBEDTLS3_SYSROOT ?= $(BUILD)-mbedtls3/sysroot
+
+.PHONY: all deps configure build test demo install clean test-mbedtls3 bench
+
+all: build
+
+deps:
+	@if command -v dpkg-query >/dev/null 2>&1; then \
+	  missing=""; \
+	  for p in $(DEB_PACKAGES) $(EXTRA_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	      || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "Installing:$$missing"; \
+	      apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -q --no-install-recommends $$missing; \
+	    else \
+	      echo "Missing Debian packages. Install them with:"; \
+	      echo "  sudo apt-get install -y$$missing"; \
+	      exit 1; \
+	    fi; \
+	  fi; \
+	fi
+
+configure: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+demo: build
+	@sh test/demo.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD)
+
+# The same suite against mbedTLS 3.6 (and llhttp 9.2 as a library), both
+# from Debian 13, linked statically so the programs need only this libc.
+test-mbedtls3:
+	$(MAKE) deps EXTRA_PACKAGES=mmdebstrap
+	@if [ ! -f $(MBEDTLS3_SYSROOT)/usr/include/mbedtls/build_info.h ]; then \
+	  mirror=$$(awk '/^URIs:/{print $$2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null); \
+	  [ -n "$$mirror" ] || mirror=$$(awk '/^deb /{print $$2; exit}' /etc/apt/sources.list); \
+	  mkdir -p $(MBEDTLS3_SYSROOT) && \
+	  mmdebstrap --quiet --arch=$$(dpkg --print-architecture) --variant=extract \
+	    --include=libmbedtls-dev,libjsmn-dev,libllhttp-dev stable $(MBEDTLS3_SYSROOT) "$$mirror"; \
+	fi
+	cmake -S . -B $(BUILD)-mbedtls3 -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCMAKE_PREFIX_PATH=$(abspath $(MBEDTLS3_SYSROOT))/usr \
+	  -DWECOM_MBEDTLS_STATIC=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-mbedtls3 -j $(JOBS)
+	cd $(BUILD)-mbedtls3 && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+bench: build
+	cd $(BUILD) && ctest --output-on-failure -L bench -V
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-mbedtls3
