@@ -20,12 +20,14 @@ static size_t utf8_cut(const char *s, size_t n, size_t full)
 }
 
 /* Copy the last path component of in[0..len) without control bytes, cut
- * to the bound, into out. */
-static void last_component(const char *in, size_t len, char *out, size_t cap)
+ * to the bound, into out. A backslash separates too when backslash_too is
+ * set: for names from elsewhere, which may be Windows paths. */
+static void last_component(const char *in, size_t len, char *out, size_t cap,
+                           int backslash_too)
 {
     size_t i, start = 0, n = 0, limit;
     for (i = 0; i < len; i++)
-        if (in[i] == '/' || in[i] == '\\')
+        if (in[i] == '/' || (backslash_too && in[i] == '\\'))
             start = i + 1;
     limit = cap - 1 < WECOM_FILENAME_MAX ? cap - 1 : WECOM_FILENAME_MAX;
     for (i = start; i < len && n < cap - 1; i++)
@@ -45,7 +47,9 @@ void wecom_filename_clean(const char *in, char *out, size_t cap)
         out[0] = '\0';
         return;
     }
-    last_component(in, strlen(in), out, cap);
+    /* A local name: on POSIX a backslash is an ordinary character, sent
+     * escaped. */
+    last_component(in, strlen(in), out, cap, 0);
 }
 
 static int hexval(char c)
@@ -176,7 +180,7 @@ void wecom_filename_from_disposition(const char *value, char *out,
             return;
         memcpy(raw, plain, sizeof raw);
     }
-    last_component(raw, strlen(raw), out, cap);
+    last_component(raw, strlen(raw), out, cap, 1);
     /* A name like ".profile" would land as a hidden file, or overwrite one. */
     if (out[0] == '.')
         out[0] = '_';

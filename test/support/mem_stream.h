@@ -10,7 +10,7 @@
 
 enum mem_split { MEM_WHOLE, MEM_BYTES, MEM_RANDOM };
 
-#define MEM_MAX_RESPONSES 8
+#define MEM_MAX_RESPONSES 32
 
 typedef struct mem_response {
     /* NULL: the connection turns out closed when the response is awaited */

@@ -1,0 +1,419 @@
+/*
+ * Upload over an in-memory stream: the exact request bytes for each kind
+ * (upload_cases/: NAME.case gives kind and name, control bytes as \xNN;
+ * NAME.in the file; NAME.expect the multipart body), answers, retries, and refusals that
+ * send nothing.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client_fixture.h"
+
+static const char *g_case_dir;
+static client_fixture_t f;
+
+static char g_answers[8][512];
+
+/* A 200 answer with body json, kept in g_answers[slot]. */
+static const char *answer(int slot, const char *json)
+{
+    snprintf(g_answers[slot], sizeof g_answers[slot],
+             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\n\r\n%s", strlen(json), json);
+    return g_answers[slot];
+}
+
+/* Queue a 200 answer with body json as the next response. */
+static void add_answer(int slot, const char *json)
+{
+    const char *a = answer(slot, json);
+    mem_stream_add(&f.mem, a, strlen(a), 0);
+}
+
+static const char SUCCESS[] =
+    "{\"errcode\":0,\"errmsg\":\"\",\"type\":\"image\",\"media_id\":"
+    "\"3a8asd892asd8asd\",\"created_at\":\"1380000000\"}";
+
+static size_t read_file(const char *path, unsigned char *buf, size_t cap)
+{
+    FILE *fp = fopen(path, "rb");
+    size_t n;
+    assert_non_null(fp);
+    n = fread(buf, 1, cap, fp);
+    fclose(fp);
+    return n;
+}
+
+/* The request head's end, or fail. */
+static size_t head_len(const unsigned char *sent, size_t len)
+{
+    size_t i;
+    for (i = 0; i + 4 <= len; i++)
+        if (memcmp(sent + i, "\r\n\r\n", 4) == 0)
+            return i + 4;
+    fail_msg("no request head");
+    return 0;
+}
+
+/* Case files write control bytes as \xNN; decode them in place. */
+static void decode_hex_escapes(char *s)
+{
+    char *w = s;
+    while (*s != '\0') {
+        unsigned v;
+        if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x", &v) == 1) {
+            *w++ = (char)v;
+            s += 4;
+        } else {
+            *w++ = *s++;
+        }
+    }
+    *w = '\0';
+}
+
+static void run_case(const char *name)
+{
+    static unsigned char in[65536], expect[70000];
+    char path[1024], meta[512], kind_name[16] = "", file_name[256] = "";
+    char want_line[256], want_len[64];
+    size_t in_len, exp_len, h;
+    mem_source_t src;
+    wecom_upload_t up;
+    wecom_upload_result_t res;
+    char *line, *save = NULL;
+
+    snprintf(path, sizeof path, "%s/%s.case", g_case_dir, name);
+    meta[read_file(path, (unsigned char *)meta, sizeof meta - 1)] = '\0';
+    for (line = strtok_r(meta, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "kind=", 5) == 0)
+            snprintf(kind_name, sizeof kind_name, "%s", line + 5);
+        else if (strncmp(line, "name=", 5) == 0)
+            snprintf(file_name, sizeof file_name, "%s", line + 5);
+    }
+    decode_hex_escapes(file_name);
+    snprintf(path, sizeof path, "%s/%s.in", g_case_dir, name);
+    in_len = read_file(path, in, sizeof in);
+    snprintf(path, sizeof path, "%s/%s.expect", g_case_dir, name);
+    exp_len = read_file(path, expect, sizeof expect);
+
+    client_fixture_init(&f, MEM_RANDOM);
+    add_answer(0, SUCCESS);
+    mem_source_init(&src, in, in_len);
+    memset(&up, 0, sizeof up);
+    assert_int_equal(wecom_kind_parse(kind_name, &up.kind), WECOM_OK);
+    up.reader = &src.reader;
+    up.length = in_len;
+    up.filename = file_name;
+    if (wecom_media_upload(&f.client, &up, &res) != WECOM_OK)
+        fail_msg("%s: upload failed", name);
+
+    h = head_len(f.sent, f.mem.sent_len);
+    snprintf(want_line, sizeof want_line,
+             "POST /cgi-bin/media/upload?access_token=" FIXTURE_TOKEN
+             "&type=%s HTTP/1.1\r\n", wecom_kind_name(res.check.kind));
+    assert_memory_equal(f.sent, want_line, strlen(want_line));
+    assert_int_equal(count_occurrences(f.sent, h,
+        "\r\nContent-Type: multipart/form-data; boundary=" FIXTURE_BOUNDARY "\r\n"), 1);
+    snprintf(want_len, sizeof want_len, "\r\nContent-Length: %zu\r\n", exp_len);
+    assert_int_equal(count_occurrences(f.sent, h, want_len), 1);
+    if (f.mem.sent_len - h != exp_len || memcmp(f.sent + h, expect, exp_len) != 0)
+        fail_msg("%s: body differs from %s.expect", name, name);
+    assert_string_equal(res.media_id, "3a8asd892asd8asd");
+    assert_string_equal(res.created_at, "1380000000");
+    assert_int_equal(res.attempts, 1);
+    client_fixture_free(&f);
+}
+
+static void test_exact_bodies(void **state)
+{
+    DIR *d = opendir(g_case_dir);
+    struct dirent *e;
+    int cases = 0;
+    (void)state;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        char name[256];
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".case") != 0)
+            continue;
+        snprintf(name, sizeof name, "%.*s", (int)(n - 5), e->d_name);
+        run_case(name);
+        cases++;
+    }
+    closedir(d);
+    assert_true(cases >= 5);
+}
+
+static const unsigned char JPEG[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F', 'I', 'F', 0, 1 };
+
+static wecom_err_t upload_jpeg(wecom_upload_result_t *res, mem_source_t *src)
+{
+    wecom_upload_t up;
+    mem_source_init(src, JPEG, sizeof JPEG);
+    memset(&up, 0, sizeof up);
+    up.kind = WECOM_KIND_IMAGE;
+    up.reader = &src->reader;
+    up.length = sizeof JPEG;
+    up.filename = "a.jpg";
+    return wecom_media_upload(&f.client, &up, res);
+}
+
+static void test_created_at_as_number(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    add_answer(0, "{\"errcode\":0,\"errmsg\":\"ok\",\"type\":\"image\","
+                                     "\"media_id\":\"M1\",\"created_at\":1700000001}");
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_OK);
+    assert_string_equal(res.created_at, "1700000001");
+    assert_string_equal(res.type, "image");
+    client_fixture_free(&f);
+}
+
+static void test_api_error_with_token_scrubbed(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    add_answer(0, "{\"errcode\":40014,\"errmsg\":\"invalid access_token "
+                                     FIXTURE_TOKEN ", hint: [x]\"}");
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_API);
+    assert_int_equal(res.api.errcode, 40014);
+    assert_null(strstr(res.api.errmsg, FIXTURE_TOKEN));
+    assert_non_null(strstr(res.api.errmsg, "invalid access_token ***, hint"));
+    assert_int_equal(res.attempts, 1); /* not retried without a token source */
+    client_fixture_free(&f);
+}
+
+static void test_busy_is_retried_with_whole_body(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    (void)state;
+    client_fixture_init(&f, MEM_BYTES);
+    add_answer(0, "{\"errcode\":-1,\"errmsg\":\"system busy\"}");
+    add_answer(1, "{\"errcode\":45033,\"errmsg\":\"too many\"}");
+    add_answer(2, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_OK);
+    assert_int_equal(res.attempts, 3);
+    assert_int_equal(f.sleeps, 2);
+    assert_int_equal(f.slept_ms, 500 + 1000); /* doubling backoff */
+    /* three complete bodies went out, the file in each */
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "--" FIXTURE_BOUNDARY "--\r\n"), 3);
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "JFIF"), 3);
+}
+
+static void test_dropped_connection_retried_from_start(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    mem_stream_add(&f.mem, NULL, 0, 0); /* closed before any answer */
+    add_answer(0, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_OK);
+    assert_int_equal(res.attempts, 2);
+    assert_int_equal(f.mem.opens, 2);
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "JFIF"), 2);
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "--" FIXTURE_BOUNDARY "--\r\n"), 2);
+    client_fixture_free(&f);
+}
+
+static void test_retries_are_bounded(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    int i;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    for (i = 0; i < 8; i++)
+        mem_stream_add(&f.mem, NULL, 0, 0);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_CLOSED);
+    assert_int_equal(res.attempts, WECOM_RETRY_MAX);
+    client_fixture_free(&f);
+}
+
+static void test_rate_limit_fails_fast(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    add_answer(0, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}");
+    add_answer(1, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_API);
+    assert_int_equal(res.api.errcode, 45009);
+    assert_int_equal(res.attempts, 1);
+    assert_int_equal(f.sleeps, 0);
+    client_fixture_free(&f);
+}
+
+static void test_pipe_is_not_retried(void **state)
+{
+    wecom_upload_result_t res;
+    wecom_upload_t up;
+    mem_source_t src;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    mem_stream_add(&f.mem, NULL, 0, 0);
+    add_answer(0, SUCCESS);
+    mem_source_init(&src, JPEG, sizeof JPEG);
+    src.reader.once = 1;
+    memset(&up, 0, sizeof up);
+    up.reader = &src.reader;
+    up.length = sizeof JPEG;
+    assert_int_equal(wecom_media_upload(&f.client, &up, &res), WECOM_ERR_CLOSED);
+    assert_int_equal(res.attempts, 1);
+    /* its content could not be looked at: it went as a file */
+    assert_int_equal(res.check.kind, WECOM_KIND_FILE);
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "filename=\"file.bin\""), 1);
+    client_fixture_free(&f);
+}
+
+typedef struct {
+    uint64_t last, total;
+    int calls, cancel_at;
+} progress_t;
+
+static int on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    progress_t *p = ctx;
+    assert_true(done >= p->last);
+    p->last = done;
+    p->total = total;
+    return ++p->calls == p->cancel_at;
+}
+
+static void test_progress_in_file_bytes(void **state)
+{
+    static unsigned char big[100000];
+    wecom_upload_result_t res;
+    wecom_upload_t up;
+    mem_source_t src;
+    progress_t p = { 0, 0, 0, 0 };
+    (void)state;
+    big[0] = 'x';
+    client_fixture_init(&f, MEM_WHOLE);
+    add_answer(0, SUCCESS);
+    mem_source_init(&src, big, sizeof big);
+    memset(&up, 0, sizeof up);
+    up.kind = WECOM_KIND_FILE;
+    up.reader = &src.reader;
+    up.length = sizeof big;
+    up.progress = on_progress;
+    up.progress_ctx = &p;
+    assert_int_equal(wecom_media_upload(&f.client, &up, &res), WECOM_OK);
+    assert_int_equal(p.last, sizeof big);
+    assert_int_equal(p.total, sizeof big);
+    assert_true(p.calls >= 6); /* 100 kB through a 16 kB buffer */
+
+    client_fixture_init(&f, MEM_WHOLE);
+    add_answer(0, SUCCESS);
+    memset(&p, 0, sizeof p);
+    p.cancel_at = 2;
+    assert_int_equal(wecom_media_upload(&f.client, &up, &res), WECOM_ERR_CANCELLED);
+    assert_int_equal(res.attempts, 1);
+    client_fixture_free(&f);
+}
+
+static void test_refusals_send_nothing(void **state)
+{
+    static unsigned char big[2097153];
+    static const unsigned char AMR_WB[] = "#!AMR-WB\n\x04\x00\x00";
+    static const unsigned char TINY[] = { 0xFF, 0xD8, 0xFF, 0, 0 };
+    static unsigned char long_amr[6 + 3001];
+    struct {
+        wecom_kind_t kind;
+        const unsigned char *data;
+        size_t len;
+        wecom_err_t err;
+        const char *says;
+    } cases[] = {
+        { WECOM_KIND_IMAGE, TINY, sizeof TINY, WECOM_ERR_MEDIA_TOO_SMALL, "5" },
+        { WECOM_KIND_IMAGE, big, sizeof big, WECOM_ERR_MEDIA_TOO_LARGE, "2097153 bytes is over the limit of 2097152" },
+        { WECOM_KIND_VIDEO, JPEG, sizeof JPEG, WECOM_ERR_MEDIA_FORMAT, "MP4" },
+        { WECOM_KIND_VOICE, AMR_WB, sizeof AMR_WB - 1, WECOM_ERR_MEDIA_AMR_WB, "AMR-WB" },
+        { WECOM_KIND_VOICE, long_amr, sizeof long_amr, WECOM_ERR_MEDIA_VOICE_TOO_LONG, "60020 ms is over the limit of 60000 ms" },
+    };
+    size_t i;
+    (void)state;
+    memcpy(big, JPEG, sizeof JPEG);
+    memcpy(long_amr, "#!AMR\n", 6);
+    memset(long_amr + 6, 0x7C, 3001); /* NO_DATA frames, 20 ms each */
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wecom_upload_result_t res;
+        wecom_upload_t up;
+        mem_source_t src;
+        char why[200];
+        wecom_err_t rc;
+        client_fixture_init(&f, MEM_WHOLE);
+        add_answer(0, SUCCESS);
+        mem_source_init(&src, cases[i].data, cases[i].len);
+        memset(&up, 0, sizeof up);
+        up.kind = cases[i].kind;
+        up.reader = &src.reader;
+        up.length = cases[i].len;
+        rc = wecom_media_upload(&f.client, &up, &res);
+        if (rc != cases[i].err)
+            fail_msg("case %zu: %s", i, wecom_errname(rc));
+        assert_int_equal(f.mem.opens, 0);
+        assert_int_equal(f.mem.sent_len, 0);
+        wecom_check_describe(rc, &res.check, why, sizeof why);
+        if (strstr(why, cases[i].says) == NULL)
+            fail_msg("case %zu: '%s' lacks '%s'", i, why, cases[i].says);
+        /* the same file goes out when the checks are switched off */
+        up.no_check = 1;
+        assert_int_equal(wecom_media_upload(&f.client, &up, &res), WECOM_OK);
+        assert_int_equal(f.mem.opens, 1);
+        client_fixture_free(&f);
+    }
+}
+
+static void test_no_token_is_an_error(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    f.client.token[0] = '\0';
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_INVALID_ARG);
+    assert_int_equal(f.mem.sent_len, 0);
+    assert_int_equal(wecom_client_set_token(&f.client, "a&b=c"), WECOM_ERR_INVALID_ARG);
+    client_fixture_free(&f);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_bodies),
+        cmocka_unit_test(test_created_at_as_number),
+        cmocka_unit_test(test_api_error_with_token_scrubbed),
+        cmocka_unit_test(test_busy_is_retried_with_whole_body),
+        cmocka_unit_test(test_dropped_connection_retried_from_start),
+        cmocka_unit_test(test_retries_are_bounded),
+        cmocka_unit_test(test_rate_limit_fails_fast),
+        cmocka_unit_test(test_pipe_is_not_retried),
+        cmocka_unit_test(test_progress_in_file_bytes),
+        cmocka_unit_test(test_refusals_send_nothing),
+        cmocka_unit_test(test_no_token_is_an_error),
+    };
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s CASE_DIR\n", argv[0]);
+        return 2;
+    }
+    g_case_dir = argv[1];
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
