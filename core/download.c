@@ -152,17 +152,21 @@ static int dl_headers(void *ctx, const wecom_http_response_t *r)
     dl_t *d = ctx;
     d->resp = r;
     d->c->json_len = 0;
-    if (is_json_like(r) || (r->status != 200 && r->status != 206 &&
-                            r->status != 416)) {
+    /* 206 and 416 answer our Range: never an API error. */
+    if (r->status == 206) {
+        d->mode = MEDIA;
+        return on_206(d, r);
+    }
+    if (r->status == 416) {
+        d->mode = DISCARD;
+        return on_416(d, r);
+    }
+    if (r->status != 200 || is_json_like(r)) {
         d->mode = SNIFF;
         return 0;
     }
     d->mode = MEDIA;
-    switch (r->status) {
-    case 200: return on_200(d, r);
-    case 206: return on_206(d, r);
-    default: d->mode = DISCARD; return on_416(d, r);
-    }
+    return on_200(d, r);
 }
 
 /* Media bytes of the current body: drop the skipped front, write the

@@ -91,8 +91,11 @@ static int decode_ext(const char *v, size_t n, char *out, size_t cap)
         return -1;
     for (p = q2 + 1; p < end && k < cap - 1; p++) {
         if (*p == '%' && end - p >= 3 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-            out[k++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+            char c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
             p += 2;
+            if (is_control((unsigned char)c))
+                continue; /* %00 would cut the name short, %0A split it */
+            out[k++] = c;
         } else {
             out[k++] = *p;
         }
