@@ -30,6 +30,15 @@
 #else
 #define IS_TICKET_EVENT(ret) 0
 #endif
+/* A TLS 1.3 session resumes by a ticket alone. One without (all that
+ * mbedTLS exports before a ticket came) would only make mbedTLS 3 offer
+ * TLS 1.3 and nothing older on the next connect. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+#define IS_TLS13(ssl) \
+    (mbedtls_ssl_get_version_number(ssl) == MBEDTLS_SSL_VERSION_TLS1_3)
+#else
+#define IS_TLS13(ssl) 0
+#endif
 
 /* What the bio callbacks return on a transport failure; the reason itself
  * is kept in io_err, which mbedTLS's codes cannot carry. */
@@ -192,6 +201,13 @@ wecom_err_t wecom_tls_init(wecom_tls_t *t, const wecom_port_t *port,
     mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
     mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
     TLS_MIN_1_2(&t->conf);
+#if defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED) && \
+    defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_SESSION_TICKETS)
+    /* From 3.6.1 mbedTLS drops TLS 1.3 tickets unless asked to hand them
+     * out (as 3.2 to 3.6.0 did): recv keeps each one as it comes. */
+    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+        &t->conf, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#endif
     if (mbedtls_ssl_setup(&t->ssl, &t->conf) != 0)
         goto fail;
     mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
@@ -227,6 +243,20 @@ static int same_peer_as_session(const wecom_tls_t *t)
            strcmp(t->session_host, t->peer_host) == 0;
 }
 
+/* Keep what mbedTLS hands out for resuming with this peer. mbedTLS 3
+ * hands a session out once: TLS 1.2's at close, TLS 1.3's as each ticket
+ * arrives (after the handshake, so a ticket is not there before). */
+static void keep_session(wecom_tls_t *t)
+{
+    mbedtls_ssl_session_free(&t->session);
+    mbedtls_ssl_session_init(&t->session);
+    t->have_session = mbedtls_ssl_get_session(&t->ssl, &t->session) == 0;
+    if (t->have_session) {
+        memcpy(t->session_host, t->peer_host, sizeof t->session_host);
+        t->session_port = t->peer_port;
+    }
+}
+
 wecom_err_t wecom_tls_connect(wecom_tls_t *t)
 {
     int ret, why;
@@ -253,8 +283,12 @@ wecom_err_t wecom_tls_connect(wecom_tls_t *t)
         rc = WECOM_ERR_TLS_SETUP;
         goto fail;
     }
-    if (same_peer_as_session(t))
+    /* A session is offered once; the connection hands out the next one.
+     * After a failed handshake none is kept, so the next starts afresh. */
+    if (same_peer_as_session(t)) {
         (void)mbedtls_ssl_set_session(&t->ssl, &t->session);
+        t->have_session = 0;
+    }
 
     t->wait_until = now_ms(t) + t->handshake_timeout_ms;
     do {
@@ -285,8 +319,10 @@ wecom_err_t wecom_tls_send(wecom_tls_t *t, const unsigned char *buf,
         if (ret > 0) {
             buf += ret;
             len -= (size_t)ret;
+        } else if (IS_TICKET_EVENT(ret)) {
+            keep_session(t);
         } else if (ret != MBEDTLS_ERR_SSL_WANT_WRITE &&
-                   ret != MBEDTLS_ERR_SSL_WANT_READ && !IS_TICKET_EVENT(ret)) {
+                   ret != MBEDTLS_ERR_SSL_WANT_READ) {
             return map_error(t, ret, WECOM_ERR_TLS_IO);
         }
     }
@@ -307,8 +343,10 @@ int wecom_tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len)
         if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ||
             (ret == MBEDTLS_ERR_SSL_CONN_EOF && t->io_err == 0))
             return 0;
-        if (ret != MBEDTLS_ERR_SSL_WANT_READ &&
-            ret != MBEDTLS_ERR_SSL_WANT_WRITE && !IS_TICKET_EVENT(ret))
+        if (IS_TICKET_EVENT(ret))
+            keep_session(t);
+        else if (ret != MBEDTLS_ERR_SSL_WANT_READ &&
+                 ret != MBEDTLS_ERR_SSL_WANT_WRITE)
             return map_error(t, ret, WECOM_ERR_TLS_IO);
     }
 }
@@ -324,15 +362,9 @@ void wecom_tls_close(wecom_tls_t *t)
 {
     if (!t->connected)
         return;
-    /* Kept at close rather than after the handshake: a TLS 1.3 ticket
-     * arrives after it, and mbedTLS 3 hands a session out once. */
-    mbedtls_ssl_session_free(&t->session);
-    mbedtls_ssl_session_init(&t->session);
-    t->have_session = mbedtls_ssl_get_session(&t->ssl, &t->session) == 0;
-    if (t->have_session) {
-        memcpy(t->session_host, t->peer_host, sizeof t->session_host);
-        t->session_port = t->peer_port;
-    }
+    /* TLS 1.3's session was kept as its ticket arrived (see recv). */
+    if (!IS_TLS13(&t->ssl))
+        keep_session(t);
     t->io_err = 0;
     /* Best effort within one short wait: the server may be gone. */
     t->wait_until = now_ms(t) + 1000;

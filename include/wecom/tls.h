@@ -64,7 +64,6 @@ typedef struct wecom_tls {
     char session_host[WECOM_HOST_MAX];
     uint16_t session_port;
     unsigned long handshakes; /* full and abbreviated, since init */
-    unsigned long resumed;    /* of which abbreviated */
 } wecom_tls_t;
 
 /* Seed the DRBG from the port's entropy, load the CA and configure the

@@ -213,6 +213,82 @@ static void test_reconnect_resumes_session(void **state)
     assert_int_equal(srv.resumed, 2);
 }
 
+/* One request and its response over c's connection. */
+static void exchange_once(client_t *c)
+{
+    unsigned char buf[256];
+    size_t have = 0;
+    assert_int_equal(wecom_tls_send(&c->tls, (const unsigned char *)"GET / HTTP/1.1\r\n\r\n", 18), 0);
+    while (have < strlen(RESPONSE)) {
+        int n = wecom_tls_recv(&c->tls, buf + have, sizeof buf - have);
+        assert_true(n > 0);
+        have += (size_t)n;
+    }
+    assert_memory_equal(buf, RESPONSE, strlen(RESPONSE));
+}
+
+/* TLS 1.3 where mbedTLS has it, else 1.2. A TLS 1.3 ticket comes after
+ * the handshake, so each connection carries a request before it closes. */
+static void test_reconnect_resumes_by_ticket(void **state)
+{
+    tls_server_t srv;
+    client_t c;
+    int i;
+    (void)state;
+    memset(&srv, 0, sizeof srv);
+    srv.tickets = 1;
+    assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
+    assert_int_equal(client_init(&c, g_ca.cert_pem), 0);
+    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(wecom_tls_connect(&c.tls), 0);
+        exchange_once(&c);
+        wecom_tls_close(&c.tls);
+    }
+    wecom_tls_free(&c.tls);
+    tls_server_stop(&srv);
+    assert_int_equal(srv.handshakes, 3);
+    assert_int_equal(srv.resumed, 2);
+}
+
+/* The server at the same address goes back to TLS 1.2. mbedTLS 3 offers
+ * a resumed session's version alone: a TLS 1.3 session without a ticket
+ * must not be kept, and one with a ticket, refused once, is dropped. */
+static void server_back_to_tls12(int tickets)
+{
+    tls_server_t srv;
+    client_t c;
+    uint16_t port;
+    memset(&srv, 0, sizeof srv);
+    srv.tickets = tickets;
+    assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
+    port = srv.port;
+    assert_int_equal(client_init(&c, g_ca.cert_pem), 0);
+    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", port), 0);
+    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    exchange_once(&c);
+    wecom_tls_close(&c.tls);
+    tls_server_stop(&srv);
+
+    memset(&srv, 0, sizeof srv);
+    srv.want_port = port;
+    srv.tls12_only = 1;
+    assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
+    if (tickets && wecom_tls_connect(&c.tls) == WECOM_OK)
+        wecom_tls_close(&c.tls);
+    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    exchange_once(&c);
+    wecom_tls_free(&c.tls);
+    tls_server_stop(&srv);
+}
+
+static void test_server_back_to_tls12(void **state)
+{
+    (void)state;
+    server_back_to_tls12(0);
+    server_back_to_tls12(1);
+}
+
 static void test_client_keeps_one_connection(void **state)
 {
     static wecom_client_t client;
@@ -301,6 +377,8 @@ int main(void)
         cmocka_unit_test(test_not_yet_valid_refused),
         cmocka_unit_test(test_ca_sources),
         cmocka_unit_test(test_reconnect_resumes_session),
+        cmocka_unit_test(test_reconnect_resumes_by_ticket),
+        cmocka_unit_test(test_server_back_to_tls12),
         cmocka_unit_test(test_client_keeps_one_connection),
         cmocka_unit_test(test_handshake_timeout),
     };

@@ -11,6 +11,10 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/version.h>
 
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
+#include <psa/crypto.h>
+#endif
+
 #include "tls_server.h"
 #include "wecom/posix.h"
 
@@ -46,6 +50,25 @@ static int cache_set(void *ctx, const mbedtls_ssl_session *session)
     return mbedtls_ssl_cache_set(&s->cache, session);
 }
 #endif
+
+/* ... and so are tickets that parse. */
+static int ticket_write(void *ctx, const mbedtls_ssl_session *session,
+                        unsigned char *start, const unsigned char *end,
+                        size_t *tlen, uint32_t *lifetime)
+{
+    tls_server_t *s = ctx;
+    return mbedtls_ssl_ticket_write(&s->ticket, session, start, end, tlen,
+                                    lifetime);
+}
+static int ticket_parse(void *ctx, mbedtls_ssl_session *session,
+                        unsigned char *buf, size_t len)
+{
+    tls_server_t *s = ctx;
+    int rc = mbedtls_ssl_ticket_parse(&s->ticket, session, buf, len);
+    if (rc == 0)
+        s->resumed++;
+    return rc;
+}
 
 static int fd_send(void *ctx, const unsigned char *buf, size_t len)
 {
@@ -141,7 +164,7 @@ int tls_server_start(tls_server_t *s, const char *cert_pem,
 {
     struct sockaddr_in sa;
     socklen_t sl = sizeof sa;
-    int rc;
+    int rc, one = 1;
 
     s->listen_fd = -1;
     s->response = response;
@@ -153,7 +176,13 @@ int tls_server_start(tls_server_t *s, const char *cert_pem,
     mbedtls_pk_init(&s->key);
     mbedtls_ctr_drbg_init(&s->drbg);
     mbedtls_ssl_cache_init(&s->cache);
+    mbedtls_ssl_ticket_init(&s->ticket);
 
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
+    /* TLS 1.3 and the ticket keys need PSA; idempotent. */
+    if (psa_crypto_init() != PSA_SUCCESS)
+        return -1;
+#endif
     rc = mbedtls_ctr_drbg_seed(&s->drbg, wecom_posix_entropy, NULL,
                                (const unsigned char *)"server", 6);
     if (rc == 0)
@@ -183,6 +212,15 @@ int tls_server_start(tls_server_t *s, const char *cert_pem,
     if (s->tls12_only)
         mbedtls_ssl_conf_max_tls_version(&s->conf, MBEDTLS_SSL_VERSION_TLS1_2);
 #endif
+    if (s->tickets) {
+        rc = mbedtls_ssl_ticket_setup(&s->ticket, mbedtls_ctr_drbg_random,
+                                      &s->drbg, MBEDTLS_CIPHER_AES_256_GCM,
+                                      3600);
+        if (rc != 0)
+            return rc;
+        mbedtls_ssl_conf_session_tickets_cb(&s->conf, ticket_write, ticket_parse,
+                                            s);
+    }
     rc = mbedtls_ssl_conf_own_cert(&s->conf, &s->cert, &s->key);
     if (rc != 0)
         return rc;
@@ -191,7 +229,10 @@ int tls_server_start(tls_server_t *s, const char *cert_pem,
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+    sa.sin_port = htons(s->want_port);
+    if (s->listen_fd < 0 ||
+        setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(s->listen_fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
         listen(s->listen_fd, 8) != 0 ||
         getsockname(s->listen_fd, (struct sockaddr *)&sa, &sl) != 0)
         return -1;
@@ -205,6 +246,7 @@ void tls_server_stop(tls_server_t *s)
     pthread_join(s->thread, NULL);
     close(s->listen_fd);
     mbedtls_ssl_cache_free(&s->cache);
+    mbedtls_ssl_ticket_free(&s->ticket);
     mbedtls_ssl_config_free(&s->conf);
     mbedtls_x509_crt_free(&s->cert);
     mbedtls_pk_free(&s->key);
