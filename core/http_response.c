@@ -165,6 +165,8 @@ static int on_headers_complete(llhttp_t *p)
     r->chunked = (p->flags & F_CHUNKED) != 0;
     r->content_length =
         (p->flags & F_CONTENT_LENGTH) ? (int64_t)p->content_length : -1;
+    if (p->status_code < 100)
+        return fail(h, WECOM_ERR_HTTP_PARSE); /* llhttp 8 lets "HTTP/1.1  200" by */
     if (is_interim(p))
         return 0;
     if (h->sink != NULL && h->sink->on_headers != NULL) {
@@ -172,7 +174,9 @@ static int on_headers_complete(llhttp_t *p)
         if (rc != 0)
             return fail(h, rc);
     }
-    return 0;
+    /* 204 and 304 never have a body, whatever Content-Length says; 1
+     * tells llhttp so (llhttp 9 knows, 8 would wait for the bytes). */
+    return (p->status_code == 204 || p->status_code == 304) ? 1 : 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len)
