@@ -32,6 +32,11 @@ static void tls_close(void *ctx)
     wecom_tls_close(ctx);
 }
 
+static void tls_cork(void *ctx, int on)
+{
+    wecom_tls_cork(ctx, on);
+}
+
 wecom_err_t wecom_client_init(wecom_client_t *c,
                               const wecom_client_config_t *cfg)
 {
@@ -59,6 +64,7 @@ wecom_err_t wecom_client_init(wecom_client_t *c,
     stream.recv = tls_recv;
     stream.usable = tls_usable;
     stream.close = tls_close;
+    stream.cork = tls_cork;
     stream.ctx = &c->tls;
     rc = wecom_http_init(&c->http, &stream, c->io, sizeof c->io, c->host,
                          c->server_port);

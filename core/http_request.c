@@ -43,8 +43,7 @@ static int has_body(const wecom_http_request_t *req)
     return req->body_read != NULL;
 }
 
-wecom_err_t wecom_http__write_request(wecom_http_t *h,
-                                      const wecom_http_request_t *req)
+static wecom_err_t write_request(wecom_http_t *h, const wecom_http_request_t *req)
 {
     out_t o = { h->buf, h->buf_size, 0, 0 };
     uint64_t done = 0;
@@ -95,4 +94,20 @@ wecom_err_t wecom_http__write_request(wecom_http_t *h,
             return rc;
     }
     return WECOM_OK;
+}
+
+wecom_err_t wecom_http__write_request(wecom_http_t *h,
+                                      const wecom_http_request_t *req)
+{
+    wecom_err_t rc;
+    /* A body of many buffers goes out as full packets; the end of the
+     * request is flushed at once. */
+    int cork = req->body_read != NULL && req->body_len > h->buf_size &&
+               h->stream.cork != NULL;
+    if (cork)
+        h->stream.cork(h->stream.ctx, 1);
+    rc = write_request(h, req);
+    if (cork)
+        h->stream.cork(h->stream.ctx, 0);
+    return rc;
 }

@@ -351,6 +351,12 @@ int wecom_tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len)
     }
 }
 
+void wecom_tls_cork(wecom_tls_t *t, int on)
+{
+    if (t->connected && t->port->transport.cork != NULL)
+        t->port->transport.cork(t->port->transport.ctx, on);
+}
+
 int wecom_tls_usable(wecom_tls_t *t)
 {
     if (!t->connected)

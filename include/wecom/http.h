@@ -35,6 +35,9 @@ typedef struct wecom_stream {
     /* 1 when open and fit for another request. */
     int (*usable)(void *ctx);
     void (*close)(void *ctx);
+    /* Optional: hold back (1) and flush (0) partial packets around a
+     * request written in many pieces. */
+    void (*cork)(void *ctx, int on);
     void *ctx;
 } wecom_stream_t;
 

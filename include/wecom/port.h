@@ -39,6 +39,10 @@ typedef struct wecom_transport {
     int (*is_stale)(void *ctx);
     /* Close the connection; safe to call when not connected. */
     void (*close)(void *ctx);
+    /* Optional (may be NULL): with on = 1, hold back partial segments
+     * while a request goes out in many writes; with on = 0, send what is
+     * held. Fewer, fuller packets cost less CPU per byte. */
+    void (*cork)(void *ctx, int on);
     void *ctx;
 } wecom_transport_t;
 

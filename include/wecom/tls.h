@@ -91,6 +91,10 @@ wecom_err_t wecom_tls_send(wecom_tls_t *t, const unsigned char *buf,
 /* Receive up to len bytes: count, 0 when the peer closed, or error. */
 int wecom_tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len);
 
+/* Hold back (on = 1) or flush (on = 0) partial packets; see the
+ * transport's cork. A no-op where the transport has none. */
+void wecom_tls_cork(wecom_tls_t *t, int on);
+
 /* 1 when connected and the connection can carry another request. */
 int wecom_tls_usable(wecom_tls_t *t);
 

@@ -215,6 +215,18 @@ static void net_close(void *ctx)
     }
 }
 
+static void net_cork(void *ctx, int on)
+{
+#if defined(TCP_CORK)
+    wecom_posix_net_t *net = ctx;
+    if (net->fd >= 0)
+        (void)setsockopt(net->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+#else
+    (void)ctx;
+    (void)on;
+#endif
+}
+
 void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net)
 {
     net->fd = -1;
@@ -223,5 +235,6 @@ void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net)
     t->recv = net_recv;
     t->is_stale = net_is_stale;
     t->close = net_close;
+    t->cork = net_cork;
     t->ctx = net;
 }

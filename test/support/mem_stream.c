@@ -133,5 +133,6 @@ void mem_stream_bind(mem_stream_t *m, wecom_stream_t *s)
     s->recv = s_recv;
     s->usable = s_usable;
     s->close = s_close;
+    s->cork = NULL;
     s->ctx = m;
 }

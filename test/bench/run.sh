@@ -1,0 +1,109 @@
+#!/bin/sh
+# make bench: the figures for the closing notes, against nginx on loopback
+# (a neutral HTTPS server) with a certificate made for this run.
+#
+#   test/bench/run.sh BUILD_DIR
+#
+# Prints: the AEAD floor for 20 MiB; upload and download CPU for 20 MiB
+# on an open connection as ratios over that floor (the handshake's CPU
+# is given on its own); heap peaks for 1 and 20 MiB; handshakes for a
+# 20-chunk download; and the handshake memory figures. CPU times are the
+# best of REPEATS runs (default 5): the machine is shared and noisy.
+set -eu
+
+BUILD=$(cd "${1:-build}" && pwd)
+REPEATS=${REPEATS:-5}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/wecom-bench.XXXXXX")
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+if [ ! -x "$NGINX" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get install -y -q --no-install-recommends nginx >/dev/null
+    else
+        echo "nginx is needed: sudo apt-get install -y nginx"; exit 1
+    fi
+fi
+
+cleanup() {
+    [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+cd "$WORK"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" \
+    -keyout key.pem -out cert.pem 2>/dev/null
+head -c $((20 * 1048576)) /dev/urandom > m20.bin
+head -c 1048576 /dev/urandom > m1.bin
+chmod 755 "$WORK" && chmod 644 m1.bin m20.bin   # nginx's workers run as www-data
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+cat > nginx.conf <<CONF
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/body;
+    proxy_temp_path $WORK/proxy;
+    fastcgi_temp_path $WORK/fcgi;
+    uwsgi_temp_path $WORK/uwsgi;
+    scgi_temp_path $WORK/scgi;
+    client_max_body_size 64m;
+    keepalive_requests 10000;
+    server {
+        listen 127.0.0.1:$PORT ssl;
+        ssl_certificate $WORK/cert.pem;
+        ssl_certificate_key $WORK/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location = /cgi-bin/media/upload {
+            default_type application/json;
+            return 200 '{"errcode":0,"errmsg":"","type":"file","media_id":"BENCH","created_at":"1"}';
+        }
+        location = /cgi-bin/media/get {
+            alias $WORK/\$arg_media_id;
+            default_type application/octet-stream;
+            add_header Content-Disposition 'attachment; filename="m.bin"';
+        }
+    }
+}
+CONF
+"$NGINX" -p "$WORK" -c "$WORK/nginx.conf"
+URL="https://localhost:$PORT"
+
+best() { # best cpu_ms of REPEATS runs of bench_transfer "$@"; prints its last line
+    i=0; bestline=""; bestms=""
+    while [ $i -lt "$REPEATS" ]; do
+        line=$("$BUILD/test/bench/bench_transfer" "$URL" "$WORK/cert.pem" "$@" | tail -1)
+        ms=$(echo "$line" | sed 's/.*cpu_ms=\([0-9.]*\).*/\1/')
+        if [ -z "$bestms" ] || [ "$(echo "$ms < $bestms" | bc)" = 1 ]; then
+            bestms=$ms; bestline=$line
+        fi
+        i=$((i + 1))
+    done
+    echo "$bestline"
+}
+
+echo "== memory"
+"$BUILD/test/bench/bench_handshake"
+echo "== AEAD floor"
+FLOOR_LINE=$("$BUILD/test/bench/aead_floor" 20 "$REPEATS" | tee /dev/stderr | tail -1)
+FLOOR=$(echo "$FLOOR_LINE" | sed 's/floor_ms=\([0-9.]*\).*/\1/')
+echo "== transfers against nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'), best of $REPEATS"
+U1=$(best upload m1.bin);            echo "$U1"
+U20=$(best upload m20.bin);          echo "$U20"
+D20=$(best download m20.bin 0);      echo "$D20"
+D20C=$(best download m20.bin 1048576); echo "$D20C"
+ms() { echo "$1" | sed 's/.*cpu_ms=\([0-9.]*\).*/\1/'; }
+field() { echo "$1" | sed "s/.* $2=\([0-9]*\).*/\1/"; }
+echo "== figures"
+printf 'upload 20 MiB:   %.2fx the AEAD floor (%s ms / %s ms)\n' \
+    "$(echo "$(ms "$U20") / $FLOOR" | bc -l)" "$(ms "$U20")" "$FLOOR"
+printf 'download 20 MiB: %.2fx the AEAD floor (%s ms / %s ms)\n' \
+    "$(echo "$(ms "$D20") / $FLOOR" | bc -l)" "$(ms "$D20")" "$FLOOR"
+echo "upload heap peak: 1 MiB $(field "$U1" heap_peak) bytes, 20 MiB $(field "$U20" heap_peak) bytes"
+echo "download heap peak: 20 MiB $(field "$D20" heap_peak) bytes; in 20 chunks $(field "$D20C" heap_peak) bytes"
+echo "handshakes for a 20-chunk download: $(field "$D20C" handshakes) ($(field "$D20C" requests) requests)"
+echo "connection setup: $("$BUILD/test/bench/bench_transfer" "$URL" "$WORK/cert.pem" download m1.bin 0 | head -1 | sed 's/connect //')"
