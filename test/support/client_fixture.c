@@ -38,6 +38,8 @@ void client_fixture_init(client_fixture_t *f, enum mem_split split)
         assert_int_equal(certs_make_ca(&ca, "fixture CA"), 0);
         have_ca = 1;
     }
+    if (f->client.port != NULL) /* set up before and not freed */
+        wecom_client_free(&f->client);
     memset(f, 0, sizeof *f);
     g_current = f;
     wecom_posix_port_init(&f->port, &f->net);
