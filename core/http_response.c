@@ -8,7 +8,17 @@
  */
 #include <string.h>
 
+#include <llhttp.h>
+
 #include "http_internal.h"
+
+/* The public header holds the parser as opaque bytes: they must fit. */
+typedef char llhttp_state_fits[sizeof(llhttp_t) <= sizeof(wecom_llhttp_state_t) ? 1 : -1];
+
+static llhttp_t *parser_of(wecom_http_t *h)
+{
+    return (llhttp_t *)(void *)&h->parser;
+}
 
 enum slot {
     SLOT_NONE = 0,
@@ -239,8 +249,8 @@ wecom_err_t wecom_http__read_response(wecom_http_t *h,
     h->error = 0;
     h->complete = 0;
     reset_response(h);
-    llhttp_init(&h->parser, HTTP_RESPONSE, &SETTINGS);
-    h->parser.data = h;
+    llhttp_init(parser_of(h), HTTP_RESPONSE, &SETTINGS);
+    parser_of(h)->data = h;
 
     for (;;) {
         llhttp_errno_t e;
@@ -252,13 +262,13 @@ wecom_err_t wecom_http__read_response(wecom_http_t *h,
              * cut short is an incomplete response. */
             if (*got_bytes == 0)
                 return WECOM_ERR_CLOSED;
-            (void)llhttp_finish(&h->parser);
+            (void)llhttp_finish(parser_of(h));
             if (h->complete)
                 return WECOM_OK;
             return h->error != 0 ? h->error : WECOM_ERR_HTTP_INCOMPLETE;
         }
         *got_bytes = 1;
-        e = llhttp_execute(&h->parser, (const char *)h->buf, (size_t)n);
+        e = llhttp_execute(parser_of(h), (const char *)h->buf, (size_t)n);
         if (h->complete)
             return WECOM_OK;
         if (h->error != 0)

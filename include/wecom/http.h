@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <llhttp.h>
-
 #include "wecom/config.h"
 #include "wecom/error.h"
 
@@ -79,8 +77,21 @@ typedef struct wecom_http_request {
     void *progress_ctx;
 } wecom_http_request_t;
 
+/* llhttp's parser state (96 bytes in llhttp 8 and 9 on 64-bit
+ * systems), held as opaque storage so that users of these headers need
+ * no llhttp headers; core/http_response.c checks at compile time that it
+ * fits. */
+#ifndef WECOM_LLHTTP_STATE_SIZE
+#define WECOM_LLHTTP_STATE_SIZE 128
+#endif
+typedef union wecom_llhttp_state {
+    unsigned char bytes[WECOM_LLHTTP_STATE_SIZE];
+    void *align_ptr;
+    uint64_t align_u64;
+} wecom_llhttp_state_t;
+
 typedef struct wecom_http {
-    llhttp_t parser;
+    wecom_llhttp_state_t parser;
     wecom_stream_t stream;
     unsigned char *buf;
     size_t buf_size;
