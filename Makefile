@@ -75,7 +75,8 @@ test-mbedtls3:
 	cd $(BUILD)-mbedtls3 && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
 
 bench: build
-	cd $(BUILD) && ctest --output-on-failure -L bench -V
+	sh test/bench/size.sh $(BUILD)-size
+	sh test/bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-mbedtls3
+	rm -rf $(BUILD) $(BUILD)-mbedtls3 $(BUILD)-size
