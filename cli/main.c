@@ -127,6 +127,59 @@ static int read_line_file(const char *path, char *out, size_t cap)
     return n > 0 ? 0 : -1;
 }
 
+/* The corp secret, from --secret-file or WECOM_CORPSECRET. */
+static int read_secret(const cli_t *cli, char *secret, size_t cap)
+{
+    const char *env = getenv("WECOM_CORPSECRET");
+    if (cli->secret_file != NULL) {
+        if (read_line_file(cli->secret_file, secret, cap) != 0) {
+            fprintf(stderr, "wecom-media: cannot read a secret from %s\n",
+                    cli->secret_file);
+            return EXIT_LOCAL;
+        }
+        return EXIT_OK;
+    }
+    if (env != NULL && env[0] != '\0' && strlen(env) < cap) {
+        memcpy(secret, env, strlen(env) + 1);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "wecom-media: --corpid needs the secret in "
+                    "WECOM_CORPSECRET or --secret-file\n");
+    return EXIT_USAGE;
+}
+
+/* gettoken with the corp's secret; the secret is read, used and wiped. */
+static int fetch_token(cli_t *cli)
+{
+    char secret[512];
+    wecom_api_error_t api;
+    int64_t expires = 0;
+    wecom_err_t rc;
+    int ex = read_secret(cli, secret, sizeof secret);
+    if (ex != EXIT_OK)
+        return ex;
+    rc = wecom_token_fetch(cli->client, cli->corpid, secret, &expires, &api);
+    memset(secret, 0, sizeof secret);
+    if (rc != WECOM_OK) {
+        cli_report("gettoken", rc, &api);
+        return cli_exit_code(rc);
+    }
+    if (cli->verbose)
+        fprintf(stderr, "wecom-media: token fetched, valid %lld s\n",
+                (long long)expires);
+    return EXIT_OK;
+}
+
+/* WeCom revoked or expired the token mid-run: fetch another. */
+static int refresh_token(void *ctx, wecom_client_t *c)
+{
+    cli_t *cli = ctx;
+    (void)c;
+    if (cli->verbose)
+        fprintf(stderr, "wecom-media: the token expired; fetching a new one\n");
+    return fetch_token(cli) == EXIT_OK ? 0 : -1;
+}
+
 int cli_connect(cli_t *cli)
 {
     wecom_client_config_t cfg;
@@ -170,33 +223,10 @@ int cli_connect(cli_t *cli)
         return EXIT_OK;
     }
     if (cli->corpid != NULL) {
-        char secret[512];
-        const char *env = getenv("WECOM_CORPSECRET");
-        wecom_api_error_t api;
-        int64_t expires = 0;
-        if (cli->secret_file != NULL) {
-            if (read_line_file(cli->secret_file, secret, sizeof secret) != 0) {
-                fprintf(stderr, "wecom-media: cannot read a secret from %s\n",
-                        cli->secret_file);
-                return EXIT_LOCAL;
-            }
-        } else if (env != NULL && env[0] != '\0' && strlen(env) < sizeof secret) {
-            memcpy(secret, env, strlen(env) + 1);
-        } else {
-            fprintf(stderr, "wecom-media: --corpid needs the secret in "
-                            "WECOM_CORPSECRET or --secret-file\n");
-            return EXIT_USAGE;
-        }
-        rc = wecom_token_fetch(cli->client, cli->corpid, secret, &expires, &api);
-        memset(secret, 0, sizeof secret);
-        if (rc != WECOM_OK) {
-            cli_report("gettoken", rc, &api);
-            return cli_exit_code(rc);
-        }
-        if (cli->verbose)
-            fprintf(stderr, "wecom-media: token fetched, valid %lld s\n",
-                    (long long)expires);
-        return EXIT_OK;
+        int ex = fetch_token(cli);
+        if (ex == EXIT_OK)
+            wecom_client_on_token_expiry(cli->client, refresh_token, cli);
+        return ex;
     }
     fprintf(stderr, "wecom-media: no access token: set WECOM_ACCESS_TOKEN, "
                     "use --token-file, or --corpid with WECOM_CORPSECRET\n");

@@ -136,6 +136,16 @@ int wecom__retryable(wecom_err_t rc, const wecom_api_error_t *api)
     }
 }
 
+int wecom__refresh_token(wecom_client_t *c, wecom_err_t rc,
+                         const wecom_api_error_t *api, int *refreshed)
+{
+    if (rc != WECOM_ERR_API || api == NULL || *refreshed || c->refresh == NULL ||
+        (api->errcode != 40014 && api->errcode != 42001))
+        return 0;
+    *refreshed = 1;
+    return c->refresh(c->refresh_ctx, c) == 0;
+}
+
 wecom_err_t wecom__backoff(wecom_client_t *c, unsigned attempt)
 {
     uint64_t wait = WECOM_RETRY_BACKOFF_MS;

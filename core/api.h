@@ -26,6 +26,12 @@ wecom_err_t wecom__api_answer(wecom_client_t *c, wecom_json_t *j,
  * WeCom said busy (-1) or too many concurrent calls (45033). */
 int wecom__retryable(wecom_err_t rc, const wecom_api_error_t *api);
 
+/* After an answer of 40014 or 42001 (token invalid or expired): ask the
+ * refresh hook, once per call (*refreshed tracks it), for a new token.
+ * 1 when the call should be made again now. */
+int wecom__refresh_token(wecom_client_t *c, wecom_err_t rc,
+                         const wecom_api_error_t *api, int *refreshed);
+
 /* Sleep before attempt number `attempt` (1, 2, ...): the backoff doubles
  * each time. WECOM_ERR_DEADLINE when the deadline would pass first. */
 wecom_err_t wecom__backoff(wecom_client_t *c, unsigned attempt);

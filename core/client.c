@@ -111,6 +111,13 @@ wecom_err_t wecom_client_set_token(wecom_client_t *c, const char *token)
     return WECOM_OK;
 }
 
+void wecom_client_on_token_expiry(wecom_client_t *c, wecom_token_refresh_fn fn,
+                                  void *ctx)
+{
+    c->refresh = fn;
+    c->refresh_ctx = ctx;
+}
+
 void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms)
 {
     wecom_tls_set_deadline(&c->tls, deadline_ms);

@@ -332,6 +332,7 @@ wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
     dl_t d;
     uint64_t chunk;
     unsigned failures = 0, retries = 0;
+    int refreshed = 0;
     wecom_err_t rc;
 
     if (c == NULL || c->port == NULL || dl == NULL || res == NULL ||
@@ -352,6 +353,8 @@ wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
             failures = 0;
             continue;
         }
+        if (wecom__refresh_token(c, rc, &res->api, &refreshed))
+            continue;
         if (rc == WECOM_ERR_API && res->api.errcode == 830002 &&
             (chunk == 0 || chunk > WECOM_RANGE_MAX_BYTES / 2)) {
             /* The whole medium at once is over WeCom's range limit. */

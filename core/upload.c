@@ -104,6 +104,7 @@ wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
     wecom_kind_t kind;
     wecom_err_t rc;
     unsigned attempt;
+    int refreshed = 0;
 
     if (c == NULL || c->port == NULL || up == NULL || res == NULL ||
         up->reader == NULL || (unsigned)up->kind > WECOM_KIND_FILE)
@@ -161,6 +162,8 @@ wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
         rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
         if (rc == WECOM_OK)
             rc = read_answer(c, &resp, res);
+        if (!up->reader->once && wecom__refresh_token(c, rc, &res->api, &refreshed))
+            continue; /* the target is rebuilt with the new token */
         if (rc == WECOM_OK || !wecom__retryable(rc, &res->api) ||
             up->reader->once || attempt >= WECOM_RETRY_MAX)
             return rc;

@@ -130,8 +130,17 @@ typedef struct wecom_client_config {
     const wecom_port_t *port;
 } wecom_client_config_t;
 
+struct wecom_client;
+
+/* Called when WeCom says the token is invalid or expired (40014, 42001):
+ * set a fresh one with wecom_client_set_token() or wecom_token_fetch()
+ * and return 0, and the call is made once more. */
+typedef int (*wecom_token_refresh_fn)(void *ctx, struct wecom_client *c);
+
 typedef struct wecom_client {
     const wecom_port_t *port;
+    wecom_token_refresh_fn refresh;
+    void *refresh_ctx;
     wecom_tls_t tls;
     wecom_http_t http;
     uint16_t server_port;
@@ -156,6 +165,10 @@ void wecom_client_free(wecom_client_t *c);
 /* Set the access token sent with each call (copied; at most
  * WECOM_TOKEN_MAX bytes of URL-safe characters). */
 wecom_err_t wecom_client_set_token(wecom_client_t *c, const char *token);
+
+/* Install (or with NULL remove) the token refresh hook. */
+void wecom_client_on_token_expiry(wecom_client_t *c, wecom_token_refresh_fn fn,
+                                  void *ctx);
 
 /* A bound on everything the client does until it is changed: an absolute
  * time on the port's monotonic clock in ms, or 0 for none. */

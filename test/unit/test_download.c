@@ -352,6 +352,37 @@ static void test_range_too_large_falls_back_to_ranges(void **state)
     assert_int_equal(sent_has("Range: bytes=0-20971519\r\n"), 1);
 }
 
+static int refreshes;
+
+static int refresh(void *ctx, wecom_client_t *c)
+{
+    (void)ctx;
+    refreshes++;
+    return wecom_client_set_token(c, "tok_NEW-after-refresh");
+}
+
+static void test_expired_token_is_refreshed(void **state)
+{
+    wecom_download_result_t res;
+    (void)state;
+    setup(MEM_WHOLE);
+    refreshes = 0;
+    wecom_client_on_token_expiry(&f.client, refresh, NULL);
+    add_206(0, 39, 100, "");
+    add_raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 42\r\n\r\n"
+            "{\"errcode\":42001,\"errmsg\":\"token expired\"}");
+    add_206(40, 79, 100, "");
+    add_206(80, 99, 100, "");
+    assert_int_equal(get(0, 40, 0, NULL, &res), WECOM_OK);
+    assert_int_equal(refreshes, 1);
+    /* the refused chunk is asked again with the new token; nothing of
+     * the refusal was written */
+    assert_int_equal(sent_has("access_token=tok_NEW-after-refresh&"), 2);
+    assert_int_equal(sent_has("Range: bytes=40-79\r\n"), 2);
+    assert_int_equal(sink.len, 100);
+    assert_memory_equal(sink.data, medium, 100);
+}
+
 static void test_unexpected_status(void **state)
 {
     wecom_download_result_t res;
@@ -409,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_dropped_body_resumes_from_last_byte),
         cmocka_unit_test(test_retries_without_progress_are_bounded),
         cmocka_unit_test(test_range_too_large_falls_back_to_ranges),
+        cmocka_unit_test(test_expired_token_is_refreshed),
         cmocka_unit_test(test_unexpected_status),
         cmocka_unit_test(test_hostile_names_are_made_safe),
     };

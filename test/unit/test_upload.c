@@ -246,6 +246,47 @@ static void test_retries_are_bounded(void **state)
     client_fixture_free(&f);
 }
 
+static int refresh_calls;
+
+static int refresh(void *ctx, wecom_client_t *c)
+{
+    (void)ctx;
+    refresh_calls++;
+    return wecom_client_set_token(c, "tok_NEW-after-refresh");
+}
+
+static void test_expired_token_is_refreshed_once(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    wecom_client_on_token_expiry(&f.client, refresh, NULL);
+    refresh_calls = 0;
+    add_answer(0, "{\"errcode\":42001,\"errmsg\":\"access_token expired\"}");
+    add_answer(1, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_OK);
+    assert_int_equal(refresh_calls, 1);
+    assert_int_equal(res.attempts, 2);
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "access_token=" FIXTURE_TOKEN "&"), 1);
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "access_token=tok_NEW-after-refresh&"), 1);
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "--" FIXTURE_BOUNDARY "--\r\n"), 2);
+    assert_int_equal(f.sleeps, 0);
+
+    /* a second refusal in the same call is final */
+    client_fixture_init(&f, MEM_WHOLE);
+    wecom_client_on_token_expiry(&f.client, refresh, NULL);
+    refresh_calls = 0;
+    add_answer(0, "{\"errcode\":40014,\"errmsg\":\"invalid access_token\"}");
+    add_answer(1, "{\"errcode\":40014,\"errmsg\":\"invalid access_token\"}");
+    add_answer(2, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_API);
+    assert_int_equal(res.api.errcode, 40014);
+    assert_int_equal(refresh_calls, 1);
+    assert_int_equal(res.attempts, 2);
+    client_fixture_free(&f);
+}
+
 static void test_rate_limit_fails_fast(void **state)
 {
     wecom_upload_result_t res;
@@ -404,6 +445,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_busy_is_retried_with_whole_body),
         cmocka_unit_test(test_dropped_connection_retried_from_start),
         cmocka_unit_test(test_retries_are_bounded),
+        cmocka_unit_test(test_expired_token_is_refreshed_once),
         cmocka_unit_test(test_rate_limit_fails_fast),
         cmocka_unit_test(test_pipe_is_not_retried),
         cmocka_unit_test(test_progress_in_file_bytes),
