@@ -2,15 +2,7 @@
 #include <string.h>
 
 #include "api.h"
-
-static wecom_err_t append(char *dst, size_t cap, const char *s)
-{
-    size_t n = strlen(dst), k = strlen(s);
-    if (k >= cap - n)
-        return WECOM_ERR_BUFFER_TOO_SMALL;
-    memcpy(dst + n, s, k + 1);
-    return WECOM_OK;
-}
+#include "text.h"
 
 wecom_err_t wecom__append_encoded(char *dst, size_t cap, const char *s)
 {
@@ -43,12 +35,12 @@ wecom_err_t wecom__target(wecom_client_t *c, const char *path,
     c->target[0] = '\0';
     if (c->token[0] == '\0')
         return WECOM_ERR_INVALID_ARG;
-    if ((rc = append(c->target, sizeof c->target, c->base_path)) != 0 ||
-        (rc = append(c->target, sizeof c->target, path)) != 0 ||
-        (rc = append(c->target, sizeof c->target, "?access_token=")) != 0 ||
-        (rc = append(c->target, sizeof c->target, c->token)) != 0 ||
-        (rc = append(c->target, sizeof c->target, "&")) != 0 ||
-        (rc = append(c->target, sizeof c->target, query)) != 0)
+    if ((rc = wecom__append(c->target, sizeof c->target, c->base_path)) != 0 ||
+        (rc = wecom__append(c->target, sizeof c->target, path)) != 0 ||
+        (rc = wecom__append(c->target, sizeof c->target, "?access_token=")) != 0 ||
+        (rc = wecom__append(c->target, sizeof c->target, c->token)) != 0 ||
+        (rc = wecom__append(c->target, sizeof c->target, "&")) != 0 ||
+        (rc = wecom__append(c->target, sizeof c->target, query)) != 0)
         return rc;
     return WECOM_OK;
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "filename.h"
+#include "text.h"
 #include "wecom/config.h"
 
 static int is_control(unsigned char c)
@@ -52,17 +53,6 @@ void wecom_filename_clean(const char *in, char *out, size_t cap)
     last_component(in, strlen(in), out, cap, 0);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int ieq(const char *a, size_t n, const char *lit)
 {
     size_t i;
@@ -90,8 +80,8 @@ static int decode_ext(const char *v, size_t n, char *out, size_t cap)
     if (q2 == NULL)
         return -1;
     for (p = q2 + 1; p < end && k < cap - 1; p++) {
-        if (*p == '%' && end - p >= 3 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-            char c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+        if (*p == '%' && end - p >= 3 && wecom__hexval(p[1]) >= 0 && wecom__hexval(p[2]) >= 0) {
+            char c = (char)(wecom__hexval(p[1]) * 16 + wecom__hexval(p[2]));
             p += 2;
             if (is_control((unsigned char)c))
                 continue; /* %00 would cut the name short, %0A split it */

@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "http_internal.h"
+#include "text.h"
 
 static void format_host(char *dst, size_t cap, const char *host,
                         uint16_t port)
 {
-    char portbuf[8];
     size_t n = 0, i;
     int literal6 = strchr(host, ':') != NULL;
     if (literal6)
@@ -21,16 +21,8 @@ static void format_host(char *dst, size_t cap, const char *host,
     if (literal6)
         dst[n++] = ']';
     if (port != 443) {
-        size_t k = sizeof portbuf - 1;
-        unsigned v = port;
-        portbuf[k] = '\0';
-        do {
-            portbuf[--k] = (char)('0' + v % 10);
-            v /= 10;
-        } while (v != 0);
         dst[n++] = ':';
-        memcpy(dst + n, portbuf + k, sizeof portbuf - k);
-        n += sizeof portbuf - 1 - k;
+        n += wecom__u64_dec(dst + n, port);
     }
     dst[n] = '\0';
 }

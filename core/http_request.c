@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http_internal.h"
+#include "text.h"
 #include "wecom/version.h"
 
 typedef struct {
@@ -29,13 +30,8 @@ static void put(out_t *o, const char *s)
 static void put_u64(out_t *o, uint64_t v)
 {
     char tmp[21];
-    size_t i = sizeof tmp - 1;
-    tmp[i] = '\0';
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    put(o, tmp + i);
+    tmp[wecom__u64_dec(tmp, v)] = '\0';
+    put(o, tmp);
 }
 
 static int has_body(const wecom_http_request_t *req)

@@ -6,6 +6,7 @@
 #include <jsmn.h>
 
 #include "json.h"
+#include "text.h"
 
 wecom_err_t wecom_json_parse(wecom_json_t *j, const char *js, size_t len)
 {
@@ -48,17 +49,6 @@ static int find(const wecom_json_t *j, const char *key)
     return -1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int read_u16(const char *s, const char *end, unsigned *out)
 {
     int i;
@@ -66,7 +56,7 @@ static int read_u16(const char *s, const char *end, unsigned *out)
     if (end - s < 4)
         return -1;
     for (i = 0; i < 4; i++) {
-        int v = hexval(s[i]);
+        int v = wecom__hexval(s[i]);
         if (v < 0)
             return -1;
         *out = (*out << 4) | (unsigned)v;

@@ -1,6 +1,7 @@
 /* multipart/form-data with a precomputed length (see wecom/multipart.h). */
 #include <string.h>
 
+#include "text.h"
 #include "wecom/multipart.h"
 
 typedef struct {
@@ -26,13 +27,8 @@ static void put(out_t *o, const char *s)
 
 static void put_u64(out_t *o, uint64_t v)
 {
-    char tmp[21];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    put_n(o, tmp + i, sizeof tmp - i);
+    char tmp[20];
+    put_n(o, tmp, wecom__u64_dec(tmp, v));
 }
 
 static int boundary_ok(const char *b)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "range.h"
+#include "text.h"
 
 /* Digits to a uint64; *s advanced. -1 when none or on overflow. */
 static int parse_u64(const char **s, uint64_t *out)
@@ -55,19 +56,6 @@ wecom_err_t wecom_content_range_parse(const char *v,
     return *p == '\0' ? WECOM_OK : WECOM_ERR_RANGE_MISMATCH;
 }
 
-static size_t put_u64(char *dst, uint64_t v)
-{
-    char tmp[21];
-    size_t i = sizeof tmp, n;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    n = sizeof tmp - i;
-    memcpy(dst, tmp + i, n);
-    return n;
-}
-
 wecom_err_t wecom_range_header(char *out, size_t cap, uint64_t first,
                                uint64_t last)
 {
@@ -76,10 +64,10 @@ wecom_err_t wecom_range_header(char *out, size_t cap, uint64_t first,
     if (cap < n + 2 * 20 + 4)
         return WECOM_ERR_BUFFER_TOO_SMALL;
     memcpy(out, HEAD, n);
-    n += put_u64(out + n, first);
+    n += wecom__u64_dec(out + n, first);
     out[n++] = '-';
     if (last != WECOM_RANGE_UNKNOWN)
-        n += put_u64(out + n, last);
+        n += wecom__u64_dec(out + n, last);
     out[n++] = '\r';
     out[n++] = '\n';
     out[n] = '\0';

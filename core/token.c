@@ -2,15 +2,7 @@
 #include <string.h>
 
 #include "api.h"
-
-static wecom_err_t append(char *dst, size_t cap, const char *s)
-{
-    size_t n = strlen(dst), k = strlen(s);
-    if (k >= cap - n)
-        return WECOM_ERR_BUFFER_TOO_SMALL;
-    memcpy(dst + n, s, k + 1);
-    return WECOM_OK;
-}
+#include "text.h"
 
 wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
                               const char *secret, int64_t *expires_in,
@@ -32,10 +24,10 @@ wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
         api = &local;
     memset(api, 0, sizeof *api);
     c->target[0] = '\0';
-    if ((rc = append(c->target, sizeof c->target, c->base_path)) != 0 ||
-        (rc = append(c->target, sizeof c->target, "/cgi-bin/gettoken?corpid=")) != 0 ||
+    if ((rc = wecom__append(c->target, sizeof c->target, c->base_path)) != 0 ||
+        (rc = wecom__append(c->target, sizeof c->target, "/cgi-bin/gettoken?corpid=")) != 0 ||
         (rc = wecom__append_encoded(c->target, sizeof c->target, corpid)) != 0 ||
-        (rc = append(c->target, sizeof c->target, "&corpsecret=")) != 0 ||
+        (rc = wecom__append(c->target, sizeof c->target, "&corpsecret=")) != 0 ||
         (rc = wecom__append_encoded(c->target, sizeof c->target, secret)) != 0)
         return rc;
 
