@@ -67,22 +67,26 @@ static uint32_t wait_budget(wecom_tls_t *t, uint32_t per_call, int *why)
     return limit > now ? (uint32_t)(limit - now) : 0;
 }
 
+/* What a bio callback returns for a transport result n: the count, or
+ * BIO_FAILED with the reason kept (a timeout that the deadline cut short
+ * is the deadline's). */
+static int bio_result(wecom_tls_t *t, int n, int why)
+{
+    if (n >= 0)
+        return n; /* 0 is EOF: mbedTLS reports MBEDTLS_ERR_SSL_CONN_EOF */
+    t->io_err = n == WECOM_ERR_TIMEOUT ? why : n;
+    return BIO_FAILED;
+}
+
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     wecom_tls_t *t = ctx;
     int why;
     uint32_t budget = wait_budget(t, t->io_timeout_ms, &why);
-    int n;
-    if (budget == 0) {
-        t->io_err = why;
-        return BIO_FAILED;
-    }
-    n = t->port->transport.send(t->port->transport.ctx, buf, len, budget);
-    if (n < 0) {
-        t->io_err = n == WECOM_ERR_TIMEOUT ? why : n;
-        return BIO_FAILED;
-    }
-    return n;
+    if (budget == 0)
+        return bio_result(t, WECOM_ERR_TIMEOUT, why);
+    return bio_result(t, t->port->transport.send(t->port->transport.ctx, buf, len, budget),
+                      why);
 }
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
@@ -90,17 +94,10 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     wecom_tls_t *t = ctx;
     int why;
     uint32_t budget = wait_budget(t, t->io_timeout_ms, &why);
-    int n;
-    if (budget == 0) {
-        t->io_err = why;
-        return BIO_FAILED;
-    }
-    n = t->port->transport.recv(t->port->transport.ctx, buf, len, budget);
-    if (n < 0) {
-        t->io_err = n == WECOM_ERR_TIMEOUT ? why : n;
-        return BIO_FAILED;
-    }
-    return n; /* 0 is EOF: mbedTLS reports MBEDTLS_ERR_SSL_CONN_EOF */
+    if (budget == 0)
+        return bio_result(t, WECOM_ERR_TIMEOUT, why);
+    return bio_result(t, t->port->transport.recv(t->port->transport.ctx, buf, len, budget),
+                      why);
 }
 
 /* Which certificate problem to report when several flags are set: the one
