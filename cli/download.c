@@ -211,7 +211,7 @@ again:
     if (close(fd) != 0 && rc == WECOM_OK)
         rc = WECOM_ERR_FILE_WRITE;
     if (rc != WECOM_OK) {
-        if (res.api.errcode != 0 && offset == 0) {
+        if (offset + res.written == 0) {
             unlink(part); /* nothing came: leave nothing behind */
             unlink(info_path);
         } else {
