@@ -78,7 +78,7 @@ best() { # best cpu_ms of REPEATS runs of bench_transfer "$@"; prints its last l
     while [ $i -lt "$REPEATS" ]; do
         line=$("$BUILD/test/bench/bench_transfer" "$URL" "$WORK/cert.pem" "$@" | tail -1)
         ms=$(echo "$line" | sed 's/.*cpu_ms=\([0-9.]*\).*/\1/')
-        if [ -z "$bestms" ] || [ "$(echo "$ms < $bestms" | bc)" = 1 ]; then
+        if [ -z "$bestms" ] || awk "BEGIN { exit !($ms < $bestms) }"; then
             bestms=$ms; bestline=$line
         fi
         i=$((i + 1))
@@ -99,10 +99,9 @@ D20C=$(best download m20.bin 1048576); echo "$D20C"
 ms() { echo "$1" | sed 's/.*cpu_ms=\([0-9.]*\).*/\1/'; }
 field() { echo "$1" | sed "s/.* $2=\([0-9]*\).*/\1/"; }
 echo "== figures"
-printf 'upload 20 MiB:   %.2fx the AEAD floor (%s ms / %s ms)\n' \
-    "$(echo "$(ms "$U20") / $FLOOR" | bc -l)" "$(ms "$U20")" "$FLOOR"
-printf 'download 20 MiB: %.2fx the AEAD floor (%s ms / %s ms)\n' \
-    "$(echo "$(ms "$D20") / $FLOOR" | bc -l)" "$(ms "$D20")" "$FLOOR"
+ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+echo "upload 20 MiB:   $(ratio "$(ms "$U20")" "$FLOOR")x the AEAD floor ($(ms "$U20") ms / $FLOOR ms)"
+echo "download 20 MiB: $(ratio "$(ms "$D20")" "$FLOOR")x the AEAD floor ($(ms "$D20") ms / $FLOOR ms)"
 echo "upload heap peak: 1 MiB $(field "$U1" heap_peak) bytes, 20 MiB $(field "$U20" heap_peak) bytes"
 echo "download heap peak: 20 MiB $(field "$D20" heap_peak) bytes; in 20 chunks $(field "$D20C" heap_peak) bytes"
 echo "handshakes for a 20-chunk download: $(field "$D20C" handshakes) ($(field "$D20C" requests) requests)"
