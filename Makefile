@@ -18,7 +18,7 @@ DEB_PACKAGES = cmake ninja-build gcc libc6-dev pkg-config libmbedtls-dev \
 # mbedTLS 3.6 and llhttp 9 from Debian 13, unpacked into a folder
 MBEDTLS3_SYSROOT ?= $(BUILD)-mbedtls3/sysroot
 
-.PHONY: all deps configure build test demo install clean test-mbedtls3 bench
+.PHONY: all deps configure build test demo install clean test-mbedtls3 bench fuzz
 
 all: build
 
@@ -74,9 +74,19 @@ test-mbedtls3:
 	cmake --build $(BUILD)-mbedtls3 -j $(JOBS)
 	cd $(BUILD)-mbedtls3 && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
 
+# libFuzzer targets and the unit tests under ASan and UBSan (clang-14).
+FUZZ_SECONDS ?= 300
+fuzz:
+	$(MAKE) deps EXTRA_PACKAGES="clang-14 libclang-rt-14-dev"
+	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang-14 -DWECOM_FUZZ=ON -DWECOM_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-fuzz -j $(JOBS)
+	cd $(BUILD)-fuzz && ctest --output-on-failure -j $(JOBS) -L 'unit|fuzz' -E emulator
+
 bench: build
 	sh test/bench/size.sh $(BUILD)-size
 	sh test/bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-mbedtls3 $(BUILD)-size
+	rm -rf $(BUILD) $(BUILD)-mbedtls3 $(BUILD)-size $(BUILD)-fuzz
