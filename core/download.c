@@ -137,6 +137,9 @@ static wecom_err_t on_416(dl_t *d, const wecom_http_response_t *r)
     wecom_err_t rc = wecom_content_range_parse(r->content_range, &cr);
     if (rc != WECOM_OK || !cr.unsatisfied)
         return WECOM_ERR_RANGE_MISMATCH;
+    /* More held than the medium has: what we hold is not its prefix. */
+    if (cr.total < d->pos)
+        return WECOM_ERR_REMOTE_CHANGED;
     rc = note_total(d, cr.total);
     if (rc != WECOM_OK)
         return rc;
@@ -356,9 +359,11 @@ wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
         if (wecom__refresh_token(c, rc, &res->api, &refreshed))
             continue;
         if (rc == WECOM_ERR_API && res->api.errcode == 830002 &&
-            (chunk == 0 || chunk > WECOM_RANGE_MAX_BYTES / 2)) {
-            /* The whole medium at once is over WeCom's range limit. */
-            chunk = chunk == 0 ? WECOM_RANGE_MAX_BYTES : chunk / 2;
+            (chunk == 0 || chunk / 2 >= WECOM_RANGE_MIN_BYTES)) {
+            /* Over the server's range limit: WeCom's documented 20 MB
+             * first, then halves, down to a floor. */
+            chunk = chunk == 0 || chunk > WECOM_RANGE_MAX_BYTES ? WECOM_RANGE_MAX_BYTES
+                                                                : chunk / 2;
             continue;
         }
         if (!wecom__retryable(rc, &res->api))

@@ -104,6 +104,11 @@
 #ifndef WECOM_RANGE_MAX_BYTES
 #define WECOM_RANGE_MAX_BYTES 20971520
 #endif
+/* Smallest range the client falls back to when a server keeps answering
+ * 830002 (range too large) to smaller ones. */
+#ifndef WECOM_RANGE_MIN_BYTES
+#define WECOM_RANGE_MIN_BYTES 65536
+#endif
 
 /* The CA bundle used when the caller names none (Debian, Buildroot and
  * Yocto's ca-certificates all install it here). */

@@ -1,32 +1,55 @@
 """What the end-to-end tests of the wecom-media tool share: an emulator per
 test class, a runner for the tool that checks no secret ever shows in its
-output, and small media files of each kind.
+output, counters of what the emulator saw, and small media files of each
+kind.
 
-The tool's path comes from $WECOM_CLI (ctest sets it)."""
+The tool's path comes from $WECOM_CLI (ctest sets it to
+$<TARGET_FILE:wecom-media>); a test run without it is an error, never a
+silent run of some other wecom-media found on PATH.
+
+Every test class starts its own emulator on an ephemeral port in its own
+temporary directory, and every test works in its own temporary directory,
+so any number of these run in parallel.
+"""
 
 import hashlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "emulator"))
 import emu  # noqa: E402
 
-CLI = os.environ.get("WECOM_CLI", "wecom-media")
+CLI = os.environ.get("WECOM_CLI", "")
 CORPID = "wwemulator"
 SECRET = "emulator-secret"
+MIB = 1048576
+
+UPLOAD = "/cgi-bin/media/upload"
+MEDIA_GET = "/cgi-bin/media/get"
+GETTOKEN = "/cgi-bin/gettoken"
+
+
+def check_cli():
+    if not CLI or not os.access(CLI, os.X_OK):
+        raise RuntimeError(
+            "set WECOM_CLI to the wecom-media binary to test (ctest does); got %r" % CLI)
 
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
+
+# -- media of each kind ------------------------------------------------------
 
 def jpeg(size):
     head = bytes.fromhex("ffd8ffe000104a46494600010100000100010000")
@@ -38,9 +61,13 @@ def png(size):
     return (head + os.urandom(size))[:size]
 
 
+# Speech bytes after the one-byte header, by AMR-NB frame type (15: NO_DATA).
+AMR_PAYLOAD = [12, 13, 15, 17, 19, 20, 26, 31, 5, -1, -1, -1, -1, -1, -1, 0]
+
+
 def amr(frames, frame_type=7):
-    payload = [12, 13, 15, 17, 19, 20, 26, 31, 5, 0, 0, 0, 0, 0, 0, 0][frame_type]
-    frame = bytes([(frame_type << 3) | 0x04]) + bytes(payload)
+    """An AMR-NB file of `frames` frames of one type (each 20 ms)."""
+    frame = bytes([(frame_type << 3) | 0x04]) + os.urandom(AMR_PAYLOAD[frame_type])
     return b"#!AMR\n" + frame * frames
 
 
@@ -49,6 +76,8 @@ def mp4(size):
     return (head + os.urandom(size))[:size]
 
 
+# -- the test base -----------------------------------------------------------
+
 class EmulatorCase(unittest.TestCase):
     """A test class with its own emulator on an ephemeral port."""
 
@@ -56,8 +85,11 @@ class EmulatorCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.state = tempfile.mkdtemp(prefix="wecom-e2e-")
+        check_cli()
+        cls.state = tempfile.mkdtemp(prefix="wecom-e2e-emu-")
         cls.token = "tok" + secrets.token_urlsafe(48)
+        # Every token and secret this class ever sees: none may be printed.
+        cls.never_print = {cls.token, SECRET}
         cls.client, cls.proc = emu.start(cls.state, ["--token", cls.token] + cls.emulator_args)
         with open(os.path.join(cls.state, "url")) as f:
             cls.url = f.read().strip()
@@ -69,15 +101,18 @@ class EmulatorCase(unittest.TestCase):
         shutil.rmtree(cls.state, ignore_errors=True)
 
     def setUp(self):
-        self.client.reset()
+        self.client.reset(media=True)
         self.work = tempfile.mkdtemp(prefix="wecom-e2e-work-")
         self.addCleanup(shutil.rmtree, self.work, True)
+
+    # -- files in the test's own directory --
 
     def path(self, name):
         return os.path.join(self.work, name)
 
     def write(self, name, data):
         p = self.path(name)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, "wb") as f:
             f.write(data)
         return p
@@ -86,32 +121,105 @@ class EmulatorCase(unittest.TestCase):
         with open(self.path(name), "rb") as f:
             return f.read()
 
-    def cli(self, *args, env=None, stdin=None, cwd=None, token=True, expect=0,
-            global_args=()):
-        """Run the tool against the emulator; check its exit code and that
-        neither the token nor the secret appears in what it printed."""
-        full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    def assert_file(self, name, data, msg=None):
+        """FILE holds exactly `data`, and neither FILE.part nor its .info
+        is left beside it."""
+        self.assertTrue(os.path.exists(self.path(name)), msg or "%s missing" % name)
+        got = self.read(name)
+        if got != data:
+            self.fail("%s: %d bytes (sha256 %s), expected %d (sha256 %s)%s" % (
+                name, len(got), sha256(got)[:16], len(data), sha256(data)[:16],
+                ": " + msg if msg else ""))
+        for extra in (".part", ".part.info"):
+            self.assertFalse(os.path.exists(self.path(name + extra)),
+                             "%s%s left behind%s" % (name, extra, ": " + msg if msg else ""))
+
+    # -- the tool --
+
+    def assert_no_secret(self, *streams, allow=()):
+        for secret in self.never_print:
+            if secret in allow:
+                continue
+            for stream in streams:
+                if secret.encode() in stream:
+                    self.fail("a token or secret was printed: %r" % stream[:300])
+
+    def cli_cmd(self, args, global_args=(), timeout="10"):
+        return [CLI, "--base-url", self.url, "--cacert", self.ca, "--timeout", timeout,
+                *global_args, *args]
+
+    def cli_env(self, env=None, token=True):
+        full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
         if token:
             full_env["WECOM_ACCESS_TOKEN"] = self.token
         full_env.update(env or {})
-        cmd = [CLI, "--base-url", self.url, "--cacert", self.ca, "--timeout", "10",
-               *global_args, *args]
-        p = subprocess.run(cmd, input=stdin, cwd=cwd or self.work, env=full_env,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-        for secret in (self.token, SECRET):
-            for stream in (p.stdout, p.stderr):
-                self.assertNotIn(secret.encode(), stream, "a secret was printed")
+        return full_env
+
+    def cli(self, *args, env=None, stdin=None, cwd=None, token=True, expect=0,
+            global_args=(), timeout="10", allow_stdout=(), preexec_fn=None):
+        """Run the tool against the emulator; check its exit code and that
+        no token or secret appears in what it printed (stdout may show the
+        ones in allow_stdout: `wecom-media token` prints its token)."""
+        cmd = self.cli_cmd(args, global_args, timeout)
+        run = dict(cwd=cwd or self.work, env=self.cli_env(env, token),
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=180,
+                   preexec_fn=preexec_fn)
+        if isinstance(stdin, (bytes, bytearray)):
+            run["input"] = stdin
+        else:
+            run["stdin"] = stdin if stdin is not None else subprocess.DEVNULL
+        p = subprocess.run(cmd, **run)
+        self.assert_no_secret(p.stderr)
+        self.assert_no_secret(p.stdout, allow=allow_stdout)
         if expect is not None and p.returncode != expect:
-            self.fail("%s exited %d, expected %d\nstdout: %r\nstderr: %s" % (
+            self.fail("wecom-media %s exited %d, expected %d\nstdout: %r\nstderr: %s" % (
                 " ".join(args), p.returncode, expect, p.stdout[:300],
                 p.stderr.decode(errors="replace")))
         return p
 
+    def start_cli(self, *args, cwd=None, global_args=()):
+        """The tool in the background (for interrupting it)."""
+        return subprocess.Popen(self.cli_cmd(args, global_args), cwd=cwd or self.work,
+                                env=self.cli_env(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def interrupt(self, proc, sig=signal.SIGINT):
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+        self.assert_no_secret(out, err)
+        return proc.returncode
+
+    def wait_for_size(self, name, size, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if os.path.getsize(self.path(name)) >= size:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.01)
+        self.fail("%s never reached %d bytes" % (name, size))
+
+    # -- what the emulator saw --
+
+    def requests(self, path):
+        return [e for e in self.client.log() if e["path"] == path]
+
     def uploads(self):
-        return [e for e in self.client.log() if e["path"] == "/cgi-bin/media/upload"]
+        return self.requests(UPLOAD)
 
     def downloads(self):
-        return [e for e in self.client.log() if e["path"] == "/cgi-bin/media/get"]
+        return self.requests(MEDIA_GET)
+
+    def handshakes(self):
+        """A counter snapshot (taking it costs one handshake of its own)."""
+        return self.client.connections()
+
+    def cli_handshakes(self, before):
+        """TLS handshakes since `before` that were not the control API's
+        own: the handshake of this snapshot is taken off."""
+        after = self.client.connections()
+        return after["handshakes"] - before["handshakes"] - 1
 
     def response_head_length(self, media_id):
         """Bytes of the head the emulator sends for a whole download."""
@@ -119,9 +227,11 @@ class EmulatorCase(unittest.TestCase):
         host, port = self.url.split("//")[1].rsplit(":", 1)
         with socket.create_connection((host, int(port))) as raw:
             with ctx.wrap_socket(raw, server_hostname=host) as s:
-                s.sendall(("GET /cgi-bin/media/get?access_token=%s&media_id=%s HTTP/1.1\r\n"
-                           "Host: %s\r\n\r\n" % (self.token, media_id, host)).encode())
+                s.sendall(("GET %s?access_token=%s&media_id=%s HTTP/1.1\r\n"
+                           "Host: %s\r\n\r\n" % (MEDIA_GET, self.token, media_id,
+                                                 host)).encode())
                 buf = b""
                 while b"\r\n\r\n" not in buf:
                     buf += s.recv(4096)
+        self.client.reset()  # that request is not the test's (knobs reset too)
         return buf.index(b"\r\n\r\n") + 4

@@ -1,190 +1,445 @@
 """wecom-media download against the emulator: whole and ranged fetches,
 resume, a server that ignores Range or changes the medium, API errors,
-dropped connections at every stage, and server-supplied names."""
+dropped connections at every stage, server-supplied names, and WeCom's
+range limit (830002).
+
+Every run of the tool goes through EmulatorCase.cli, which fails the test
+if a token or secret shows in its output."""
 
 import json
 import os
+import signal
+import tempfile
+import time
 import unittest
 
-from clitest import EmulatorCase, jpeg
+from clitest import CORPID, GETTOKEN, MIB, SECRET, EmulatorCase, jpeg
 
 
-class Download(EmulatorCase):
+class DownloadCase(EmulatorCase):
 
     def put(self, data, name="m.bin", kind="file"):
         return self.client.media_put(kind, name, data)
 
-    def assert_clean(self, name, data):
-        self.assertEqual(self.read(name), data)
-        self.assertFalse(os.path.exists(self.path(name + ".part")))
-        self.assertFalse(os.path.exists(self.path(name + ".part.info")))
+    def fault(self, *entries):
+        self.client.config(fault=[dict(e, path="/cgi-bin/media/get") for e in entries])
+
+
+class Download(DownloadCase):
 
     def test_round_trip(self):
         data = jpeg(100000)
         media_id = self.cli("upload", self.write("a.jpg", data)).stdout.decode().strip()
-        self.cli("download", media_id, "-o", "back.jpg")
-        self.assert_clean("back.jpg", data)
+        p = self.cli("download", media_id, "-o", "back.jpg")
+        self.assert_file("back.jpg", data)
+        self.assertEqual(p.stdout.decode().strip(), "back.jpg")
+        # -o - : standard output, byte for byte, nothing else on it
         p = self.cli("download", media_id, "-o", "-")
         self.assertEqual(p.stdout, data)
+        # -O : the server's name, in the current directory
         sub = self.path("o")
         os.mkdir(sub)
         p = self.cli("download", media_id, "-O", cwd=sub, global_args=("--json",))
-        self.assertEqual(json.loads(p.stdout)["file"], "a.jpg")
+        out = json.loads(p.stdout)
+        self.assertEqual(out["file"], "a.jpg")
+        self.assertEqual(out["size"], len(data))
+        self.assertEqual(out["content_type"], "image/jpeg")
         self.assertEqual(os.listdir(sub), ["a.jpg"])
+        with open(os.path.join(sub, "a.jpg"), "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.assertEqual(sorted(os.listdir(self.work)), ["a.jpg", "back.jpg", "o"])
 
     def test_chunks_on_one_connection(self):
-        data = os.urandom(5 * 1048576)
+        data = os.urandom(5 * MIB)
         media_id = self.put(data)
-        before = self.client.connections()["api_connections"]
+        before = self.handshakes()
         self.cli("download", media_id, "-o", "m.bin", "--chunk", "262144")
-        self.assert_clean("m.bin", data)
+        self.assertEqual(self.cli_handshakes(before), 1, "20 ranges, one TLS handshake")
+        self.assert_file("m.bin", data)
         gets = self.downloads()
         self.assertEqual(len(gets), 20)
-        self.assertEqual(gets[0]["range"], "bytes=0-262143")
-        self.assertEqual(gets[19]["range"], "bytes=4980736-5242879")
-        self.assertEqual(self.client.connections()["api_connections"] - before, 1)
+        self.assertEqual([g["range"] for g in gets],
+                         ["bytes=%d-%d" % (i, i + 262143) for i in range(0, 5 * MIB, 262144)])
+        self.assertEqual({g["status"] for g in gets}, {206})
+        self.assertEqual(len({g["connection"] for g in gets}), 1)
 
     def test_api_error_leaves_nothing(self):
-        for ctype in (None, "text/plain"):
-            if ctype:
-                self.client.config(error_content_type=ctype)
-            p = self.cli("download", "no-such-media", "-o", "x.bin", expect=5)
-            self.assertIn("errcode 40007", p.stderr.decode())
-            self.assertEqual(os.listdir(self.work), [])
+        for ctype in (None, "text/plain", "text/plain; charset=utf-8"):
+            with self.subTest(error_content_type=ctype):
+                if ctype:
+                    self.client.config(error_content_type=ctype)
+                p = self.cli("download", "no-such-media", "-o", "x.bin", expect=5)
+                self.assertIn("errcode 40007", p.stderr.decode())
+                self.assertEqual(os.listdir(self.work), [])
+                p = self.cli("download", "no-such-media", "-O", expect=5)
+                self.assertIn("errcode 40007", p.stderr.decode())
+                self.assertEqual(os.listdir(self.work), [])
+                p = self.cli("download", "no-such-media", "-o", "-", expect=5)
+                self.assertEqual(p.stdout, b"", "an API error went to stdout as data")
+                p = self.cli("download", "no-such-media", "-o", "x.bin", "--chunk", "1000",
+                             expect=5)
+                self.assertEqual(os.listdir(self.work), [])
+
+    def test_small_json_looking_medium_is_still_a_medium(self):
+        # a medium that is itself a small JSON document (with errcode!)
+        data = b'{"errcode":40007,"errmsg":"this is the file"}\n'
+        media_id = self.client.media_put("file", "e.json", data,
+                                         content_type="application/json")
+        self.cli("download", media_id, "-o", "e.json")
+        self.assert_file("e.json", data)
 
     def test_server_ignoring_range(self):
         data = os.urandom(700000)
         media_id = self.put(data)
         self.client.config(ignore_range=True)
         self.cli("download", media_id, "-o", "a.bin", "--chunk", "100000")
-        self.assert_clean("a.bin", data)
+        self.assert_file("a.bin", data)
+        self.assertEqual({g["status"] for g in self.downloads()}, {200})
         self.write("b.bin.part", data[:300000])
         self.cli("download", media_id, "-o", "b.bin", "--continue")
-        self.assert_clean("b.bin", data)
+        self.assert_file("b.bin", data)
+        # and resuming after a drop, from a server that ignores Range
+        self.client.reset()
+        self.client.config(ignore_range=True)
+        self.fault({"kind": "drop_response_after", "bytes": 400000, "count": 1})
+        self.cli("download", media_id, "-o", "c.bin")
+        self.assert_file("c.bin", data)
+
+    def test_stdout_survives_a_drop(self):
+        data = os.urandom(600000)
+        media_id = self.put(data)
+        self.fault({"kind": "drop_response_after", "bytes": 300000, "count": 1})
+        p = self.cli("download", media_id, "-o", "-")
+        self.assertEqual(p.stdout, data)
+        self.assertEqual(len(self.downloads()), 2)
+
+    def test_token_refreshed_mid_download(self):
+        data = os.urandom(500000)
+        media_id = self.put(data)
+        self.client.config(force_errcode={"errcode": 42001, "count": 1,
+                                          "path": "/cgi-bin/media/get"})
+        self.cli("--corpid", CORPID, "download", media_id, "-o", "t.bin",
+                 env={"WECOM_CORPSECRET": SECRET}, token=False, global_args=("-v",))
+        self.assert_file("t.bin", data)
+        self.assertEqual(len(self.requests(GETTOKEN)), 2)
+
+
+class Resume(DownloadCase):
+
+    def interrupted_run(self, data, name, at=300000, knobs=None):
+        """A first download of `data` that dies after `at` bytes, leaving
+        NAME.part (and what the tool keeps beside it)."""
+        media_id = self.put(data)
+        self.client.reset()
+        if knobs:
+            self.client.config(**knobs)
+        # the first range comes whole, then every answer dies in its head
+        self.fault({"kind": "stall", "ms": 0, "count": 1},
+                   {"kind": "drop_response_after", "bytes": 20, "count": 100})
+        p = self.cli("download", media_id, "-o", name, "--chunk", str(at), expect=4)
+        self.assertIn("kept for --continue", p.stderr.decode())
+        self.assertEqual(os.path.getsize(self.path(name + ".part")), at)
+        self.client.reset()
+        if knobs:
+            self.client.config(**knobs)
+        return media_id
 
     def test_continue_from_part(self):
         data = os.urandom(600000)
         media_id = self.put(data)
         self.write("m.bin.part", data[:250000])
         self.cli("download", media_id, "-o", "m.bin", "--continue")
-        self.assert_clean("m.bin", data)
-        self.assertEqual(self.downloads()[0]["range"], "bytes=250000-")
-        # already complete: 416 says so, and the file is put in place
-        self.client.reset()
+        self.assert_file("m.bin", data)
+        gets = self.downloads()
+        self.assertEqual([g["range"] for g in gets], ["bytes=250000-"])
+        self.assertEqual(gets[0]["status"], 206)
+
+    def test_continue_without_part_fetches_all(self):
+        data = os.urandom(100000)
+        media_id = self.put(data)
+        self.cli("download", media_id, "-o", "n.bin", "--continue")
+        self.assert_file("n.bin", data)
+
+    def test_complete_part(self):
+        data = os.urandom(400000)
+        media_id = self.put(data)
         self.write("n.bin.part", data)
         self.cli("download", media_id, "-o", "n.bin", "--continue")
-        self.assert_clean("n.bin", data)
+        self.assert_file("n.bin", data)
+        gets = self.downloads()
+        self.assertEqual([(g["range"], g["status"]) for g in gets],
+                         [("bytes=400000-", 416)])
+        # a complete .part, from a server that ignores Range
+        self.client.config(ignore_range=True)
+        self.write("i.bin.part", data)
+        self.cli("download", media_id, "-o", "i.bin", "--continue")
+        self.assert_file("i.bin", data)
 
-    def test_changed_medium_is_never_mixed(self):
+    def test_part_longer_than_the_medium(self):
+        # a .part (from another tool, or a run whose .part.info is gone)
+        # holding more than the medium has: it cannot be a prefix of it
+        data = os.urandom(100000)
+        media_id = self.put(data)
+        self.write("l.bin.part", os.urandom(300000))
+        p = self.cli("download", media_id, "-o", "l.bin", "--continue", expect=None)
+        self.assert_file("l.bin", data, "--continue exited %d: %s" % (
+            p.returncode, p.stderr.decode().strip()))
+
+    def test_changed_medium_with_strong_etag(self):
         old = os.urandom(800000)
-        media_id = self.put(old)
-        # a first run dies half way, leaving .part and .part.info
-        # (the first answer goes through: a stall of 0 ms takes that turn)
-        self.client.config(fault=[
-            {"kind": "stall", "ms": 0, "count": 1, "path": "/cgi-bin/media/get"},
-            {"kind": "drop_response_after", "bytes": 50, "count": 10,
-             "path": "/cgi-bin/media/get"}])
-        self.cli("download", media_id, "-o", "m.bin", "--chunk", "300000", expect=4)
-        self.assertEqual(os.path.getsize(self.path("m.bin.part")), 300000)
-        info = open(self.path("m.bin.part.info")).read()
-        self.assertIn("total=800000", info)
-        self.assertIn('etag="', info)
-        # the medium changes; --continue must not join the two
-        self.client.reset()
-        new = os.urandom(900000)
-        self.client.media_replace(media_id, new)
-        p = self.cli("download", media_id, "-o", "m.bin", "--continue")
-        self.assertIn("changed on the server", p.stderr.decode())
-        self.assert_clean("m.bin", new)
-        self.assertTrue(self.downloads()[0]["if_range"].startswith('"'))
+        for new_size in (900000, 100000):
+            with self.subTest(new_size=new_size):
+                media_id = self.interrupted_run(old, "s%d.bin" % new_size)
+                new = os.urandom(new_size)
+                self.client.media_replace(media_id, new)
+                p = self.cli("download", media_id, "-o", "s%d.bin" % new_size, "--continue")
+                self.assertIn("changed on the server", p.stderr.decode())
+                self.assert_file("s%d.bin" % new_size, new, "old 300000 bytes + new")
+                first = self.downloads()[0]
+                self.assertEqual(first["range"], "bytes=300000-")
+                self.assertTrue((first["if_range"] or "").startswith('"'),
+                                "resumed without If-Range: %r" % first["if_range"])
+
+    def test_changed_medium_without_strong_etag(self):
+        old = os.urandom(800000)
+        for knobs in ({"omit_etag": True}, {"weak_etag": True}):
+            for new_size in (900000, 100000):
+                name = "%s-%d.bin" % (list(knobs)[0], new_size)
+                with self.subTest(knobs=knobs, new_size=new_size):
+                    media_id = self.interrupted_run(old, name, knobs=knobs)
+                    new = os.urandom(new_size)
+                    self.client.media_replace(media_id, new)
+                    p = self.cli("download", media_id, "-o", name, "--continue")
+                    self.assertIn("changed on the server", p.stderr.decode())
+                    self.assert_file(name, new)
+
+    def test_changed_medium_after_ctrl_c(self):
+        # What a user does: Ctrl-C in the middle, and --continue later,
+        # by when the medium has changed.
+        for new_size in (900000, 100000):
+            with self.subTest(new_size=new_size):
+                self.client.reset()
+                old = os.urandom(600000)
+                media_id = self.put(old)
+                head = self.response_head_length(media_id)
+                name = "c%d.bin" % new_size
+                self.client.config(fault={"kind": "stall", "bytes": head + 200000,
+                                          "ms": 10000, "count": 1})
+                proc = self.start_cli("download", media_id, "-o", name)
+                self.wait_for_size(name + ".part", 200000)
+                self.interrupt(proc, signal.SIGINT)
+                self.assertFalse(os.path.exists(self.path(name)))
+                self.client.reset()
+                new = os.urandom(new_size)
+                self.client.media_replace(media_id, new)
+                p = self.cli("download", media_id, "-o", name, "--continue", expect=None)
+                self.assert_file(name, new, "never the old medium's head joined to the "
+                                 "new; --continue exited %d: %s" % (
+                                     p.returncode, p.stderr.decode().strip()))
 
 
-class FaultMatrix(EmulatorCase):
+class FaultMatrix(DownloadCase):
     """A 5 MiB medium; the connection dies at about twenty places in the
-    response: every run must still end with an identical file."""
+    response: every run must still end with an identical file, resumed from
+    the last byte written."""
 
     def test_drops_anywhere(self):
-        data = os.urandom(5 * 1048576)
-        media_id = self.client.media_put("file", "five.bin", data)
+        data = os.urandom(5 * MIB)
+        media_id = self.put(data, "five.bin")
         head = self.response_head_length(media_id)
         total = head + len(data)
         offsets = [1, 17, head // 2, head - 2, head - 1, head, head + 1, head + 100,
-                   16384, 65536, 1048576, 2 * 1048576 + 7, 3 * 1048576, 4 * 1048576,
-                   total - 100000, total - 4097, total - 2, total - 1]
+                   head + 16383, 65536, MIB, 2 * MIB + 7, 3 * MIB, 4 * MIB,
+                   total - 100000, total - 16385, total - 4097, total - 2, total - 1]
         for i, at in enumerate(offsets):
-            self.client.reset()
-            self.client.config(fault={"kind": "drop_response_after", "bytes": at,
-                                      "count": 1, "path": "/cgi-bin/media/get"})
-            name = "f%d.bin" % i
-            self.cli("download", media_id, "-o", name)
-            self.assertEqual(self.read(name), data, "dropped at %d" % at)
-            self.assertFalse(os.path.exists(self.path(name + ".part")))
-            self.assertEqual(self.downloads()[0]["fault"], "drop_response_after")
-            os.unlink(self.path(name))
+            with self.subTest(at=at, body_bytes=at - head):
+                self.client.reset()
+                self.fault({"kind": "drop_response_after", "bytes": at, "count": 1})
+                name = "f%d.bin" % i
+                self.cli("download", media_id, "-o", name)
+                self.assert_file(name, data, "dropped at %d" % at)
+                gets = self.downloads()
+                self.assertEqual(len(gets), 2)
+                self.assertEqual(gets[0]["fault"], "drop_response_after")
+                if at > head:
+                    # resumed from exactly the last byte written
+                    self.assertEqual(gets[1]["range"], "bytes=%d-" % (at - head))
+                else:
+                    self.assertIn(gets[1]["range"], (None, "bytes=0-"))
+                os.unlink(self.path(name))
 
-    def test_truncated_and_stalled(self):
-        data = os.urandom(1048576)
-        media_id = self.client.media_put("file", "one.bin", data)
-        self.client.config(fault={"kind": "truncate_response", "bytes": 500000, "count": 1})
-        self.cli("download", media_id, "-o", "t.bin")
-        self.assertEqual(self.read("t.bin"), data)
+    def test_drops_while_chunked(self):
+        data = os.urandom(MIB)
+        media_id = self.put(data)
+        for at in (10, 150, 70000, 262144 + 150):
+            with self.subTest(at=at):
+                self.client.reset()
+                self.fault({"kind": "stall", "ms": 0, "count": 1},
+                           {"kind": "drop_response_after", "bytes": at, "count": 1})
+                self.cli("download", media_id, "-o", "c.bin", "--chunk", "262144")
+                self.assert_file("c.bin", data)
+                os.unlink(self.path("c.bin"))
+
+    def test_truncated(self):
+        data = os.urandom(MIB)
+        media_id = self.put(data)
+        for cut in (0, 1, 500000, MIB - 1):
+            with self.subTest(cut=cut):
+                self.client.reset()
+                self.fault({"kind": "truncate_response", "bytes": cut, "count": 1})
+                self.cli("download", media_id, "-o", "t.bin")
+                self.assert_file("t.bin", data)
+                os.unlink(self.path("t.bin"))
+
+    def test_stalls_mid_body_resume(self):
+        data = os.urandom(MIB)
+        media_id = self.put(data)
         # stalls mid-body past --timeout: each retry resumes where it was
-        self.client.reset()
-        self.client.config(fault={"kind": "stall", "bytes": 100000, "ms": 3000, "count": 2})
-        self.cli("download", media_id, "-o", "r.bin", global_args=("--timeout", "1"))
-        self.assertEqual(self.read("r.bin"), data)
+        self.fault({"kind": "stall", "bytes": 100000, "ms": 3000, "count": 2})
+        self.cli("download", media_id, "-o", "r.bin", timeout="1")
+        self.assert_file("r.bin", data)
         self.assertEqual(len(self.downloads()), 3)
 
     def test_stalls_without_progress_give_up_and_continue_later(self):
-        data = os.urandom(1048576)
-        media_id = self.client.media_put("file", "one.bin", data)
+        data = os.urandom(MIB)
+        media_id = self.put(data)
         # the first range comes, then the server stalls before answering
-        self.client.config(fault=[
-            {"kind": "stall", "ms": 0, "count": 1},
-            {"kind": "stall", "ms": 3000, "count": 10}])
+        self.fault({"kind": "stall", "ms": 0, "count": 1},
+                   {"kind": "stall", "ms": 3000, "count": 10})
         p = self.cli("download", media_id, "-o", "s.bin", "--chunk", "200000",
-                     global_args=("--timeout", "1"), expect=4)
-        self.assertIn("timeout", p.stderr.decode())
-        self.assertIn("kept for --continue", p.stderr.decode())
+                     timeout="1", expect=4)
+        err = p.stderr.decode()
+        self.assertIn("timeout", err)
+        self.assertIn("kept for --continue", err)
+        self.assertFalse(os.path.exists(self.path("s.bin")))
         self.assertEqual(os.path.getsize(self.path("s.bin.part")), 200000)
         self.client.reset()
         self.cli("download", media_id, "-o", "s.bin", "--continue")
-        self.assertEqual(self.read("s.bin"), data)
-        self.assertFalse(os.path.exists(self.path("s.bin.part")))
+        self.assert_file("s.bin", data)
+        self.assertEqual(self.downloads()[0]["range"], "bytes=200000-")
+
+    def test_garbled_answers(self):
+        data = os.urandom(300000)
+        media_id = self.put(data)
+        for variant in ("status", "header", "length", "binary"):
+            with self.subTest(variant=variant):
+                self.client.reset()
+                self.fault({"kind": "garble_response", "variant": variant, "count": 1})
+                p = self.cli("download", media_id, "-o", "g.bin", expect=None)
+                # retried to success, or a clean network/protocol error
+                self.assertIn(p.returncode, (0, 4), p.stderr)
+                if p.returncode == 0:
+                    self.assert_file("g.bin", data)
+                    os.unlink(self.path("g.bin"))
+                else:
+                    self.assertEqual(os.listdir(self.work), [])
+                    self.assertTrue(p.stderr.decode().rstrip("\n").isprintable())
 
 
-class Names(EmulatorCase):
+class Names(DownloadCase):
     """Server-supplied names with -O stay in the directory."""
 
-    CASES = [
-        ("attachment; filename*=UTF-8''%E6%B5%8B%E8%AF%95.xlsx; filename=\"x.xlsx\"", "测试.xlsx"),
-        ("attachment; filename=\"门铃 留言.amr\"", "门铃 留言.amr"),
-        ("attachment; filename=\"../../etc/passwd\"", "passwd"),
-        ("attachment; filename=\"/tmp/evil\"", "evil"),
-        ("attachment; filename*=UTF-8''..%2F..%2Fup.txt", "up.txt"),
-        ("attachment; filename=\"..\"", None),
-        ("attachment; filename=\"\"", None),
-        ("attachment; filename=\".bashrc\"", "_bashrc"),
-        ("attachment; filename*=UTF-8''a%0D%0Ab%07.txt", "ab.txt"),
-        ("attachment; filename=\"voice\"", "voice"),
-    ]
+    def cases(self, absolute):
+        fallback = self.media_id[:64]
+        return [
+            # RFC 6266 / 5987: filename* preferred
+            ("attachment; filename*=UTF-8''%E6%B5%8B%E8%AF%95.xlsx; filename=\"x.xlsx\"",
+             "测试.xlsx"),
+            ("attachment; filename=\"fallback.txt\"; filename*=UTF-8''pref.txt", "pref.txt"),
+            ("attachment; filename*=utf-8''report%20final.pdf", "report final.pdf"),
+            ("attachment; filename*=UTF-8'zh-CN'%E6%8A%A5%E5%91%8A.txt", "报告.txt"),
+            ("attachment; filename*=ISO-8859-1''caf%E9.txt; filename=\"cafe.txt\"",
+             "cafe.txt"),
+            ("attachment; filename=plain.txt", "plain.txt"),
+            ("attachment; filename=\"say \\\"hi\\\".txt\"", 'say "hi".txt'),
+            ("attachment; filename=\"门铃 留言.amr\"", "门铃 留言.amr"),
+            # hostile or odd
+            ("attachment; filename=\"../../etc/passwd\"", "passwd"),
+            ("attachment; filename=\"%s\"" % absolute, os.path.basename(absolute)),
+            ("attachment; filename*=UTF-8''..%2F..%2Fup.txt", "up.txt"),
+            ("attachment; filename*=UTF-8''%2Ftmp%2Fabs.txt", "abs.txt"),
+            ("attachment; filename=\"..\\\\..\\\\win.txt\"", "win.txt"),
+            ("attachment; filename=\"..\"", fallback),
+            ("attachment; filename=\".\"", fallback),
+            ("attachment; filename*=UTF-8''%2E%2E", fallback),
+            ("attachment; filename=\"\"", fallback),
+            ("attachment; filename=\"dir/\"", fallback),
+            ("attachment", fallback),
+            (False, fallback),
+            ("attachment; filename=\".bashrc\"", lambda n: n.endswith("bashrc")),
+            ("attachment; filename*=UTF-8''a%0D%0Ab%07%00.txt", "ab.txt"),
+            ("attachment; filename=\"tab\there.txt\"", "tabhere.txt"),
+            ("attachment; filename=\"voice\"", "voice"),
+            ("attachment; filename=\"%s.amr\"" % ("长" * 120),     # 364 bytes
+             lambda n: n.startswith("长" * 50)),
+        ]
 
     def test_names_stay_inside(self):
-        media_id = self.client.media_put("voice", "v.amr", b"#!AMR\n" + bytes(32) * 3)
-        parent = os.path.dirname(self.work)
-        for i, (value, want) in enumerate(self.CASES):
-            self.client.config(disposition=value)
-            d = self.path("d%d" % i)
-            os.mkdir(d)
-            before = sorted(os.listdir(parent))
-            self.cli("download", media_id, "-O", cwd=d)
-            got = os.listdir(d)
-            self.assertEqual(len(got), 1, value)
-            if want is None:   # no usable name: the media_id stands in
-                self.assertTrue(media_id.startswith(got[0][:20]), (value, got))
-            else:
-                self.assertEqual(got[0], want, value)
-            self.assertEqual(sorted(os.listdir(parent)), before, value)
+        data = b"#!AMR\n" + bytes([0x3C]) + bytes(31) * 1 + bytes([0x3C]) + bytes(31)
+        self.media_id = self.put(data, "v.amr", "voice")
+        box = self.path("box")         # every -O runs in a directory of box
+        os.mkdir(box)
+        absolute = os.path.join(tempfile.gettempdir(),
+                                "wecom-e2e-abs-%s.txt" % os.urandom(6).hex())
+        for i, (value, want) in enumerate(self.cases(absolute)):
+            with self.subTest(disposition=value):
+                self.client.config(disposition=value)
+                d = os.path.join(box, "d%02d" % i)
+                os.mkdir(d)
+                before = (sorted(os.listdir(box)), sorted(os.listdir(self.work)))
+                p = self.cli("download", self.media_id, "-O", cwd=d)
+                got = os.listdir(d)
+                self.assertEqual(len(got), 1, got)
+                name = got[0]
+                self.assertNotIn(name, (".", ".."))
+                self.assertFalse(name.startswith("."), "a hidden file: %r" % name)
+                self.assertNotIn("/", name)
+                self.assertFalse(any(ord(c) < 0x20 or ord(c) == 0x7F for c in name), name)
+                self.assertLessEqual(len(name.encode()), 255)
+                self.assertEqual(p.stdout.decode().rstrip("\n"), name)
+                if callable(want):
+                    self.assertTrue(want(name), name)
+                else:
+                    self.assertEqual(name, want)
+                with open(os.path.join(d, name), "rb") as f:
+                    self.assertEqual(f.read(), data)
+                self.assertEqual((sorted(os.listdir(box)), sorted(os.listdir(self.work))),
+                                 before, "something was created outside")
+                self.assertFalse(os.path.exists(absolute), "wrote to an absolute path")
+
+
+class RangeLimit(DownloadCase):
+    """WeCom answers 830002 to more than max_range_bytes in one answer;
+    the tool must then fetch the medium in ranges it accepts."""
+
+    def test_falls_back_to_twenty_mebibyte_ranges(self):
+        # the limit halved after the 20 MiB ranges is accepted
+        data = os.urandom(11 * MIB)
+        media_id = self.put(data)
+        self.client.config(max_range_bytes=10 * MIB)
+        self.cli("download", media_id, "-o", "big.bin")
+        self.assert_file("big.bin", data)
+
+    def test_small_server_limit_without_chunk(self):
+        data = os.urandom(3 * MIB)
+        media_id = self.put(data)
+        self.client.config(max_range_bytes=MIB)
+        p = self.cli("download", media_id, "-o", "m.bin", expect=None)
+        ranges = [(g["range"], g["errcode"]) for g in self.downloads()]
+        self.assertEqual(p.returncode, 0, "requests: %r\nstderr: %s" % (
+            ranges, p.stderr.decode()))
+        self.assert_file("m.bin", data)
+
+    def test_small_server_limit_with_too_large_chunk(self):
+        data = os.urandom(3 * MIB)
+        media_id = self.put(data)
+        self.client.config(max_range_bytes=MIB)
+        p = self.cli("download", media_id, "-o", "m.bin", "--chunk", str(2 * MIB),
+                     expect=None)
+        ranges = [(g["range"], g["errcode"]) for g in self.downloads()]
+        self.assertEqual(p.returncode, 0, "requests: %r\nstderr: %s" % (
+            ranges, p.stderr.decode()))
+        self.assert_file("m.bin", data)
 
 
 if __name__ == "__main__":
