@@ -27,6 +27,9 @@ static const entry_t ENTRIES[] = {
     E(WECOM_ERR_FILE_WRITE, "writing the output failed"),
     E(WECOM_ERR_NOT_REWINDABLE,
       "input cannot be read again (a pipe); the retry needs a regular file"),
+    E(WECOM_ERR_TOO_SLOW,
+      "transfer too slow: fewer bytes than the low-speed limit arrived in its "
+      "time window"),
     E(WECOM_ERR_TLS_SETUP, "TLS setup failed"),
     E(WECOM_ERR_TLS_CA_LOAD, "no CA certificate could be loaded"),
     E(WECOM_ERR_TLS_HANDSHAKE, "TLS handshake failed"),
@@ -56,6 +59,11 @@ static const entry_t ENTRIES[] = {
     E(WECOM_ERR_HTTP_INCOMPLETE, "HTTP response cut short"),
     E(WECOM_ERR_HTTP_BODY_SHORT,
       "request body source ended before its announced length"),
+    E(WECOM_ERR_HTTP_TOO_MANY_INTERIM,
+      "the server sent more interim (1xx) responses than the configured limit"),
+    E(WECOM_ERR_HTTP_TRUNCATED,
+      "the response body ran to the connection's close, but the connection "
+      "ended without TLS close_notify: the body may be cut short"),
     E(WECOM_ERR_API, "the WeCom API answered with an error code"),
     E(WECOM_ERR_JSON_PARSE, "the API's answer is not valid JSON"),
     E(WECOM_ERR_JSON_TOO_LARGE,
