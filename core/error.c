@@ -70,6 +70,11 @@ static const entry_t ENTRIES[] = {
       "the API's JSON answer exceeds the configured size"),
     E(WECOM_ERR_JSON_FIELD, "the API's answer lacks a field or has it mistyped"),
     E(WECOM_ERR_HTTP_STATUS, "unexpected HTTP status from the server"),
+    E(WECOM_ERR_UPLOAD_UNCONFIRMED,
+      "the file was sent but no answer came; it may have been stored "
+      "(not sent again, to avoid a duplicate)"),
+    E(WECOM_ERR_MEDIA_ID,
+      "the server's answer holds a malformed media_id (not shown)"),
     E(WECOM_ERR_MEDIA_TOO_SMALL, "file too small: WeCom needs more than 5 bytes"),
     E(WECOM_ERR_MEDIA_TOO_LARGE, "file larger than the limit for its type"),
     E(WECOM_ERR_MEDIA_FORMAT,

@@ -66,6 +66,8 @@ enum {
     WECOM_ERR_JSON_TOO_LARGE = -0x42,
     WECOM_ERR_JSON_FIELD = -0x43,
     WECOM_ERR_HTTP_STATUS = -0x44,
+    WECOM_ERR_UPLOAD_UNCONFIRMED = -0x45,
+    WECOM_ERR_MEDIA_ID = -0x46,
 
     /* media validation before upload: -0x50 .. -0x5F */
     WECOM_ERR_MEDIA_TOO_SMALL = -0x50,
