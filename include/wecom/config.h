@@ -34,6 +34,12 @@
 #ifndef WECOM_HTTP_MAX_HEADERS
 #define WECOM_HTTP_MAX_HEADERS 64
 #endif
+/* Interim (1xx) responses accepted before the final one; their header
+ * bytes and lines count against the limits above too. A server that keeps
+ * sending "100 Continue" is refused, never read forever. */
+#ifndef WECOM_HTTP_MAX_INTERIM
+#define WECOM_HTTP_MAX_INTERIM 8
+#endif
 
 /* Slots for the response headers the client keeps (value + NUL). */
 #ifndef WECOM_HTTP_CONTENT_TYPE_MAX
@@ -42,8 +48,12 @@
 #ifndef WECOM_HTTP_CONTENT_RANGE_MAX
 #define WECOM_HTTP_CONTENT_RANGE_MAX 80
 #endif
+/* WeCom's worst case: attachment; filename*=utf-8''<255-byte UTF-8 name,
+ * percent-encoded: 765> ; filename="<the same 255 bytes raw>" is 1,062
+ * bytes. Headers that only inform (type, disposition, validators) that
+ * still do not fit are dropped, never an error; Content-Range is. */
 #ifndef WECOM_HTTP_DISPOSITION_MAX
-#define WECOM_HTTP_DISPOSITION_MAX 1024
+#define WECOM_HTTP_DISPOSITION_MAX 1152
 #endif
 #ifndef WECOM_HTTP_ETAG_MAX
 #define WECOM_HTTP_ETAG_MAX 132
@@ -55,6 +65,18 @@
 /* Network waits, milliseconds: each connect, handshake and read/write. */
 #ifndef WECOM_DEFAULT_TIMEOUT_MS
 #define WECOM_DEFAULT_TIMEOUT_MS 30000
+#endif
+
+/* Low-speed limit: a transfer fails with WECOM_ERR_TOO_SLOW when fewer
+ * than WECOM_LOW_SPEED_BYTES (of request or response, as plain text) move
+ * within a window of WECOM_LOW_SPEED_MS, so a server that drips bytes
+ * cannot hold the tool forever although each single wait is short. 0
+ * bytes turns it off. */
+#ifndef WECOM_LOW_SPEED_BYTES
+#define WECOM_LOW_SPEED_BYTES 1024
+#endif
+#ifndef WECOM_LOW_SPEED_MS
+#define WECOM_LOW_SPEED_MS 30000
 #endif
 
 /* Media limits from WeCom's documentation (MB = 1,048,576 bytes, the
