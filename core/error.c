@@ -75,6 +75,9 @@ static const entry_t ENTRIES[] = {
       "(not sent again, to avoid a duplicate)"),
     E(WECOM_ERR_MEDIA_ID,
       "the server's answer holds a malformed media_id (not shown)"),
+    E(WECOM_ERR_API_MALFORMED,
+      "the server answered with JSON that is not a whole, valid API answer "
+      "(no media was saved)"),
     E(WECOM_ERR_MEDIA_TOO_SMALL, "file too small: WeCom needs more than 5 bytes"),
     E(WECOM_ERR_MEDIA_TOO_LARGE, "file larger than the limit for its type"),
     E(WECOM_ERR_MEDIA_FORMAT,
@@ -91,6 +94,8 @@ static const entry_t ENTRIES[] = {
       "the medium changed on the server since the download began"),
     E(WECOM_ERR_SIZE_MISMATCH,
       "the body's size differs from what the server announced"),
+    E(WECOM_ERR_DOWNLOAD_TOO_LARGE,
+      "the medium is larger than the download size limit (max_bytes)"),
 };
 
 static const entry_t *find(wecom_err_t err)

@@ -68,6 +68,7 @@ enum {
     WECOM_ERR_HTTP_STATUS = -0x44,
     WECOM_ERR_UPLOAD_UNCONFIRMED = -0x45,
     WECOM_ERR_MEDIA_ID = -0x46,
+    WECOM_ERR_API_MALFORMED = -0x47,
 
     /* media validation before upload: -0x50 .. -0x5F */
     WECOM_ERR_MEDIA_TOO_SMALL = -0x50,
@@ -81,7 +82,8 @@ enum {
     /* download: -0x60 .. -0x6F */
     WECOM_ERR_RANGE_MISMATCH = -0x60,
     WECOM_ERR_REMOTE_CHANGED = -0x61,
-    WECOM_ERR_SIZE_MISMATCH = -0x62
+    WECOM_ERR_SIZE_MISMATCH = -0x62,
+    WECOM_ERR_DOWNLOAD_TOO_LARGE = -0x63
 };
 
 /* A short, fixed English description of an error code; never NULL. */
