@@ -42,6 +42,7 @@ wecom_err_t wecom_http_init(wecom_http_t *h, const wecom_stream_t *stream,
     h->buf_size = buf_size;
     h->max_header_bytes = WECOM_HTTP_MAX_HEADER_BYTES;
     h->max_headers = WECOM_HTTP_MAX_HEADERS;
+    h->max_interim = WECOM_HTTP_MAX_INTERIM;
     format_host(h->host_header, sizeof h->host_header, host, port);
     return WECOM_OK;
 }
@@ -84,16 +85,21 @@ wecom_err_t wecom_http_exchange(wecom_http_t *h,
             h->is_open = 1;
             h->connects++;
         }
+        h->request_sent = 0;
         rc = wecom_http__write_request(h, req);
-        if (rc == WECOM_OK)
+        if (rc == WECOM_OK) {
+            h->request_sent = 1;
             rc = wecom_http__read_response(h, resp, sink, &got);
+        }
         if (rc == WECOM_OK) {
             if (!resp->keep_alive)
                 wecom_http_close(h);
             return WECOM_OK;
         }
         wecom_http_close(h);
-        if (!(reused && !got && attempt == 0 && connection_lost(rc)))
+        /* A body that went out whole may have been acted on: not again. */
+        if (!(reused && !got && attempt == 0 && connection_lost(rc)) ||
+            (req->body_read != NULL && h->request_sent))
             return rc;
     }
 }

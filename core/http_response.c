@@ -4,7 +4,11 @@
  * llhttp hands out spans of the receive buffer; a header name or value may
  * arrive in several spans across reads, so both are accumulated. Only the
  * headers the client uses are kept; every header still counts against the
- * byte and line limits.
+ * byte and line limits, across interim (1xx) responses too.
+ *
+ * Content-Range decides where bytes go, so a value that does not fit or
+ * comes twice is an error. The others only inform: such a value is
+ * dropped, its slot left empty and a bit set in resp->dropped.
  */
 #include <string.h>
 
@@ -33,6 +37,24 @@ static const char *const SLOT_NAMES[] = {
     "", "content-type", "content-range", "content-disposition", "etag",
     "last-modified",
 };
+
+/* The WECOM_HTTP_DROPPED_* bit of an informative slot; 0 for one whose
+ * loss would be an error. */
+static unsigned dropped_bit(int slot)
+{
+    switch (slot) {
+    case SLOT_CONTENT_TYPE:
+        return WECOM_HTTP_DROPPED_CONTENT_TYPE;
+    case SLOT_CONTENT_DISPOSITION:
+        return WECOM_HTTP_DROPPED_DISPOSITION;
+    case SLOT_ETAG:
+        return WECOM_HTTP_DROPPED_ETAG;
+    case SLOT_LAST_MODIFIED:
+        return WECOM_HTTP_DROPPED_LAST_MODIFIED;
+    default:
+        return 0;
+    }
+}
 
 static wecom_http_t *of(llhttp_t *p)
 {
@@ -69,6 +91,22 @@ static char *slot_buf(wecom_http_t *h, int slot, size_t *cap)
         *cap = 0;
         return NULL;
     }
+}
+
+/* Empty an informative slot and note it; the rest of its value is
+ * ignored. Returns -1 when the slot is not informative. */
+static int drop_slot(wecom_http_t *h, int slot)
+{
+    size_t cap;
+    char *dst = slot_buf(h, slot, &cap);
+    unsigned bit = dropped_bit(slot);
+    if (bit == 0 || dst == NULL)
+        return -1;
+    dst[0] = '\0';
+    h->resp->dropped |= bit;
+    h->slot = SLOT_NONE;
+    h->slot_len = 0;
+    return 0;
 }
 
 static int count_bytes(wecom_http_t *h, size_t len)
@@ -115,10 +153,14 @@ static int on_header_field_complete(llhttp_t *p)
     h->name[h->name_len] = '\0';
     for (s = 1; s < (int)(sizeof SLOT_NAMES / sizeof SLOT_NAMES[0]); s++) {
         if (strcmp(h->name, SLOT_NAMES[s]) == 0) {
-            /* Two Content-Range or Content-Disposition lines could mean
-             * two different things; refuse rather than guess. */
-            if (h->seen & (1u << s))
-                return fail(h, WECOM_ERR_HTTP_DUPLICATE_HEADER);
+            /* Two lines could mean two different things: never guess.
+             * Two Content-Range lines are an error; two of a header that
+             * only informs leave neither. */
+            if (h->seen & (1u << s)) {
+                if (drop_slot(h, s) != 0)
+                    return fail(h, WECOM_ERR_HTTP_DUPLICATE_HEADER);
+                return 0;
+            }
             h->seen |= 1u << s;
             h->slot = s;
             break;
@@ -137,8 +179,11 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
     dst = slot_buf(h, h->slot, &cap);
     if (dst == NULL)
         return 0;
-    if (len >= cap - h->slot_len)
-        return fail(h, WECOM_ERR_HTTP_HEADER_VALUE_TOO_LONG);
+    if (len >= cap - h->slot_len) {
+        if (drop_slot(h, h->slot) != 0)
+            return fail(h, WECOM_ERR_HTTP_HEADER_VALUE_TOO_LONG);
+        return 0;
+    }
     memcpy(dst + h->slot_len, at, len);
     h->slot_len += len;
     return 0;
@@ -201,6 +246,9 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
+/* Slots and duplicate checks start afresh for each response; the byte
+ * and line counts run on across interim responses, or a server could
+ * send heads for ever. */
 static void reset_response(wecom_http_t *h)
 {
     memset(h->resp, 0, sizeof *h->resp);
@@ -208,8 +256,6 @@ static void reset_response(wecom_http_t *h)
     h->slot = SLOT_NONE;
     h->slot_len = 0;
     h->name_len = 0;
-    h->header_bytes = 0;
-    h->header_count = 0;
     h->seen = 0;
 }
 
@@ -217,7 +263,10 @@ static int on_message_complete(llhttp_t *p)
 {
     wecom_http_t *h = of(p);
     if (is_interim(p)) {
-        /* 100 Continue, 103 Early Hints: the real response follows. */
+        /* 100 Continue, 103 Early Hints: the real response follows, but
+         * only so many times. */
+        if (++h->interim > h->max_interim)
+            return fail(h, WECOM_ERR_HTTP_TOO_MANY_INTERIM);
         reset_response(h);
         return 0;
     }
@@ -238,6 +287,20 @@ static const llhttp_settings_t SETTINGS = {
     .on_header_value_complete = on_header_value_complete,
 };
 
+/* The stream ended after some of the response. A body that runs to the
+ * close (no length, not chunked) ends here, but only a clean end (TLS
+ * close_notify) proves it whole: without one, an attacker or a cut line
+ * may have shortened it. Any other framing cut short is incomplete. */
+static wecom_err_t end_of_stream(wecom_http_t *h, int clean)
+{
+    (void)llhttp_finish(parser_of(h));
+    if (h->error != 0)
+        return h->error;
+    if (!h->complete)
+        return WECOM_ERR_HTTP_INCOMPLETE;
+    return clean ? WECOM_OK : WECOM_ERR_HTTP_TRUNCATED;
+}
+
 wecom_err_t wecom_http__read_response(wecom_http_t *h,
                                       wecom_http_response_t *resp,
                                       const wecom_http_sink_t *sink,
@@ -248,6 +311,9 @@ wecom_err_t wecom_http__read_response(wecom_http_t *h,
     h->sink = sink;
     h->error = 0;
     h->complete = 0;
+    h->header_bytes = 0;
+    h->header_count = 0;
+    h->interim = 0;
     reset_response(h);
     llhttp_init(parser_of(h), HTTP_RESPONSE, &SETTINGS);
     parser_of(h)->data = h;
@@ -255,17 +321,14 @@ wecom_err_t wecom_http__read_response(wecom_http_t *h,
     for (;;) {
         llhttp_errno_t e;
         int n = h->stream.recv(h->stream.ctx, h->buf, h->buf_size);
+        if (n == WECOM_ERR_CLOSED && *got_bytes)
+            return end_of_stream(h, 0);
         if (n < 0)
             return n;
         if (n == 0) {
-            /* A body that runs to the close ends here; any other framing
-             * cut short is an incomplete response. */
             if (*got_bytes == 0)
                 return WECOM_ERR_CLOSED;
-            (void)llhttp_finish(parser_of(h));
-            if (h->complete)
-                return WECOM_OK;
-            return h->error != 0 ? h->error : WECOM_ERR_HTTP_INCOMPLETE;
+            return end_of_stream(h, 1);
         }
         *got_bytes = 1;
         e = llhttp_execute(parser_of(h), (const char *)h->buf, (size_t)n);

@@ -5,8 +5,10 @@
  * response comes back through it into llhttp, its known headers into fixed
  * slots and its body to a sink as it arrives. A connection is kept for the
  * next request when the server allows it, and replaced when the server
- * closed it in between. Limits on header bytes and header count fail with
- * their own errors; nothing grows.
+ * closed it in between. Limits on header bytes, header count and interim
+ * (1xx) responses fail with their own errors; nothing grows. Headers that
+ * only inform (Content-Type, Content-Disposition, ETag, Last-Modified) are
+ * dropped when they do not fit, never an error.
  */
 #ifndef WECOM_HTTP_H
 #define WECOM_HTTP_H
@@ -28,7 +30,9 @@ typedef struct wecom_stream {
     int (*open)(void *ctx);
     /* Send all len bytes: 0 or error. */
     int (*send)(void *ctx, const unsigned char *buf, size_t len);
-    /* Receive: count (> 0), 0 when the peer closed, or error. */
+    /* Receive: count (> 0), 0 when the peer ended the stream cleanly (TLS
+     * close_notify), or error: WECOM_ERR_CLOSED for a close without that
+     * end (a TCP FIN or reset), which cuts a body that runs to the close. */
     int (*recv)(void *ctx, unsigned char *buf, size_t len);
     /* 1 when open and fit for another request. */
     int (*usable)(void *ctx);
@@ -49,8 +53,16 @@ typedef struct wecom_http_response {
     char content_disposition[WECOM_HTTP_DISPOSITION_MAX];
     char etag[WECOM_HTTP_ETAG_MAX];
     char last_modified[WECOM_HTTP_DATE_MAX];
+    /* Headers that only inform and were dropped (their slot left empty)
+     * because they did not fit or came twice: WECOM_HTTP_DROPPED_* bits. */
+    unsigned dropped;
     uint64_t body_bytes;    /* body bytes handed to the sink */
 } wecom_http_response_t;
+
+#define WECOM_HTTP_DROPPED_CONTENT_TYPE 0x1u
+#define WECOM_HTTP_DROPPED_DISPOSITION 0x2u
+#define WECOM_HTTP_DROPPED_ETAG 0x4u
+#define WECOM_HTTP_DROPPED_LAST_MODIFIED 0x8u
 
 /* Where the response goes. Either function may be NULL; a non-zero return
  * stops the exchange, which then returns that value. */
@@ -98,8 +110,13 @@ typedef struct wecom_http {
     char host_header[WECOM_HOST_MAX + 8]; /* host[:port] */
     size_t max_header_bytes;
     unsigned max_headers;
+    unsigned max_interim;   /* 1xx responses accepted before the final one */
     int is_open;
     unsigned long connects; /* connections opened since init */
+    /* 1 once the last request's head and body were all handed to the
+     * stream: from then on the server may have acted on it (stored an
+     * upload), so a lost answer must not lead to sending it again. */
+    int request_sent;
     /* state of the response being read */
     wecom_http_response_t *resp;
     const wecom_http_sink_t *sink;
@@ -109,7 +126,8 @@ typedef struct wecom_http {
     size_t name_len;
     size_t header_bytes;
     unsigned header_count;
-    uint32_t seen;          /* known headers seen, to refuse duplicates */
+    unsigned interim;       /* 1xx responses read for this request */
+    uint32_t seen;          /* known headers seen, to catch duplicates */
     int error;              /* first error met inside a callback */
     int complete;
 } wecom_http_t;
@@ -122,7 +140,9 @@ wecom_err_t wecom_http_init(wecom_http_t *h, const wecom_stream_t *stream,
 
 /* Send one request and read its response into resp, the body to sink.
  * A kept connection that turns out closed before any response byte is
- * replaced and the request sent once more. */
+ * replaced and the request sent once more, unless it has a body that
+ * already went out whole (h->request_sent): that one is never repeated
+ * here, since the server may have acted on it. */
 wecom_err_t wecom_http_exchange(wecom_http_t *h,
                                 const wecom_http_request_t *req,
                                 wecom_http_response_t *resp,

@@ -4,6 +4,8 @@
  * Wire cases live in http_cases/: NAME.http holds the raw response,
  * NAME.expect the outcome (key=value lines), NAME.body the body the sink
  * must receive. Each case is fed whole, byte by byte and in random splits.
+ * The stream ends cleanly (TLS close_notify) unless the .expect says
+ * close=tcp: then it ends as a bare TCP close would (WECOM_ERR_CLOSED).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -95,11 +97,26 @@ static void fixture_init(fixture_t *f, enum mem_split split, uint32_t seed)
 
 /* ------------------------------------------------------------ wire cases */
 
+/* The stream's own recv, wrapped to end without close_notify. */
+static int (*g_clean_recv)(void *ctx, unsigned char *buf, size_t len);
+
+static int tcp_close_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    int n = g_clean_recv(ctx, buf, len);
+    return n == 0 ? WECOM_ERR_CLOSED : n;
+}
+
+static void end_with_tcp_close(fixture_t *f)
+{
+    g_clean_recv = f->http.stream.recv;
+    f->http.stream.recv = tcp_close_recv;
+}
+
 static void check_expect_line(const char *name, const char *key,
                               const char *val, wecom_err_t rc,
                               const wecom_http_response_t *r)
 {
-    char got[1200];
+    char got[1600];
     if (strcmp(key, "error") == 0)
         snprintf(got, sizeof got, "%s", wecom_errname(rc));
     else if (strcmp(key, "status") == 0)
@@ -120,6 +137,10 @@ static void check_expect_line(const char *name, const char *key,
         snprintf(got, sizeof got, "%s", r->etag);
     else if (strcmp(key, "last_modified") == 0)
         snprintf(got, sizeof got, "%s", r->last_modified);
+    else if (strcmp(key, "dropped") == 0)
+        snprintf(got, sizeof got, "%u", r->dropped);
+    else if (strcmp(key, "close") == 0)
+        snprintf(got, sizeof got, "%s", val); /* an input, see run_case */
     else
         fail_msg("%s: unknown key %s", name, key);
     if (strcmp(got, val) != 0)
@@ -148,6 +169,8 @@ static void run_case(const char *name, enum mem_split split, uint32_t seed)
     body_len = read_file(path, body, sizeof body, &has_body);
 
     fixture_init(&f, split, seed);
+    if (strstr(expect, "close=tcp\n") != NULL)
+        end_with_tcp_close(&f);
     mem_stream_add(&f.mem, raw, raw_len, 0);
     rc = wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink);
 
