@@ -51,15 +51,56 @@ static uint64_t now_ms(const wecom_tls_t *t)
     return t->port->now_ms(t->port->sys_ctx);
 }
 
-/* The wait allowed for one network call: the per-call bound, cut to what
- * is left of the current phase and of the deadline. 0 means none left. */
-static uint32_t wait_budget(wecom_tls_t *t, uint32_t per_call, int *why)
+/*
+ * The low-speed window. Each single wait is bounded, but a server that
+ * sends a byte just before every bound would hold a transfer for ever: so
+ * the plain-text bytes that move are counted per window, and a window that
+ * ends with fewer than low_speed_bytes fails the transfer. A window starts
+ * with each request (the first send after a receive), so the server's time
+ * to answer counts, idle time between requests does not.
+ */
+static int window_on(const wecom_tls_t *t)
+{
+    return t->win_armed && t->low_speed_bytes != 0;
+}
+
+static void window_start(wecom_tls_t *t)
+{
+    t->win_start = now_ms(t);
+    t->win_bytes = 0;
+    t->win_armed = 1;
+}
+
+/* At a window's end: fail if too little moved, else open the next. */
+static wecom_err_t window_check(wecom_tls_t *t)
+{
+    uint64_t now;
+    if (!window_on(t))
+        return WECOM_OK;
+    now = now_ms(t);
+    if (now - t->win_start < t->low_speed_ms)
+        return WECOM_OK;
+    if (t->win_bytes < t->low_speed_bytes)
+        return WECOM_ERR_TOO_SLOW;
+    t->win_start = now;
+    t->win_bytes = 0;
+    return WECOM_OK;
+}
+
+/* The wait allowed until call_end (the per-call bound), cut to what is
+ * left of the current phase, of the low-speed window and of the deadline;
+ * why says which bound it is. 0 means none left. */
+static uint32_t wait_budget(wecom_tls_t *t, uint64_t call_end, int *why)
 {
     uint64_t now = now_ms(t);
-    uint64_t limit = now + per_call;
+    uint64_t limit = call_end;
     *why = WECOM_ERR_TIMEOUT;
     if (t->wait_until != 0 && t->wait_until < limit)
         limit = t->wait_until;
+    if (window_on(t) && t->win_start + t->low_speed_ms < limit) {
+        limit = t->win_start + t->low_speed_ms;
+        *why = WECOM_ERR_TOO_SLOW;
+    }
     if (t->deadline_ms != 0 && t->deadline_ms <= limit) {
         limit = t->deadline_ms;
         *why = WECOM_ERR_DEADLINE;
@@ -78,26 +119,43 @@ static int bio_result(wecom_tls_t *t, int n, int why)
     return BIO_FAILED;
 }
 
+/* One transport call (send or receive) within its bounds. A wait that
+ * ends with the low-speed window is taken up again in the next window
+ * when enough bytes moved in this one. */
+static int bio_io(wecom_tls_t *t, const unsigned char *out,
+                  unsigned char *in, size_t len)
+{
+    uint64_t call_end = now_ms(t) + t->io_timeout_ms;
+    for (;;) {
+        int why, n;
+        uint32_t budget;
+        wecom_err_t slow = window_check(t);
+        if (slow != WECOM_OK)
+            return bio_result(t, slow, slow);
+        budget = wait_budget(t, call_end, &why);
+        if (budget == 0) {
+            if (why == WECOM_ERR_TOO_SLOW)
+                continue; /* the window ended: checked above */
+            return bio_result(t, WECOM_ERR_TIMEOUT, why);
+        }
+        n = out != NULL ? t->port->transport.send(t->port->transport.ctx,
+                                                  out, len, budget)
+                        : t->port->transport.recv(t->port->transport.ctx, in,
+                                                  len, budget);
+        if (n == WECOM_ERR_TIMEOUT && why == WECOM_ERR_TOO_SLOW)
+            continue;
+        return bio_result(t, n, why);
+    }
+}
+
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
-    wecom_tls_t *t = ctx;
-    int why;
-    uint32_t budget = wait_budget(t, t->io_timeout_ms, &why);
-    if (budget == 0)
-        return bio_result(t, WECOM_ERR_TIMEOUT, why);
-    return bio_result(t, t->port->transport.send(t->port->transport.ctx, buf, len, budget),
-                      why);
+    return bio_io(ctx, buf, NULL, len);
 }
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
-    wecom_tls_t *t = ctx;
-    int why;
-    uint32_t budget = wait_budget(t, t->io_timeout_ms, &why);
-    if (budget == 0)
-        return bio_result(t, WECOM_ERR_TIMEOUT, why);
-    return bio_result(t, t->port->transport.recv(t->port->transport.ctx, buf, len, budget),
-                      why);
+    return bio_io(ctx, NULL, buf, len);
 }
 
 /* Which certificate problem to report when several flags are set: the one
@@ -170,6 +228,13 @@ wecom_err_t wecom_tls_init(wecom_tls_t *t, const wecom_port_t *port,
                                   : WECOM_DEFAULT_TIMEOUT_MS;
     t->io_timeout_ms = cfg->io_timeout_ms ? cfg->io_timeout_ms
                                           : WECOM_DEFAULT_TIMEOUT_MS;
+    t->low_speed_bytes = cfg->low_speed_bytes == 0 ? WECOM_LOW_SPEED_BYTES
+                         : cfg->low_speed_bytes == WECOM_TLS_LOW_SPEED_OFF
+                             ? 0
+                             : cfg->low_speed_bytes;
+    t->low_speed_ms = cfg->low_speed_ms ? cfg->low_speed_ms : WECOM_LOW_SPEED_MS;
+    if (t->low_speed_ms == 0)
+        t->low_speed_ms = 1; /* a build set to 0 ms: the smallest window */
     mbedtls_ssl_init(&t->ssl);
     mbedtls_ssl_config_init(&t->conf);
     mbedtls_x509_crt_init(&t->ca);
@@ -266,9 +331,11 @@ wecom_err_t wecom_tls_connect(wecom_tls_t *t)
         wecom_tls_close(t);
     t->io_err = 0;
     t->verify_flags = 0;
+    t->win_armed = 0; /* the handshake has its own bound */
+    t->sending = 0;
     if (mbedtls_ssl_session_reset(&t->ssl) != 0)
         return WECOM_ERR_TLS_SETUP;
-    budget = wait_budget(t, t->connect_timeout_ms, &why);
+    budget = wait_budget(t, now_ms(t) + t->connect_timeout_ms, &why);
     if (budget == 0)
         return why;
     rc = t->port->transport.connect(t->port->transport.ctx, t->peer_host,
@@ -311,11 +378,15 @@ wecom_err_t wecom_tls_send(wecom_tls_t *t, const unsigned char *buf,
     if (!t->connected)
         return WECOM_ERR_CLOSED;
     t->io_err = 0;
+    if (!t->sending) /* a new request */
+        window_start(t);
+    t->sending = 1;
     while (len > 0) {
         int ret = mbedtls_ssl_write(&t->ssl, buf, len);
         if (ret > 0) {
             buf += ret;
             len -= (size_t)ret;
+            t->win_bytes += (uint64_t)ret;
         } else if (IS_TICKET_EVENT(ret)) {
             keep_session(t);
         } else if (ret != MBEDTLS_ERR_SSL_WANT_WRITE &&
@@ -331,15 +402,21 @@ int wecom_tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len)
     if (!t->connected)
         return WECOM_ERR_CLOSED;
     t->io_err = 0;
+    t->sending = 0;
     for (;;) {
         int ret = mbedtls_ssl_read(&t->ssl, buf, len);
-        if (ret > 0)
+        if (ret > 0) {
+            t->win_bytes += (uint64_t)ret;
             return ret;
-        /* A TCP close without close_notify is reported as EOF too: HTTP
-         * framing (Content-Length, chunked) decides if anything was cut. */
-        if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ||
-            (ret == MBEDTLS_ERR_SSL_CONN_EOF && t->io_err == 0))
+        }
+        /* Only close_notify ends the stream cleanly. mbedTLS reads a TCP
+         * close without it as 0 (or CONN_EOF): the peer, or anyone on the
+         * path, cut the connection, and a body that runs to the close may
+         * be short (HTTP decides). */
+        if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
             return 0;
+        if (ret == 0 || (ret == MBEDTLS_ERR_SSL_CONN_EOF && t->io_err == 0))
+            return WECOM_ERR_CLOSED;
         if (IS_TICKET_EVENT(ret))
             keep_session(t);
         else if (ret != MBEDTLS_ERR_SSL_WANT_READ &&
@@ -369,6 +446,7 @@ void wecom_tls_close(wecom_tls_t *t)
     if (!IS_TLS13(&t->ssl))
         keep_session(t);
     t->io_err = 0;
+    t->win_armed = 0;
     /* Best effort within one short wait: the server may be gone. */
     t->wait_until = now_ms(t) + 1000;
     (void)mbedtls_ssl_close_notify(&t->ssl);

@@ -41,7 +41,16 @@ typedef struct wecom_tls_config {
     uint32_t connect_timeout_ms;
     uint32_t handshake_timeout_ms;
     uint32_t io_timeout_ms;
+    /* Low-speed limit: a request and its response fail with
+     * WECOM_ERR_TOO_SLOW when fewer than low_speed_bytes (plain text, sent
+     * or received) move within any window of low_speed_ms. 0 takes
+     * WECOM_LOW_SPEED_BYTES / WECOM_LOW_SPEED_MS; low_speed_bytes =
+     * WECOM_TLS_LOW_SPEED_OFF turns it off. */
+    uint32_t low_speed_bytes;
+    uint32_t low_speed_ms;
 } wecom_tls_config_t;
+
+#define WECOM_TLS_LOW_SPEED_OFF 0xFFFFFFFFu
 
 typedef struct wecom_tls {
     mbedtls_ssl_context ssl;
@@ -53,6 +62,12 @@ typedef struct wecom_tls {
     uint32_t connect_timeout_ms;
     uint32_t handshake_timeout_ms;
     uint32_t io_timeout_ms;
+    uint32_t low_speed_bytes; /* 0: no low-speed limit */
+    uint32_t low_speed_ms;
+    uint64_t win_start;    /* low-speed window: when it began, ms */
+    uint64_t win_bytes;    /* and the bytes moved in it */
+    int win_armed;         /* a request is under way */
+    int sending;           /* the last call was a send */
     uint64_t wait_until;   /* absolute bound of the current wait, ms */
     uint64_t deadline_ms;  /* whole-operation bound (0: none), ms */
     int io_err;            /* the transport's last error, for mapping */
@@ -88,7 +103,10 @@ wecom_err_t wecom_tls_connect(wecom_tls_t *t);
 wecom_err_t wecom_tls_send(wecom_tls_t *t, const unsigned char *buf,
                            size_t len);
 
-/* Receive up to len bytes: count, 0 when the peer closed, or error. */
+/* Receive up to len bytes: count, 0 when the peer ended the connection
+ * with close_notify, WECOM_ERR_CLOSED when it closed without one (or
+ * reset it), WECOM_ERR_TOO_SLOW past the low-speed limit, or another
+ * error. */
 int wecom_tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len);
 
 /* Hold back (on = 1) or flush (on = 0) partial packets; see the
