@@ -120,6 +120,7 @@ int wecom__retryable(wecom_err_t rc, const wecom_api_error_t *api)
     case WECOM_ERR_TLS_IO:
     case WECOM_ERR_CONNECT:
     case WECOM_ERR_HTTP_INCOMPLETE:
+    case WECOM_ERR_HTTP_TRUNCATED:
         return 1;
     case WECOM_ERR_API:
         return api != NULL && (api->errcode == -1 || api->errcode == 45033);
