@@ -18,7 +18,13 @@ typedef struct wecom_posix_net {
     int fd;
 } wecom_posix_net_t;
 
-/* Fill t with TCP functions over net (closed to begin with). */
+/* Fill t with TCP functions over net (closed to begin with). Every wait
+ * is bounded by the timeout the caller passes, except resolving the host
+ * name: getaddrinfo() blocks and cannot be cancelled, so a deadline (even
+ * wecom_client_set_deadline's) cannot cut it short. The system resolver
+ * bounds it (resolv.conf "options timeout:N attempts:N"; glibc's default
+ * is 5 s a try, 2 tries per name server). A connect that starts after
+ * the deadline fails at once without resolving. */
 void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net);
 
 /* Fill port with the POSIX functions, using net for the connection. */

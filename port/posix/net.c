@@ -115,8 +115,11 @@ static int net_connect(void *ctx, const char *host, uint16_t port,
      * interface is lo, as on a device before its uplink comes up. */
     hints.ai_flags = AI_NUMERICSERV;
     snprintf(service, sizeof service, "%u", (unsigned)port);
-    /* getaddrinfo() has no timeout of its own; the resolver's settings
-     * (resolv.conf timeout/attempts) bound it. */
+    /* getaddrinfo() has no timeout of its own and cannot be cancelled
+     * (getaddrinfo_a is glibc-only, a thread is not ours to start): it is
+     * the one wait the caller's bound does not cover, documented in
+     * wecom/posix.h. The resolver's settings (resolv.conf timeout and
+     * attempts) bound it; the time it took is taken off the connect. */
     if (getaddrinfo(host, service, &hints, &res) != 0 || res == NULL)
         return WECOM_ERR_RESOLVE;
     for (ai = res; ai != NULL; ai = ai->ai_next) {
