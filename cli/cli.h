@@ -3,6 +3,7 @@
 #define WECOM_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "wecom/media.h"
 #include "wecom/posix.h"
@@ -65,5 +66,16 @@ int cmd_token(cli_t *cli, int argc, char **argv);
 
 /* Print s as a JSON string literal (quotes included) to stdout. */
 void cli_json_string(const char *s);
+
+/* Print s, which came from the server or the file system, so that it
+ * cannot drive the terminal or forge log lines: control characters (C0,
+ * DEL, C1), bidirectional overrides and bytes that are not UTF-8 become
+ * \xHH; other UTF-8 text (a Chinese errmsg or file name) is kept. */
+void cli_put_escaped(FILE *f, const char *s);
+
+/* The message for a bad option: names the option (the part of a long
+ * option before '='), never its value, which may be a token. `arg` is
+ * argv[optind - 1] after getopt_long returned '?' or ':'. */
+void cli_bad_option(const char *cmd, const char *arg, int opt);
 
 #endif

@@ -45,6 +45,10 @@ static const char USAGE[] =
     "  --secret-file FILE  read the corp secret from FILE\n"
     "  --timeout SECONDS   bound on each network wait (default 30)\n"
     "  --max-time SECONDS  deadline for the whole command, retries included\n"
+    "                      (DNS resolution excepted: the system resolver bounds it)\n"
+    "  --low-speed BYTES:SECONDS\n"
+    "                      fail when fewer than BYTES move in SECONDS\n"
+    "                      (default 1024:30; 0 turns the limit off)\n"
     "  --json              machine-readable output, one JSON object a line\n"
     "  -v, --verbose       say what happens on stderr (never the token)\n"
     "  -h, --help          this help\n"
@@ -83,26 +87,130 @@ int cli_exit_code(wecom_err_t err)
 void cli_report(const char *context, wecom_err_t err,
                 const wecom_api_error_t *api)
 {
-    if (err == WECOM_ERR_API && api != NULL)
-        fprintf(stderr, "wecom-media: %s: WeCom errcode %lld: %s\n", context,
-                (long long)api->errcode, api->errmsg);
-    else
-        fprintf(stderr, "wecom-media: %s: %s\n", context, wecom_strerror(err));
+    fputs("wecom-media: ", stderr);
+    cli_put_escaped(stderr, context);
+    if (err == WECOM_ERR_API && api != NULL) {
+        fprintf(stderr, ": WeCom errcode %lld: ", (long long)api->errcode);
+        cli_put_escaped(stderr, api->errmsg);
+        fputc('\n', stderr);
+    } else {
+        fprintf(stderr, ": %s\n", wecom_strerror(err));
+    }
 }
 
-void cli_json_string(const char *s)
+/* Bidirectional embeddings, overrides and isolates: text after them can
+ * show in another order than it is (a name that hides its extension). */
+static int is_bidi(unsigned long cp)
 {
+    return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The length (1 to 4) of the well-formed UTF-8 character at s, its code
+ * point in *cp; 0 for a byte that does not start one (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_char(const unsigned char *s, unsigned long *cp)
+{
+    size_t len, i;
+    unsigned long min;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        len = 2, min = 0x80, *cp = s[0] & 0x1Fu;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        len = 3, min = 0x800, *cp = s[0] & 0x0Fu;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        len = 4, min = 0x10000, *cp = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3Fu);
+    }
+    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* A character a terminal would act on instead of showing. */
+static int is_control(unsigned long cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || is_bidi(cp);
+}
+
+void cli_put_escaped(FILE *f, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    while (*s != '\0') {
+        unsigned long cp;
+        size_t n = utf8_char(s, &cp), i;
+        if (n == 0 || is_control(cp)) {
+            for (i = 0; i < (n == 0 ? 1 : n); i++)
+                fprintf(f, "\\x%02X", s[i]);
+            s += n == 0 ? 1 : n;
+        } else {
+            fwrite(s, 1, n, f);
+            s += n;
+        }
+    }
+}
+
+void cli_json_string(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
     putchar('"');
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
+    while (*s != '\0') {
+        unsigned long cp;
+        size_t n = utf8_char(s, &cp);
+        if (n == 0) { /* JSON text is UTF-8: a stray byte cannot stay */
+            fputs("\\ufffd", stdout);
+            s++;
+            continue;
+        }
+        if (cp == '"' || cp == '\\')
+            printf("\\%c", (int)cp);
+        else if (is_control(cp))
+            printf("\\u%04lx", cp);
         else
-            putchar(c);
+            fwrite(s, 1, n, stdout);
+        s += n;
     }
     putchar('"');
+}
+
+void cli_bad_option(const char *cmd, const char *arg, int opt)
+{
+    fputs("wecom-media: ", stderr);
+    if (cmd != NULL)
+        fprintf(stderr, "%s: ", cmd);
+    fputs("unknown, ambiguous or incomplete option '", stderr);
+    if (arg != NULL && strncmp(arg, "--", 2) == 0) {
+        /* the name only: in --toke=VALUE the value may be a token */
+        char name[64];
+        size_t n = strcspn(arg, "=");
+        if (n >= sizeof name)
+            n = sizeof name - 1;
+        memcpy(name, arg, n);
+        name[n] = '\0';
+        cli_put_escaped(stderr, name);
+    } else if (opt > 0x20 && opt < 0x7F) {
+        fprintf(stderr, "-%c", opt);
+    } else {
+        fputs("-?", stderr);
+    }
+    fputs("'\nTry 'wecom-media --help'.\n", stderr);
+}
+
+/* Zero a credential so that it outlives its use in no buffer: through a
+ * volatile pointer, which the compiler cannot drop as a dead store. */
+static void cli_wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n-- > 0)
+        *v++ = 0;
 }
 
 /* The first line of a file, without its line end: for a token or a
@@ -156,10 +264,12 @@ static int fetch_token(cli_t *cli)
     int64_t expires = 0;
     wecom_err_t rc;
     int ex = read_secret(cli, secret, sizeof secret);
-    if (ex != EXIT_OK)
+    if (ex != EXIT_OK) {
+        cli_wipe(secret, sizeof secret); /* a part may have been read */
         return ex;
+    }
     rc = wecom_token_fetch(cli->client, cli->corpid, secret, &expires, &api);
-    memset(secret, 0, sizeof secret);
+    cli_wipe(secret, sizeof secret);
     if (rc != WECOM_OK) {
         cli_report("gettoken", rc, &api);
         return cli_exit_code(rc);
@@ -196,6 +306,8 @@ int cli_connect(cli_t *cli)
     cfg.tls.connect_timeout_ms = ms;
     cfg.tls.handshake_timeout_ms = ms;
     cfg.tls.io_timeout_ms = ms;
+    cfg.tls.low_speed_bytes = cli->low_speed_bytes;
+    cfg.tls.low_speed_ms = cli->low_speed_ms;
     cli->client = &g_client;
     rc = wecom_client_init(cli->client, &cfg);
     if (rc == WECOM_ERR_TLS_CA_LOAD) {
@@ -245,6 +357,27 @@ static int parse_seconds(const char *s, unsigned *out)
     return 0;
 }
 
+/* --low-speed BYTES:SECONDS, or 0 for none, into the TLS settings. */
+static int parse_low_speed(const char *s, uint32_t *bytes, uint32_t *ms)
+{
+    char *end;
+    unsigned long b;
+    unsigned secs;
+    errno = 0;
+    b = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || b >= WECOM_TLS_LOW_SPEED_OFF)
+        return -1;
+    if (b == 0 && *end == '\0') {
+        *bytes = WECOM_TLS_LOW_SPEED_OFF;
+        return 0;
+    }
+    if (*end != ':' || parse_seconds(end + 1, &secs) != 0)
+        return -1;
+    *bytes = b == 0 ? WECOM_TLS_LOW_SPEED_OFF : (uint32_t)b;
+    *ms = secs * 1000u;
+    return 0;
+}
+
 /* Overwrite an option's value in place so ps shows it no longer. */
 static void wipe_arg(char *s)
 {
@@ -262,11 +395,13 @@ enum {
     OPT_SECRET,
     OPT_TIMEOUT,
     OPT_MAX_TIME,
+    OPT_LOW_SPEED,
     OPT_JSON,
     OPT_VERSION
 };
 
-int main(int argc, char **argv)
+/* Parse the options and run the command; the client is left to main. */
+static int run(cli_t *cli, int argc, char **argv)
 {
     static const struct option OPTS[] = {
         { "base-url", required_argument, NULL, OPT_BASE_URL },
@@ -279,48 +414,49 @@ int main(int argc, char **argv)
         { "corpsecret", required_argument, NULL, OPT_SECRET },
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "max-time", required_argument, NULL, OPT_MAX_TIME },
+        { "low-speed", required_argument, NULL, OPT_LOW_SPEED },
         { "json", no_argument, NULL, OPT_JSON },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
-    cli_t cli;
     const char *cmd;
     int c, rc;
 
-    memset(&cli, 0, sizeof cli);
-    cli.timeout_s = WECOM_DEFAULT_TIMEOUT_MS / 1000u;
-    cli.show_progress = isatty(STDERR_FILENO);
-    cli.token = getenv("WECOM_ACCESS_TOKEN");
-    if (cli.token != NULL && cli.token[0] == '\0')
-        cli.token = NULL;
-    cli.corpid = getenv("WECOM_CORPID");
+    cli->timeout_s = WECOM_DEFAULT_TIMEOUT_MS / 1000u;
+    cli->show_progress = isatty(STDERR_FILENO);
+    cli->token = getenv("WECOM_ACCESS_TOKEN");
+    if (cli->token != NULL && cli->token[0] == '\0')
+        cli->token = NULL;
+    cli->corpid = getenv("WECOM_CORPID");
 
+    /* getopt's own messages quote the whole argument, a token given as
+     * --toke=VALUE included: ours name the option alone. */
     opterr = 0;
     /* '+': stop at the command; its own options are parsed after it. */
     while ((c = getopt_long(argc, argv, "+vh", OPTS, NULL)) != -1) {
         switch (c) {
-        case OPT_BASE_URL: cli.base_url = optarg; break;
-        case OPT_CACERT: cli.cacert = optarg; break;
+        case OPT_BASE_URL: cli->base_url = optarg; break;
+        case OPT_CACERT: cli->cacert = optarg; break;
         case OPT_TOKEN:
-            if (strlen(optarg) >= sizeof cli.token_buf) {
+            if (strlen(optarg) >= sizeof cli->token_buf) {
                 fprintf(stderr, "wecom-media: --token: too long\n");
                 return EXIT_USAGE;
             }
-            memcpy(cli.token_buf, optarg, strlen(optarg) + 1);
+            memcpy(cli->token_buf, optarg, strlen(optarg) + 1);
             wipe_arg(optarg);
-            cli.token = cli.token_buf;
+            cli->token = cli->token_buf;
             break;
         case OPT_TOKEN_FILE:
-            if (read_line_file(optarg, cli.token_buf, sizeof cli.token_buf) != 0) {
+            if (read_line_file(optarg, cli->token_buf, sizeof cli->token_buf) != 0) {
                 fprintf(stderr, "wecom-media: cannot read a token from %s\n", optarg);
                 return EXIT_LOCAL;
             }
-            cli.token = cli.token_buf;
+            cli->token = cli->token_buf;
             break;
-        case OPT_CORPID: cli.corpid = optarg; break;
-        case OPT_SECRET_FILE: cli.secret_file = optarg; break;
+        case OPT_CORPID: cli->corpid = optarg; break;
+        case OPT_SECRET_FILE: cli->secret_file = optarg; break;
         case OPT_SECRET:
             wipe_arg(optarg);
             fprintf(stderr,
@@ -329,26 +465,31 @@ int main(int argc, char **argv)
                     "or a file for --secret-file\n");
             return EXIT_USAGE;
         case OPT_TIMEOUT:
-            if (parse_seconds(optarg, &cli.timeout_s) != 0) {
+            if (parse_seconds(optarg, &cli->timeout_s) != 0) {
                 fprintf(stderr, "wecom-media: --timeout: a whole number of seconds, 1 or more\n");
                 return EXIT_USAGE;
             }
             break;
         case OPT_MAX_TIME:
-            if (parse_seconds(optarg, &cli.max_time_s) != 0) {
+            if (parse_seconds(optarg, &cli->max_time_s) != 0) {
                 fprintf(stderr, "wecom-media: --max-time: a whole number of seconds, 1 or more\n");
                 return EXIT_USAGE;
             }
             break;
-        case OPT_JSON: cli.json = 1; break;
-        case 'v': cli.verbose = 1; break;
+        case OPT_LOW_SPEED:
+            if (parse_low_speed(optarg, &cli->low_speed_bytes, &cli->low_speed_ms) != 0) {
+                fprintf(stderr, "wecom-media: --low-speed: BYTES:SECONDS (e.g. 1024:30), or 0 for none\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_JSON: cli->json = 1; break;
+        case 'v': cli->verbose = 1; break;
         case 'h': fputs(USAGE, stdout); return EXIT_OK;
         case OPT_VERSION:
             printf("wecom-media %s\n", WECOM_VERSION_STRING);
             return EXIT_OK;
         default:
-            fprintf(stderr, "wecom-media: unknown or incomplete option '%s'\n%s",
-                    argv[optind - 1], "Try 'wecom-media --help'.\n");
+            cli_bad_option(NULL, argv[optind - 1], optopt);
             return EXIT_USAGE;
         }
     }
@@ -361,20 +502,30 @@ int main(int argc, char **argv)
     argv += optind;
     optind = 0; /* reset getopt for the command's own options */
     if (strcmp(cmd, "upload") == 0)
-        rc = cmd_upload(&cli, argc, argv);
+        rc = cmd_upload(cli, argc, argv);
     else if (strcmp(cmd, "download") == 0)
-        rc = cmd_download(&cli, argc, argv);
+        rc = cmd_download(cli, argc, argv);
     else if (strcmp(cmd, "token") == 0)
-        rc = cmd_token(&cli, argc, argv);
+        rc = cmd_token(cli, argc, argv);
     else {
-        fprintf(stderr, "wecom-media: unknown command '%s'\nTry 'wecom-media --help'.\n", cmd);
+        fputs("wecom-media: unknown command '", stderr);
+        cli_put_escaped(stderr, cmd);
+        fputs("'\nTry 'wecom-media --help'.\n", stderr);
         return EXIT_USAGE;
     }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static cli_t cli;
+    int rc = run(&cli, argc, argv);
     if (cli.client_ready) {
         if (cli.verbose)
             fprintf(stderr, "wecom-media: %lu TLS handshake(s), %lu connection(s)\n",
                     wecom_client_handshakes(cli.client), cli.client->http.connects);
         wecom_client_free(cli.client);
     }
+    cli_wipe(cli.token_buf, sizeof cli.token_buf);
     return rc;
 }

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
@@ -11,6 +12,25 @@ static uint64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The label (a path, or a name from the server) in 24 bytes, cut on a
+ * character boundary and escaped like every other such text. */
+static void put_label(const char *label)
+{
+    char cut[25];
+    size_t n = strlen(label);
+    if (n > sizeof cut - 1) {
+        n = sizeof cut - 1;
+        while (n > 0 && ((unsigned char)label[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(cut, label, n);
+    cut[n] = '\0';
+    fputc('\r', stderr);
+    cli_put_escaped(stderr, cut);
+    for (; n < sizeof cut - 1; n++)
+        fputc(' ', stderr);
 }
 
 void cli_progress_start(cli_progress_t *p, const cli_t *cli, const char *label)
@@ -39,11 +59,12 @@ int cli_progress_update(void *ctx, uint64_t done, uint64_t total)
     for (i = 0; i < sizeof bar - 1; i++)
         bar[i] = i < fill ? '=' : ' ';
     bar[sizeof bar - 1] = '\0';
+    put_label(p->label);
     if (total > 0)
-        fprintf(stderr, "\r%-24.24s [%s] %3u%% %8.1f/%.1f KiB", p->label, bar,
-                pct, (double)done / 1024.0, (double)total / 1024.0);
+        fprintf(stderr, " [%s] %3u%% %8.1f/%.1f KiB", bar, pct,
+                (double)done / 1024.0, (double)total / 1024.0);
     else
-        fprintf(stderr, "\r%-24.24s %8.1f KiB", p->label, (double)done / 1024.0);
+        fprintf(stderr, " %8.1f KiB", (double)done / 1024.0);
     p->shown = 1;
     return 0;
 }

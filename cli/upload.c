@@ -20,6 +20,16 @@ typedef struct {
     uint64_t length;
 } upload_opts_t;
 
+/* "wecom-media: PATH: what": a path can hold any byte but '/' and NUL
+ * (a file planted in a shared directory and reached by a glob), so it is
+ * printed escaped. */
+static void say(const char *path, const char *what)
+{
+    fputs("wecom-media: ", stderr);
+    cli_put_escaped(stderr, path);
+    fprintf(stderr, ": %s\n", what);
+}
+
 static int parse_u64(const char *s, uint64_t *out)
 {
     char *end;
@@ -38,12 +48,8 @@ static int open_input(const char *path, const upload_opts_t *o, int *fd,
 {
     struct stat st;
     *fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    if (*fd < 0) {
-        fprintf(stderr, "wecom-media: %s: %s\n", path, strerror(errno));
-        return EXIT_LOCAL;
-    }
-    if (fstat(*fd, &st) != 0) {
-        fprintf(stderr, "wecom-media: %s: %s\n", path, strerror(errno));
+    if (*fd < 0 || fstat(*fd, &st) != 0) {
+        say(path, strerror(errno));
         return EXIT_LOCAL;
     }
     if (S_ISREG(st.st_mode) && !o->have_length) {
@@ -51,17 +57,18 @@ static int open_input(const char *path, const upload_opts_t *o, int *fd,
         return EXIT_OK;
     }
     if (S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "wecom-media: %s: is a directory\n", path);
+        say(path, "is a directory");
         return EXIT_LOCAL;
     }
     if (!o->have_length) {
-        fprintf(stderr, "wecom-media: %s: not a regular file: give its size "
-                        "with --length BYTES\n", path);
+        say(path, "not a regular file: give its size with --length BYTES");
         return EXIT_USAGE;
     }
     if (S_ISREG(st.st_mode) && o->length > (uint64_t)st.st_size) {
-        fprintf(stderr, "wecom-media: %s: --length %llu is more than its %lld bytes\n",
-                path, (unsigned long long)o->length, (long long)st.st_size);
+        char why[96];
+        snprintf(why, sizeof why, "--length %llu is more than its %lld bytes",
+                 (unsigned long long)o->length, (long long)st.st_size);
+        say(path, why);
         return EXIT_LOCAL;
     }
     *length = o->length;
@@ -78,7 +85,7 @@ static int upload_one(cli_t *cli, const upload_opts_t *o, const char *path)
     wecom_err_t rc;
     uint64_t length = 0;
     int fd = -1, ex;
-    char why[160];
+    char why[160], not_sent[176];
 
     ex = open_input(path, o, &fd, &length);
     if (ex != EXIT_OK) {
@@ -102,18 +109,21 @@ static int upload_one(cli_t *cli, const upload_opts_t *o, const char *path)
         close(fd);
 
     if (rc >= WECOM_ERR_MEDIA_LENGTH && rc <= WECOM_ERR_MEDIA_TOO_SMALL) {
-        fprintf(stderr, "wecom-media: %s: not sent: %s\n", path,
-                wecom_check_describe(rc, &res.check, why, sizeof why));
+        snprintf(not_sent, sizeof not_sent, "not sent: %s",
+                 wecom_check_describe(rc, &res.check, why, sizeof why));
+        say(path, not_sent);
         return cli_exit_code(rc);
     }
     if (rc != WECOM_OK) {
         cli_report(path, rc, &res.api);
         return cli_exit_code(rc);
     }
-    if (cli->verbose)
-        fprintf(stderr, "wecom-media: %s: %s, %llu bytes, %u attempt(s)\n", path,
-                wecom_kind_name(res.check.kind),
-                (unsigned long long)res.check.size, res.attempts);
+    if (cli->verbose) {
+        snprintf(why, sizeof why, "%s, %llu bytes, %u attempt(s)",
+                 wecom_kind_name(res.check.kind),
+                 (unsigned long long)res.check.size, res.attempts);
+        say(path, why);
+    }
     if (cli->json) {
         fputs("{\"file\":", stdout);
         cli_json_string(path);
@@ -125,7 +135,7 @@ static int upload_one(cli_t *cli, const upload_opts_t *o, const char *path)
         cli_json_string(res.created_at);
         fputs("}\n", stdout);
     } else {
-        printf("%s\n", res.media_id);
+        printf("%s\n", res.media_id); /* checked: URL-safe characters only */
     }
     fflush(stdout);
     return EXIT_OK;
@@ -144,6 +154,7 @@ int cmd_upload(cli_t *cli, int argc, char **argv)
     int c, i, ex, first_failure = EXIT_OK;
 
     memset(&o, 0, sizeof o);
+    opterr = 0; /* cli_bad_option's message, which never shows a value */
     while ((c = getopt_long(argc, argv, "", OPTS, NULL)) != -1) {
         switch (c) {
         case 't':
@@ -162,8 +173,7 @@ int cmd_upload(cli_t *cli, int argc, char **argv)
             break;
         case 'N': o.no_check = 1; break;
         default:
-            fprintf(stderr, "wecom-media: upload: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
+            cli_bad_option("upload", argv[optind - 1], optopt);
             return EXIT_USAGE;
         }
     }

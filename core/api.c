@@ -71,22 +71,49 @@ void wecom__json_sink(wecom_client_t *c, wecom_http_sink_t *sink)
     sink->ctx = c;
 }
 
-/* errmsg is shown to people and logged: make sure the token, which
+/* errmsg is shown to people and logged: make sure a credential, which
  * WeCom could echo, never is. */
-static void scrub_token(char *msg, const char *token)
+static void scrub(char *msg, const char *secret)
 {
-    size_t tl = strlen(token);
+    size_t tl = secret != NULL ? strlen(secret) : 0;
     char *hit;
-    if (tl < 8)
+    if (tl < 8) /* a short string would mask ordinary words */
         return;
-    while ((hit = strstr(msg, token)) != NULL) {
+    while ((hit = strstr(msg, secret)) != NULL) {
         memcpy(hit, "***", 3);
         memmove(hit + 3, hit + tl, strlen(hit + tl) + 1);
     }
 }
 
-wecom_err_t wecom__api_answer(wecom_client_t *c, wecom_json_t *j,
-                              wecom_api_error_t *api)
+/* errmsg, scrubbed of the token (and of `also`) while whole, then cut to
+ * api->errmsg on a character boundary: cut first, and a credential at the
+ * cut edge would show its first characters. */
+static void copy_errmsg(wecom_client_t *c, const wecom_json_t *j,
+                        wecom_api_error_t *api, const char *also)
+{
+    /* The unescaped value is no longer than the answer that holds it. On
+     * the stack, since the call is over: far less than a TLS handshake
+     * takes. */
+    char full[sizeof c->json + 1];
+    size_t n;
+    api->errmsg[0] = '\0';
+    if (wecom_json_string(j, "errmsg", full, sizeof full) != WECOM_OK)
+        return;
+    scrub(full, c->token);
+    scrub(full, also);
+    n = strlen(full);
+    if (n >= sizeof api->errmsg) {
+        n = sizeof api->errmsg - 1;
+        while (n > 0 && ((unsigned char)full[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(api->errmsg, full, n);
+    api->errmsg[n] = '\0';
+    wecom__wipe(full, sizeof full);
+}
+
+wecom_err_t wecom__api_answer_hiding(wecom_client_t *c, wecom_json_t *j,
+                                     wecom_api_error_t *api, const char *also)
 {
     int64_t code = 0;
     wecom_err_t rc = wecom_json_parse(j, c->json, c->json_len);
@@ -99,16 +126,23 @@ wecom_err_t wecom__api_answer(wecom_client_t *c, wecom_json_t *j,
     api->errmsg[0] = '\0';
     if (code == 0)
         return WECOM_OK;
-    rc = wecom_json_string(j, "errmsg", api->errmsg, sizeof api->errmsg);
-    if (rc == WECOM_ERR_BUFFER_TOO_SMALL) {
-        /* keep what fits, on a character boundary */
-        size_t n = sizeof api->errmsg - 1;
-        while (n > 0 && ((unsigned char)api->errmsg[n] & 0xC0) == 0x80)
-            n--;
-        api->errmsg[n] = '\0';
-    }
-    scrub_token(api->errmsg, c->token);
+    copy_errmsg(c, j, api, also);
     return WECOM_ERR_API;
+}
+
+wecom_err_t wecom__api_answer(wecom_client_t *c, wecom_json_t *j,
+                              wecom_api_error_t *api)
+{
+    return wecom__api_answer_hiding(c, j, api, NULL);
+}
+
+void wecom__wipe(void *p, size_t n)
+{
+    /* Through a volatile pointer, so the compiler cannot drop the stores
+     * to memory that is about to die. */
+    volatile unsigned char *v = p;
+    while (n-- > 0)
+        *v++ = 0;
 }
 
 int wecom__retryable(wecom_err_t rc, const wecom_api_error_t *api)

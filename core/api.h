@@ -22,6 +22,15 @@ void wecom__json_sink(wecom_client_t *c, wecom_http_sink_t *sink);
 wecom_err_t wecom__api_answer(wecom_client_t *c, wecom_json_t *j,
                               wecom_api_error_t *api);
 
+/* The same, and `also` (a secret, or NULL) is scrubbed from errmsg like
+ * the token: both before errmsg is cut to size. */
+wecom_err_t wecom__api_answer_hiding(wecom_client_t *c, wecom_json_t *j,
+                                     wecom_api_error_t *api, const char *also);
+
+/* Zero n bytes at p in a way the compiler keeps (for credentials in
+ * memory that is about to be released). */
+void wecom__wipe(void *p, size_t n);
+
 /* 1 when a failed attempt may be made again: the connection dropped or
  * WeCom said busy (-1) or too many concurrent calls (45033). */
 int wecom__retryable(wecom_err_t rc, const wecom_api_error_t *api);

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "api.h"
 #include "url.h"
 #include "wecom/media.h"
 
@@ -82,8 +83,15 @@ void wecom_client_free(wecom_client_t *c)
         return;
     wecom_http_close(&c->http);
     wecom_tls_free(&c->tls);
-    /* The token is a credential: leave no copy behind. */
-    memset(c->token, 0, sizeof c->token);
+    /* The token is a credential: leave no copy behind. It sits in the
+     * token, in each request target and head (the I/O buffer), and may
+     * come back in an answer (json). */
+    wecom__wipe(c->token, sizeof c->token);
+    wecom__wipe(c->target, sizeof c->target);
+    wecom__wipe(c->headers, sizeof c->headers);
+    wecom__wipe(c->json, sizeof c->json);
+    c->json_len = 0;
+    wecom__wipe(c->io, sizeof c->io);
     c->port = NULL;
 }
 

@@ -39,7 +39,8 @@ wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
         rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
         if (rc == WECOM_OK) {
             api->http_status = resp.status;
-            rc = wecom__api_answer(c, &j, api);
+            /* WeCom could echo the secret it was sent, as the token. */
+            rc = wecom__api_answer_hiding(c, &j, api, secret);
             if (rc == WECOM_ERR_JSON_PARSE && resp.status != 200)
                 rc = WECOM_ERR_HTTP_STATUS;
         }
@@ -49,16 +50,23 @@ wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
     }
     /* The secret sat in the target and in the request head; it goes no
      * further. */
-    memset(c->target, 0, sizeof c->target);
-    memset(c->io, 0, sizeof c->io);
-    if (rc != WECOM_OK)
-        return rc;
-    rc = wecom_json_string(&j, "access_token", token, sizeof token);
-    if (rc != WECOM_OK)
-        return rc == WECOM_ERR_BUFFER_TOO_SMALL ? WECOM_ERR_JSON_FIELD : rc;
-    if (expires_in != NULL && wecom_json_int(&j, "expires_in", expires_in) != WECOM_OK)
-        *expires_in = 0;
-    rc = wecom_client_set_token(c, token);
-    memset(token, 0, sizeof token);
-    return rc == WECOM_OK ? WECOM_OK : WECOM_ERR_JSON_FIELD;
+    wecom__wipe(c->target, sizeof c->target);
+    wecom__wipe(c->io, sizeof c->io);
+    token[0] = '\0';
+    if (rc == WECOM_OK) {
+        rc = wecom_json_string(&j, "access_token", token, sizeof token);
+        if (rc == WECOM_ERR_BUFFER_TOO_SMALL)
+            rc = WECOM_ERR_JSON_FIELD;
+    }
+    if (rc == WECOM_OK) {
+        if (expires_in != NULL &&
+            wecom_json_int(&j, "expires_in", expires_in) != WECOM_OK)
+            *expires_in = 0;
+        if (wecom_client_set_token(c, token) != WECOM_OK)
+            rc = WECOM_ERR_JSON_FIELD;
+    }
+    /* the answer held the token, or may echo the secret */
+    wecom__wipe(token, sizeof token);
+    wecom__wipe(c->json, sizeof c->json);
+    return rc;
 }

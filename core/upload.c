@@ -69,6 +69,55 @@ static int file_progress(void *ctx, uint64_t done, uint64_t total)
     return pm->up->progress(pm->up->progress_ctx, file_done, pm->up->length);
 }
 
+/* The characters WeCom's media_ids are made of (URL-safe base64 and a
+ * few more): an id goes into a download URL and onto a terminal, so
+ * anything else is refused rather than passed on. */
+static int media_id_char_ok(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' ||
+           ch == '~' || ch == '@';
+}
+
+/* Index just past token i and everything inside it. */
+static int skip_token(const wecom_json_t *j, int i)
+{
+    int end = j->tok[i].end;
+    for (i++; i < j->count && j->tok[i].start < end; i++)
+        ;
+    return i;
+}
+
+/* The top-level "media_id", checked on its raw text: a valid id needs no
+ * JSON escape, so one written with escapes (\u0000, \u001b) is refused
+ * as well as one with a stray byte, an empty one or an over-long one. */
+static wecom_err_t read_media_id(const wecom_json_t *j, char *out, size_t cap)
+{
+    int i = 1, m;
+    out[0] = '\0';
+    for (m = 0; m < j->tok[0].size && i + 1 < j->count; m++) {
+        const jsmntok_t *k = &j->tok[i], *v = &j->tok[i + 1];
+        const char *s = j->js + v->start;
+        size_t n = (size_t)(v->end - v->start), x;
+        if (k->type != JSMN_STRING || k->end - k->start != 8 ||
+            memcmp(j->js + k->start, "media_id", 8) != 0) {
+            i = skip_token(j, i + 1);
+            continue;
+        }
+        if (v->type != JSMN_STRING)
+            return WECOM_ERR_JSON_FIELD;
+        if (n == 0 || n >= cap)
+            return WECOM_ERR_MEDIA_ID;
+        for (x = 0; x < n; x++)
+            if (!media_id_char_ok(s[x]))
+                return WECOM_ERR_MEDIA_ID;
+        memcpy(out, s, n);
+        out[n] = '\0';
+        return WECOM_OK;
+    }
+    return WECOM_ERR_JSON_FIELD;
+}
+
 static wecom_err_t read_answer(wecom_client_t *c,
                                const wecom_http_response_t *resp,
                                wecom_upload_result_t *res)
@@ -81,14 +130,33 @@ static wecom_err_t read_answer(wecom_client_t *c,
         return WECOM_ERR_HTTP_STATUS;
     if (rc != WECOM_OK)
         return rc;
-    rc = wecom_json_string(&j, "media_id", res->media_id, sizeof res->media_id);
-    if (rc != WECOM_OK || res->media_id[0] == '\0')
-        return WECOM_ERR_JSON_FIELD;
+    rc = read_media_id(&j, res->media_id, sizeof res->media_id);
+    if (rc != WECOM_OK)
+        return rc;
     (void)wecom_json_string(&j, "type", res->type, sizeof res->type);
     /* created_at: a string in the documentation, a number elsewhere. */
     (void)wecom_json_digits(&j, "created_at", res->created_at,
                             sizeof res->created_at);
     return WECOM_OK;
+}
+
+/* The whole body went out and then the answer failed to come: WeCom may
+ * have stored the file, and a retry would store it again (a copy the
+ * caller never learns of, sent over a metered link). */
+static int answer_lost(wecom_err_t rc)
+{
+    switch (rc) {
+    case WECOM_ERR_CLOSED:
+    case WECOM_ERR_IO:
+    case WECOM_ERR_TIMEOUT:
+    case WECOM_ERR_TLS_IO:
+    case WECOM_ERR_HTTP_INCOMPLETE:
+    case WECOM_ERR_HTTP_TRUNCATED:
+    case WECOM_ERR_DEADLINE:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
@@ -162,6 +230,8 @@ wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
         rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
         if (rc == WECOM_OK)
             rc = read_answer(c, &resp, res);
+        else if (c->http.request_sent && answer_lost(rc))
+            return WECOM_ERR_UPLOAD_UNCONFIRMED; /* never sent twice */
         if (!up->reader->once && wecom__refresh_token(c, rc, &res->api, &refreshed))
             continue; /* the target is rebuilt with the new token */
         if (rc == WECOM_OK || !wecom__retryable(rc, &res->api) ||

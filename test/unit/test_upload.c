@@ -216,19 +216,119 @@ static void test_busy_is_retried_with_whole_body(void **state)
     assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "JFIF"), 3);
 }
 
-static void test_dropped_connection_retried_from_start(void **state)
+/* A stream around the fixture's memory stream that can fail a send (a
+ * reset mid-body) or time out waiting for the answer. */
+typedef struct {
+    wecom_stream_t inner;
+    int sends;        /* send calls so far */
+    int fail_send_at; /* this send call fails (1-based); 0: none */
+    int fail_sends;   /* every send fails */
+    int recv_timeout; /* every receive times out */
+} flaky_t;
+
+static flaky_t g_flaky;
+
+static int flaky_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    g_flaky.sends++;
+    if (g_flaky.fail_sends || g_flaky.sends == g_flaky.fail_send_at) {
+        /* half of it went out before the reset */
+        (void)g_flaky.inner.send(ctx, buf, len / 2);
+        return WECOM_ERR_IO;
+    }
+    return g_flaky.inner.send(ctx, buf, len);
+}
+
+static int flaky_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    if (g_flaky.recv_timeout)
+        return WECOM_ERR_TIMEOUT;
+    return g_flaky.inner.recv(ctx, buf, len);
+}
+
+static void flaky_bind(void)
+{
+    memset(&g_flaky, 0, sizeof g_flaky);
+    g_flaky.inner = f.client.http.stream;
+    f.client.http.stream.send = flaky_send;
+    f.client.http.stream.recv = flaky_recv;
+}
+
+/* Complete multipart bodies that reached the server. */
+static int bodies_sent(void)
+{
+    return count_occurrences(f.sent, f.mem.sent_len, "--" FIXTURE_BOUNDARY "--\r\n");
+}
+
+static void test_answer_lost_after_whole_body_is_not_resent(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    (void)state;
+    /* the connection closes once the body is in, before any answer */
+    client_fixture_init(&f, MEM_WHOLE);
+    mem_stream_add(&f.mem, NULL, 0, 0);
+    add_answer(0, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_UPLOAD_UNCONFIRMED);
+    assert_int_equal(res.attempts, 1);
+    assert_int_equal(f.mem.opens, 1);
+    assert_int_equal(bodies_sent(), 1); /* one copy on the server at most */
+    assert_int_equal(f.sleeps, 0);
+    assert_string_equal(res.media_id, "");
+
+    /* the answer times out */
+    client_fixture_init(&f, MEM_WHOLE);
+    flaky_bind();
+    g_flaky.recv_timeout = 1;
+    add_answer(0, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_UPLOAD_UNCONFIRMED);
+    assert_int_equal(res.attempts, 1);
+    assert_int_equal(bodies_sent(), 1);
+    assert_non_null(strstr(wecom_strerror(WECOM_ERR_UPLOAD_UNCONFIRMED), "may have been stored"));
+    client_fixture_free(&f);
+}
+
+static void test_kept_connection_closed_after_whole_body_is_not_resent(void **state)
 {
     wecom_upload_result_t res;
     mem_source_t src;
     (void)state;
     client_fixture_init(&f, MEM_WHOLE);
-    mem_stream_add(&f.mem, NULL, 0, 0); /* closed before any answer */
     add_answer(0, SUCCESS);
+    mem_stream_add(&f.mem, NULL, 0, 0); /* the kept connection dies unanswered */
+    add_answer(1, SUCCESS);
     assert_int_equal(upload_jpeg(&res, &src), WECOM_OK);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_UPLOAD_UNCONFIRMED);
+    /* the HTTP layer did not send it again on a new connection either */
+    assert_int_equal(f.mem.opens, 1);
+    assert_int_equal(bodies_sent(), 2);
+    assert_int_equal(res.attempts, 1);
+    client_fixture_free(&f);
+}
+
+static unsigned char g_big[100000];
+
+static void test_reset_mid_body_is_retried_whole(void **state)
+{
+    wecom_upload_result_t res;
+    wecom_upload_t up;
+    mem_source_t src;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    flaky_bind();
+    g_flaky.fail_send_at = 2; /* the second buffer of the first attempt */
+    add_answer(0, SUCCESS);
+    mem_source_init(&src, g_big, sizeof g_big);
+    memset(&up, 0, sizeof up);
+    up.kind = WECOM_KIND_FILE;
+    up.reader = &src.reader;
+    up.length = sizeof g_big;
+    assert_int_equal(wecom_media_upload(&f.client, &up, &res), WECOM_OK);
     assert_int_equal(res.attempts, 2);
     assert_int_equal(f.mem.opens, 2);
-    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "JFIF"), 2);
-    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "--" FIXTURE_BOUNDARY "--\r\n"), 2);
+    assert_int_equal(bodies_sent(), 1);
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "POST /cgi-bin/media/upload"), 2);
+    assert_int_equal(f.sleeps, 1);
     client_fixture_free(&f);
 }
 
@@ -236,14 +336,159 @@ static void test_retries_are_bounded(void **state)
 {
     wecom_upload_result_t res;
     mem_source_t src;
-    int i;
     (void)state;
     client_fixture_init(&f, MEM_WHOLE);
-    for (i = 0; i < 8; i++)
-        mem_stream_add(&f.mem, NULL, 0, 0);
-    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_CLOSED);
+    flaky_bind();
+    g_flaky.fail_sends = 1;
+    add_answer(0, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_IO);
     assert_int_equal(res.attempts, WECOM_RETRY_MAX);
+    assert_int_equal(f.mem.opens, WECOM_RETRY_MAX);
+    assert_int_equal(bodies_sent(), 0);
     client_fixture_free(&f);
+}
+
+static void test_media_id_is_checked(void **state)
+{
+    static const char *const BAD[] = {
+        "\"\"",                     /* empty */
+        "\"abc def\"",              /* a space */
+        "\"abc\\\"def\"",           /* a quote */
+        "\"abc\\u001b[2Jdef\"",     /* ESC: would clear the terminal */
+        "\"abc\\u0007\"",           /* BEL */
+        "\"abc\\rdef\"",            /* CR: would overwrite the line */
+        "\"abc\\ndef\"",            /* LF: a forged second id */
+        "\"abc\\u0000def\"",        /* NUL: would cut the id short */
+        "\"abc\\u007f\"",           /* DEL */
+        "\"abc/def\"",              /* a path */
+        "\"abc%0Adef\"",            /* URL syntax */
+        "\"\\u00e9t\\u00e9\"",      /* not URL-safe */
+        "\"\xc3\xa9t\xc3\xa9\"",    /* the same, raw UTF-8 */
+    };
+    char json[600], long_id[WECOM_MEDIA_ID_MAX + 1];
+    wecom_upload_result_t res;
+    mem_source_t src;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        client_fixture_init(&f, MEM_WHOLE);
+        snprintf(json, sizeof json, "{\"errcode\":0,\"errmsg\":\"ok\",\"type\":\"image\","
+                 "\"media_id\":%s,\"created_at\":\"1380000000\"}", BAD[i]);
+        add_answer(0, json);
+        add_answer(1, SUCCESS);
+        if (upload_jpeg(&res, &src) != WECOM_ERR_MEDIA_ID)
+            fail_msg("media_id %s accepted", BAD[i]);
+        assert_string_equal(res.media_id, ""); /* nothing raw handed on */
+        assert_int_equal(res.attempts, 1);     /* and not uploaded again */
+        assert_int_equal(bodies_sent(), 1);
+    }
+    /* one byte too long for the result, then the longest that fits */
+    for (i = 0; i < 2; i++) {
+        size_t n = WECOM_MEDIA_ID_MAX - i;
+        memset(long_id, 'A', n);
+        long_id[n] = '\0';
+        client_fixture_init(&f, MEM_WHOLE);
+        snprintf(json, sizeof json, "{\"errcode\":0,\"media_id\":\"%s\"}", long_id);
+        add_answer(0, json);
+        assert_int_equal(upload_jpeg(&res, &src), i == 0 ? WECOM_ERR_MEDIA_ID : WECOM_OK);
+        assert_string_equal(res.media_id, i == 0 ? "" : long_id);
+    }
+    /* every character WeCom's ids use */
+    client_fixture_init(&f, MEM_WHOLE);
+    add_answer(0, "{\"errcode\":0,\"media_id\":\"3aZ09-_.~@x\"}");
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_OK);
+    assert_string_equal(res.media_id, "3aZ09-_.~@x");
+    /* absent or not a string: a field error, as before */
+    client_fixture_init(&f, MEM_WHOLE);
+    add_answer(0, "{\"errcode\":0,\"media_id\":12}");
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_JSON_FIELD);
+    client_fixture_init(&f, MEM_WHOLE);
+    add_answer(0, "{\"errcode\":0,\"type\":\"image\"}");
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_JSON_FIELD);
+    client_fixture_free(&f);
+}
+
+/* No run of 4 or more of the token's characters, in order, shows. */
+static void assert_no_token_piece(const char *msg, const char *token)
+{
+    size_t tl = strlen(token), k;
+    char piece[8];
+    for (k = 0; k + 4 <= tl; k++) {
+        memcpy(piece, token + k, 4);
+        piece[4] = '\0';
+        if (strstr(msg, piece) != NULL)
+            fail_msg("'%s' of the token in errmsg '%s'", piece, msg);
+    }
+}
+
+static void test_token_scrubbed_before_errmsg_is_cut(void **state)
+{
+    char json[1200], msg[1000];
+    size_t lead;
+    (void)state;
+    /* the token at every place across the cut edge of errmsg */
+    for (lead = WECOM_ERRMSG_MAX - 30; lead < WECOM_ERRMSG_MAX + 2; lead++) {
+        wecom_upload_result_t res;
+        mem_source_t src;
+        memset(msg, 'm', lead);
+        snprintf(msg + lead, sizeof msg - lead, "%s and %s again, hint: [x]",
+                 FIXTURE_TOKEN, FIXTURE_TOKEN);
+        snprintf(json, sizeof json, "{\"errcode\":40001,\"errmsg\":\"%s\"}", msg);
+        client_fixture_init(&f, MEM_WHOLE);
+        add_answer(0, json);
+        assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_API);
+        assert_no_token_piece(res.api.errmsg, FIXTURE_TOKEN);
+        /* scrubbed, then cut: what follows the token still shows */
+        assert_true(strlen(res.api.errmsg) == WECOM_ERRMSG_MAX - 1 ||
+                    strstr(res.api.errmsg, "hint") != NULL);
+        if (lead + 3 < WECOM_ERRMSG_MAX)
+            assert_non_null(strstr(res.api.errmsg, "***"));
+    }
+    client_fixture_free(&f);
+}
+
+static void test_gettoken_error_hides_the_secret(void **state)
+{
+    static const char SECRET[] = "SECRET-abcdefghijklmnopqrstuvwxyz0123456789";
+    char json[1200], msg[1000];
+    size_t lead;
+    (void)state;
+    for (lead = WECOM_ERRMSG_MAX - 45; lead < WECOM_ERRMSG_MAX + 2; lead += 3) {
+        wecom_api_error_t api;
+        memset(msg, 'm', lead);
+        snprintf(msg + lead, sizeof msg - lead, "invalid corpsecret %s, hint: [x]", SECRET);
+        snprintf(json, sizeof json, "{\"errcode\":40001,\"errmsg\":\"%s\"}", msg);
+        client_fixture_init(&f, MEM_WHOLE);
+        add_answer(0, json);
+        assert_int_equal(wecom_token_fetch(&f.client, "wwcorp", SECRET, NULL, &api),
+                         WECOM_ERR_API);
+        assert_int_equal(api.errcode, 40001);
+        assert_no_token_piece(api.errmsg, SECRET);
+        /* the secret went out (in the query), and is in no buffer now */
+        assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, SECRET), 1);
+        assert_int_equal(count_occurrences((const unsigned char *)&f.client,
+                                           sizeof f.client, SECRET), 0);
+    }
+    client_fixture_free(&f);
+}
+
+static void test_client_free_leaves_no_token(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    /* an answer that echoes it, so the JSON buffer holds it too */
+    add_answer(0, "{\"errcode\":0,\"media_id\":\"M1\",\"note\":\"" FIXTURE_TOKEN "\"}");
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_OK);
+    assert_true(count_occurrences((const unsigned char *)&f.client, sizeof f.client,
+                                  FIXTURE_TOKEN) >= 2); /* token, target, head... */
+    wecom_client_free(&f.client);
+    assert_int_equal(count_occurrences((const unsigned char *)&f.client, sizeof f.client,
+                                       FIXTURE_TOKEN), 0);
+    /* nor any long piece of it */
+    assert_int_equal(count_occurrences((const unsigned char *)&f.client, sizeof f.client,
+                                       "FIXTURE-0123"), 0);
 }
 
 static int refresh_calls;
@@ -309,18 +554,19 @@ static void test_pipe_is_not_retried(void **state)
     mem_source_t src;
     (void)state;
     client_fixture_init(&f, MEM_WHOLE);
-    mem_stream_add(&f.mem, NULL, 0, 0);
+    flaky_bind();
+    g_flaky.fail_send_at = 1; /* a reset before the body is in */
     add_answer(0, SUCCESS);
     mem_source_init(&src, JPEG, sizeof JPEG);
     src.reader.once = 1;
     memset(&up, 0, sizeof up);
     up.reader = &src.reader;
     up.length = sizeof JPEG;
-    assert_int_equal(wecom_media_upload(&f.client, &up, &res), WECOM_ERR_CLOSED);
+    assert_int_equal(wecom_media_upload(&f.client, &up, &res), WECOM_ERR_IO);
     assert_int_equal(res.attempts, 1);
     /* its content could not be looked at: it went as a file */
     assert_int_equal(res.check.kind, WECOM_KIND_FILE);
-    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "filename=\"file.bin\""), 1);
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "POST "), 1);
     client_fixture_free(&f);
 }
 
@@ -443,7 +689,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_created_at_as_number),
         cmocka_unit_test(test_api_error_with_token_scrubbed),
         cmocka_unit_test(test_busy_is_retried_with_whole_body),
-        cmocka_unit_test(test_dropped_connection_retried_from_start),
+        cmocka_unit_test(test_answer_lost_after_whole_body_is_not_resent),
+        cmocka_unit_test(test_kept_connection_closed_after_whole_body_is_not_resent),
+        cmocka_unit_test(test_reset_mid_body_is_retried_whole),
         cmocka_unit_test(test_retries_are_bounded),
         cmocka_unit_test(test_expired_token_is_refreshed_once),
         cmocka_unit_test(test_rate_limit_fails_fast),
@@ -451,6 +699,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_progress_in_file_bytes),
         cmocka_unit_test(test_refusals_send_nothing),
         cmocka_unit_test(test_no_token_is_an_error),
+        cmocka_unit_test(test_media_id_is_checked),
+        cmocka_unit_test(test_token_scrubbed_before_errmsg_is_cut),
+        cmocka_unit_test(test_gettoken_error_hides_the_secret),
+        cmocka_unit_test(test_client_free_leaves_no_token),
     };
     if (argc < 2) {
         fprintf(stderr, "usage: %s CASE_DIR\n", argv[0]);
