@@ -27,6 +27,8 @@ typedef struct cli {
     char token_buf[WECOM_TOKEN_MAX + 2];
     unsigned timeout_s;
     unsigned max_time_s;
+    uint32_t low_speed_bytes; /* --low-speed, as wecom_tls_config_t takes it */
+    uint32_t low_speed_ms;
     int json;
     int verbose;
     int show_progress;       /* stderr is a terminal */
