@@ -17,8 +17,13 @@ import mediaformat
 MIB = 1048576
 
 FAULT_KINDS = ("drop_request_after", "drop_response_after", "stall",
-               "truncate_response", "garble_response")
+               "truncate_response", "garble_response",
+               # hostile servers (see faults.py)
+               "endless_continue", "drip", "endless_body", "close_delimited",
+               "close_without_notify", "huge_json", "json_answer", "hostile_response")
 GARBLE_VARIANTS = ("status", "header", "length", "binary")
+HOSTILE_VARIANTS = ("huge_header", "many_headers", "huge_length", "wrong_content_range",
+                    "bad_content_range", "chunk_overflow")
 
 # The request log keeps bodies for /_emu/requests/N/body up to these sizes.
 BODY_KEEP_EACH = 32 * MIB
@@ -97,7 +102,7 @@ def _normalize_faults(value):
     out = []
     for item in _as_list(value):
         _want(isinstance(item, dict), "fault", "an object or a list of objects")
-        unknown = set(item) - {"kind", "bytes", "ms", "count", "path", "variant"}
+        unknown = set(item) - {"kind", "bytes", "ms", "count", "path", "variant", "body"}
         _want(not unknown, "fault", "without fields %s" % sorted(unknown))
         kind = item.get("kind")
         _want(kind in FAULT_KINDS, "fault.kind", "one of %s" % ", ".join(FAULT_KINDS))
@@ -107,14 +112,32 @@ def _normalize_faults(value):
               "fault.bytes", "an integer >= 0%s" % (" (required for %s)" % kind if needs_bytes else ""))
         _want(ms is None and kind != "stall" or _is_int(ms) and 0 <= ms <= 300000,
               "fault.ms", "an integer 0..300000%s" % (" (required for stall)" if kind == "stall" else ""))
+        if kind == "drip":
+            nbytes = 1 if nbytes is None else nbytes
+            ms = 1000 if ms is None else ms
+            _want(nbytes >= 1 and ms >= 1, "fault.bytes/ms", "at least 1 byte every 1 ms or more")
+        if kind == "huge_json":
+            nbytes = 10 * MIB if nbytes is None else nbytes
+            _want(64 <= nbytes <= 256 * MIB, "fault.bytes", "an integer 64..256 MiB for huge_json")
+        fault_body = item.get("body")
+        _want(fault_body is None and kind != "json_answer" or isinstance(fault_body, str),
+              "fault.body", "a string%s" % (" (required for json_answer)" if kind == "json_answer" else ""))
         count = item.get("count", 1)
         _want(_is_int(count) and count >= 1, "fault.count", "an integer >= 1")
         path = item.get("path", "/")
         _want(isinstance(path, str) and path.startswith("/"), "fault.path", "a path prefix")
-        variant = item.get("variant", "status")
-        _want(variant in GARBLE_VARIANTS, "fault.variant", "one of %s" % ", ".join(GARBLE_VARIANTS))
-        out.append({"kind": kind, "bytes": nbytes, "ms": ms, "count": count, "path": path,
-                    "variant": variant})
+        if kind == "hostile_response":
+            variant = item.get("variant")
+            _want(variant in HOSTILE_VARIANTS, "fault.variant",
+                  "one of %s" % ", ".join(HOSTILE_VARIANTS))
+        else:
+            variant = item.get("variant", "status")
+            _want(variant in GARBLE_VARIANTS, "fault.variant", "one of %s" % ", ".join(GARBLE_VARIANTS))
+        entry = {"kind": kind, "bytes": nbytes, "ms": ms, "count": count, "path": path,
+                 "variant": variant}
+        if fault_body is not None:
+            entry["body"] = fault_body
+        out.append(entry)
     return out
 
 

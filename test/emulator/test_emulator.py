@@ -12,6 +12,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -922,6 +923,106 @@ class FaultTests(EmulatorTestCase):
             self.emu.config(fault={"kind": "explode"})
         with self.assertRaises(emu.EmuError):
             self.emu.config(fault={"kind": "stall"})
+
+
+class HostileFaultTests(EmulatorTestCase):
+    """The hostile-server fault kinds, as bytes on the wire."""
+
+    def setUp(self):
+        super().setUp()
+        self.media_id = self.emu.media_put("file", "k.bin", TEN_K[:1000])
+
+    def fetch(self, fault, limit=4 * MIB, target=None):
+        """(bytes until the close, True if it ended with close_notify)."""
+        self.emu.config(fault=fault)
+        sock = socket.create_connection((self.emu.host, self.emu.port), timeout=5)
+        tls = self.emu.ssl_context().wrap_socket(sock, server_hostname=self.emu.host,
+                                                 suppress_ragged_eofs=False)
+        self.addCleanup(tls.close)
+        tls.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                     % (target or GET % (TOKEN, self.media_id))).encode())
+        out = b""
+        while len(out) < limit:
+            try:
+                data = tls.recv(65536)
+            except (ssl.SSLEOFError, ConnectionResetError):
+                return out, False
+            if not data:
+                return out, True
+            out += data
+        return out, None   # still sending at the limit
+
+    def test_endless_continue(self):
+        data, clean = self.fetch({"kind": "endless_continue"}, limit=100000)
+        self.assertIsNone(clean, "it stopped")
+        self.assertEqual(data[:25 * 1000], b"HTTP/1.1 100 Continue\r\n\r\n" * 1000)
+        self.assertNotIn(b"200 OK", data)
+
+    def test_drip_paces_the_response(self):
+        plain, _ = self.fetch({"kind": "close_delimited"})
+        start = time.monotonic()
+        data, _ = self.fetch({"kind": "drip", "bytes": 200, "ms": 50})
+        took = time.monotonic() - start
+        self.assertTrue(data.endswith(TEN_K[:1000]))
+        steps = (len(data) + 199) // 200
+        self.assertGreaterEqual(took, (steps - 1) * 0.05 * 0.9)
+        self.assertLess(took, 3)
+
+    def test_endless_body(self):
+        data, clean = self.fetch({"kind": "endless_body"}, limit=2 * MIB)
+        self.assertIsNone(clean)
+        head, _, rest = data.partition(b"\r\n\r\n")
+        self.assertNotIn(b"Content-Length", head)
+        self.assertNotIn(b"Transfer-Encoding", head)
+        self.assertIn(b"\r\nConnection: close", head)
+        self.assertGreater(len(rest), MIB)
+
+    def test_close_delimited_with_and_without_notify(self):
+        for kind, want_clean in (("close_delimited", True), ("close_without_notify", False)):
+            with self.subTest(kind):
+                data, clean = self.fetch({"kind": kind})
+                head, _, rest = data.partition(b"\r\n\r\n")
+                self.assertTrue(head.startswith(b"HTTP/1.1 200 OK"))
+                self.assertNotIn(b"Content-Length", head)
+                self.assertIn(b"\r\nConnection: close", head)
+                self.assertEqual(rest, TEN_K[:1000])
+                self.assertIs(clean, want_clean)
+
+    def test_huge_json_and_json_answer(self):
+        data, clean = self.fetch({"kind": "huge_json", "bytes": 300000})
+        head, _, rest = data.partition(b"\r\n\r\n")
+        self.assertIn(b"Content-Length: 300000\r\n", head)
+        self.assertIn(b"application/json", head)
+        self.assertEqual(len(rest), 300000)
+        self.assertEqual(json.loads(rest)["errcode"], 40007)
+        self.assertTrue(clean)
+        data, _ = self.fetch({"kind": "json_answer", "body": '{"errcode":"40007"}'})
+        self.assertTrue(data.endswith(b'\r\nContent-Length: 19\r\nConnection: close\r\n\r\n{"errcode":"40007"}'))
+
+    def test_hostile_response_variants(self):
+        checks = {
+            "huge_header": lambda d: len(d) > MIB and b"X-Huge: hhh" in d,
+            "many_headers": lambda d: d.count(b"\r\nX-H: v") == 100000,
+            "huge_length": lambda d: b"Content-Length: 9223372036854775807\r\n" in d,
+            "wrong_content_range": lambda d: b"Content-Range: bytes 5-14/100\r\n" in d,
+            "bad_content_range": lambda d: b"Content-Range: bytes x-y/z\r\n" in d,
+            "chunk_overflow": lambda d: b"\r\n\r\nFFFFFFFFFFFFFFFFFFFFFFFF\r\n" in d,
+        }
+        for variant, check in checks.items():
+            with self.subTest(variant):
+                data, clean = self.fetch({"kind": "hostile_response", "variant": variant})
+                self.assertTrue(check(data), data[:100])
+                self.assertFalse(clean)
+
+    def test_bad_hostile_faults_refused(self):
+        for fault in ({"kind": "hostile_response"}, {"kind": "hostile_response", "variant": "x"},
+                      {"kind": "json_answer"}, {"kind": "drip", "bytes": 0},
+                      {"kind": "huge_json", "bytes": 10}):
+            with self.subTest(fault):
+                with self.assertRaises(emu.EmuError):
+                    self.emu.config(fault=fault)
+        self.emu.config(fault={"kind": "drip"})
+        self.assertEqual(self.emu.config()["fault"][0]["bytes"], 1)
 
 
 class ForcedErrcodeTests(EmulatorTestCase):

@@ -255,6 +255,8 @@ class Emulator:
         payload = b"" if req is not None and req.method == "HEAD" else resp.body
         survived = faults.send(sock, resp.head_bytes(keep, email.utils.formatdate(usegmt=True)),
                                payload, response_fault, self.stop)
+        if survived == faults.CLEAN_CLOSE:
+            return CLOSE, True
         if not survived:
             return ABORT, True
         return (KEEP if keep else CLOSE), True
