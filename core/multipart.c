@@ -45,6 +45,23 @@ static int boundary_ok(const char *b)
     return 1;
 }
 
+/* A header value must not carry a control byte: a CR or LF would end the
+ * line and let a name or type write headers of its own. */
+static int text_ok(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* RFC 2046 lets a boundary hold ( ) , / : = ?, which RFC 2045 calls
+ * tspecials: in the Content-Type parameter such a value must be quoted. */
+static int needs_quotes(const char *b)
+{
+    return strpbrk(b, "(),/:=?") != NULL;
+}
+
 wecom_err_t wecom_multipart_init(wecom_multipart_t *m, const char *boundary,
                                  const char *name, const char *part_type,
                                  const wecom_reader_t *r, uint64_t file_len)
@@ -53,7 +70,8 @@ wecom_err_t wecom_multipart_init(wecom_multipart_t *m, const char *boundary,
     const char *s;
     if (m == NULL || boundary == NULL || name == NULL || part_type == NULL ||
         r == NULL || !boundary_ok(boundary) ||
-        strlen(name) > WECOM_FILENAME_MAX)
+        strlen(name) > WECOM_FILENAME_MAX || !text_ok(name) ||
+        part_type[0] == '\0' || !text_ok(part_type))
         return WECOM_ERR_INVALID_ARG;
     memset(m, 0, sizeof *m);
     m->reader = r;
@@ -95,7 +113,11 @@ wecom_err_t wecom_multipart_init(wecom_multipart_t *m, const char *boundary,
     o.len = 0;
     /* Without the boundary parameter WeCom answers 44001. */
     put(&o, "Content-Type: multipart/form-data; boundary=");
+    if (needs_quotes(boundary))
+        put(&o, "\"");
     put(&o, boundary);
+    if (needs_quotes(boundary))
+        put(&o, "\"");
     put(&o, "\r\n");
     m->header[o.len] = '\0';
     return o.overflow ? WECOM_ERR_INVALID_ARG : WECOM_OK;
