@@ -46,9 +46,8 @@ wecom_err_t wecom_content_range_parse(const char *v,
         out->total = WECOM_RANGE_UNKNOWN;
         p++;
     } else if (parse_u64(&p, &out->total) != 0 ||
-               out->total == WECOM_RANGE_UNKNOWN) {
-        return WECOM_ERR_RANGE_MISMATCH;
-    } else if (!out->unsatisfied && out->last >= out->total) {
+               out->total == WECOM_RANGE_UNKNOWN ||
+               (!out->unsatisfied && out->last >= out->total)) {
         return WECOM_ERR_RANGE_MISMATCH;
     }
     while (*p == ' ' || *p == '\t')
@@ -61,7 +60,8 @@ wecom_err_t wecom_range_header(char *out, size_t cap, uint64_t first,
 {
     static const char HEAD[] = "Range: bytes=";
     size_t n = sizeof HEAD - 1;
-    if (cap < n + 2 * 20 + 4)
+    /* first, '-', last (20 digits each at most), CRLF, NUL */
+    if (cap < n + 20 + 1 + 20 + 2 + 1)
         return WECOM_ERR_BUFFER_TOO_SMALL;
     memcpy(out, HEAD, n);
     n += wecom__u64_dec(out + n, first);
