@@ -3,6 +3,8 @@
 #define WECOM_CLI_H
 
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/stat.h>
 #include <stdio.h>
 
 #include "wecom/media.h"
@@ -68,6 +70,33 @@ int cmd_token(cli_t *cli, int argc, char **argv);
 
 /* Print s as a JSON string literal (quotes included) to stdout. */
 void cli_json_string(const char *s);
+
+/* ---- files on the device (outfile.c): refusals are printed there ---- */
+
+/* What a file mode is, in words ("a symbolic link", "a FIFO", ...). */
+const char *cli_file_kind(mode_t mode);
+/* 0: path does not exist; 1: our regular file with one link; -1: refused
+ * (a link, a device, another user's) or unreadable. */
+int cli_file_check(const char *path);
+/* Open path for writing (at offset 0, not truncated): our existing regular
+ * file, or a new one made 0600 with O_EXCL. Never follows a link. st gets
+ * what was opened. -1 when refused. */
+int cli_file_open_part(const char *path, struct stat *st);
+/* Remove path if it still is the file open as fd (fd -1: if it is a
+ * regular file of ours). 0 when gone. */
+int cli_file_unlink(const char *path, int fd);
+/* Read a small file of ours into buf (NUL-terminated): 1 read, 0 absent,
+ * -1 refused. */
+int cli_file_read_small(const char *path, char *buf, size_t cap);
+/* Replace path with data: PATH.new (O_EXCL, 0600), fsync, rename. */
+int cli_file_write_atomic(const char *path, const char *data, size_t len);
+/* Rename that never replaces an existing file (-1, errno EEXIST). */
+int cli_file_rename_noreplace(const char *from, const char *to);
+/* fsync the directory holding path. */
+int cli_file_fsync_dir(const char *path);
+/* Shorten a file name in place to at most max bytes, on a UTF-8 character
+ * boundary, keeping a short extension. Returns its length. */
+size_t cli_name_fit(char *name, size_t max);
 
 /* Print s, which came from the server or the file system, so that it
  * cannot drive the terminal or forge log lines: control characters (C0,

@@ -1,8 +1,17 @@
 /*
  * wecom-media download: to FILE.part, fsync, then rename to FILE only when
- * complete and of the announced size, then fsync the directory. After a
- * failure FILE.part stays, with FILE.part.info beside it (total size and
- * strong ETag) for --continue.
+ * complete and of the announced size, then fsync the directory.
+ *
+ * The tool may run as root in a directory others can write to, so the
+ * part and state files are opened as outfile.c describes (never through
+ * a link, new ones 0600 with O_EXCL, reused ones checked to be ours).
+ * FILE.part.info (media_id, total size, strong ETag, Last-Modified) is
+ * written as soon as the first bytes arrive, so an interrupted run can be
+ * continued with --continue, and continued only onto the same version.
+ *
+ * -o naming a device or FIFO is written straight into (a rename would
+ * replace the node); -O never replaces an existing file under the name the
+ * server chose, unless --clobber.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -10,6 +19,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,74 +28,200 @@
 
 #include "cli.h"
 
+#define PART_SUFFIX ".part"
+#define INFO_SUFFIX ".info"
+/* The longest suffix added to FILE: FILE.part.info.new, the temporary
+ * name of the info file (outfile.c). */
+#define LONGEST_SUFFIX ".part.info.new"
+#define INFO_MAGIC "wecom-media part 1"
+/* A signal is seen within this time even while the network is silent. */
+#define CANCEL_SLICE_MS 200u
+
 typedef struct {
     const char *out;   /* -o FILE, "-" for stdout */
     int remote_name;   /* -O */
+    int clobber;       /* --clobber: -O may replace an existing file */
     int resume;        /* --continue */
     uint64_t chunk;
 } download_opts_t;
 
+/* What FILE.part.info records about the bytes in FILE.part. */
 typedef struct {
     uint64_t total;
-    char etag[WECOM_HTTP_ETAG_MAX];
+    char etag[WECOM_HTTP_ETAG_MAX];           /* strong only */
+    char last_modified[WECOM_HTTP_DATE_MAX];
 } part_info_t;
 
-static int read_info(const char *path, part_info_t *info)
+/* Watches a transfer: the progress bar, the info file at the first
+ * bytes, -O's name check, and a signal. */
+typedef struct {
+    cli_progress_t bar;
+    const char *media_id;
+    const download_opts_t *o;
+    const wecom_download_result_t *res;
+    const char *info_path; /* NULL: nothing to record (a device, stdout) */
+    const char *idn;       /* the media_id as a file name */
+    int started;
+    int refused;           /* -O: the server's name is taken */
+    int info_failed;
+} watch_t;
+
+/* ------------------------------------------------------------ signals */
+
+static volatile sig_atomic_t g_signal;
+
+static void on_signal(int sig)
 {
-    char line[WECOM_HTTP_ETAG_MAX + 16];
-    FILE *f = fopen(path, "r");
-    memset(info, 0, sizeof *info);
-    if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof line, f) != NULL) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (strncmp(line, "total=", 6) == 0)
-            info->total = strtoull(line + 6, NULL, 10);
-        else if (strncmp(line, "etag=", 5) == 0 && strlen(line + 5) < sizeof info->etag)
-            memcpy(info->etag, line + 5, strlen(line + 5) + 1);
+    g_signal = sig;
+}
+
+/* The port's own transport and sleep, wrapped so that a Ctrl-C ends a
+ * silent wait within CANCEL_SLICE_MS instead of at --timeout. */
+static wecom_port_t g_inner;
+
+/* The port's recv, or send, in slices: WECOM_ERR_CANCELLED once a signal
+ * came, the port's own answer otherwise. */
+static int sliced(int is_send, void *ctx, unsigned char *buf, size_t len,
+                  uint32_t timeout_ms)
+{
+    for (;;) {
+        uint32_t t = timeout_ms < CANCEL_SLICE_MS ? timeout_ms : CANCEL_SLICE_MS;
+        int n;
+        if (g_signal != 0)
+            return WECOM_ERR_CANCELLED;
+        n = is_send ? g_inner.transport.send(ctx, buf, len, t)
+                    : g_inner.transport.recv(ctx, buf, len, t);
+        if (n != WECOM_ERR_TIMEOUT || timeout_ms <= t)
+            return n;
+        timeout_ms -= t;
     }
-    fclose(f);
+}
+
+static int cancel_send(void *ctx, const unsigned char *buf, size_t len, uint32_t ms)
+{
+    /* sliced() hands buf back to send() unchanged. */
+    union { const unsigned char *c; unsigned char *m; } u;
+    u.c = buf;
+    return sliced(1, ctx, u.m, len, ms);
+}
+
+static int cancel_recv(void *ctx, unsigned char *buf, size_t len, uint32_t ms)
+{
+    return sliced(0, ctx, buf, len, ms);
+}
+
+static int cancel_connect(void *ctx, const char *host, uint16_t port, uint32_t ms)
+{
+    if (g_signal != 0)
+        return WECOM_ERR_CANCELLED;
+    return g_inner.transport.connect(ctx, host, port, ms);
+}
+
+static void cancel_sleep(void *ctx, uint32_t ms)
+{
+    while (ms > 0 && g_signal == 0) {
+        uint32_t t = ms < CANCEL_SLICE_MS ? ms : CANCEL_SLICE_MS;
+        g_inner.sleep_ms(ctx, t);
+        ms -= t;
+    }
+}
+
+/* SIGINT and SIGTERM cancel the transfer: what arrived stays in the
+ * .part with its .part.info. A second signal ends the tool at once. */
+static void catch_signals(cli_t *cli)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = (int)SA_RESETHAND;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    g_inner = cli->port;
+    cli->port.transport.send = cancel_send;
+    cli->port.transport.recv = cancel_recv;
+    cli->port.transport.connect = cancel_connect;
+    if (cli->port.sleep_ms != NULL)
+        cli->port.sleep_ms = cancel_sleep;
+}
+
+/* The exit code after a signal: the shell's 128 + its number. */
+static int interrupted(const char *what)
+{
+    fprintf(stderr, "wecom-media: interrupted%s%s\n", what != NULL ? "; " : "",
+            what != NULL ? what : "");
+    return 128 + (int)g_signal;
+}
+
+/* --------------------------------------------------------- .part.info */
+
+static void info_put(char *buf, size_t cap, const char *media_id,
+                     const wecom_download_result_t *res)
+{
+    size_t n = (size_t)snprintf(buf, cap, INFO_MAGIC "\nmedia_id=%s\ntotal=%llu\n",
+                                media_id, (unsigned long long)res->total);
+    /* Only a strong validator may vouch for bytes joined across runs;
+     * Last-Modified is the next best (If-Range with a date). */
+    if (n < cap && res->etag[0] == '"')
+        n += (size_t)snprintf(buf + n, cap - n, "etag=%s\n", res->etag);
+    if (n < cap && res->last_modified[0] != '\0')
+        (void)snprintf(buf + n, cap - n, "last_modified=%s\n", res->last_modified);
+}
+
+static int save_info(const char *path, const char *media_id,
+                     const wecom_download_result_t *res)
+{
+    char buf[WECOM_MEDIA_ID_MAX + WECOM_HTTP_ETAG_MAX + WECOM_HTTP_DATE_MAX + 96];
+    info_put(buf, sizeof buf, media_id, res);
+    return cli_file_write_atomic(path, buf, strlen(buf));
+}
+
+/* A value copied whole into out, or -1 (too long, or a control byte). */
+static int info_value(const char *v, char *out, size_t cap)
+{
+    size_t n = strlen(v), i;
+    if (n >= cap)
+        return -1;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+            return -1;
+    memcpy(out, v, n + 1);
     return 0;
 }
 
-static void write_info(const char *path, const wecom_download_result_t *res)
+/* 0 when buf is an info file of this tool for media_id. */
+static int parse_info(char *buf, const char *media_id, part_info_t *info)
 {
-    FILE *f;
-    if (res->total == 0 && res->etag[0] == '\0')
-        return;
-    f = fopen(path, "w");
-    if (f == NULL)
-        return;
-    fprintf(f, "total=%llu\n", (unsigned long long)res->total);
-    /* Only a strong validator may vouch for bytes joined across runs. */
-    if (res->etag[0] == '"')
-        fprintf(f, "etag=%s\n", res->etag);
-    fclose(f);
+    char *line, *save = NULL, *end;
+    int first = 1, have_id = 0, have_total = 0;
+    memset(info, 0, sizeof *info);
+    for (line = strtok_r(buf, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save), first = 0) {
+        if (first) {
+            if (strcmp(line, INFO_MAGIC) != 0)
+                return -1;
+        } else if (strncmp(line, "media_id=", 9) == 0) {
+            if (strcmp(line + 9, media_id) != 0)
+                return -1; /* another medium's part under this name */
+            have_id = 1;
+        } else if (strncmp(line, "total=", 6) == 0) {
+            errno = 0;
+            info->total = strtoull(line + 6, &end, 10);
+            if (errno != 0 || end == line + 6 || *end != '\0')
+                return -1;
+            have_total = 1;
+        } else if (strncmp(line, "etag=", 5) == 0) {
+            if (line[5] != '"' || info_value(line + 5, info->etag, sizeof info->etag) != 0)
+                return -1;
+        } else if (strncmp(line, "last_modified=", 14) == 0) {
+            if (info_value(line + 14, info->last_modified, sizeof info->last_modified) != 0)
+                return -1;
+        }
+    }
+    return have_id && have_total ? 0 : -1;
 }
 
-static int fsync_dir_of(const char *path)
-{
-    char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    int fd, rc;
-    if (slash == NULL) {
-        memcpy(dir, ".", 2);
-    } else if (slash == path) {
-        memcpy(dir, "/", 2);
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n >= sizeof dir)
-            return -1;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
+/* ------------------------------------------------------------- names */
 
 /* A media_id as a file name: its safe characters, at most 64. */
 static void id_name(const char *id, char *out, size_t cap)
@@ -98,31 +234,131 @@ static void id_name(const char *id, char *out, size_t cap)
     out[n] = '\0';
 }
 
-static wecom_err_t fetch(cli_t *cli, const char *media_id, int fd,
-                         uint64_t offset, const part_info_t *info,
-                         const download_opts_t *o, wecom_download_result_t *res)
+/* The longest file name the directory of path allows. */
+static size_t name_max_of(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    long v;
+    if (slash == NULL) {
+        memcpy(dir, ".", 2);
+    } else {
+        size_t n = slash == path ? 1 : (size_t)(slash - path);
+        if (n >= sizeof dir)
+            return NAME_MAX;
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    v = pathconf(dir, _PC_NAME_MAX);
+    return v > 0 && v < PATH_MAX ? (size_t)v : NAME_MAX;
+}
+
+/* FILE.part beside FILE; when FILE's name is so long that a suffix would
+ * not fit, .wecom-media-ID.part in its directory instead. -O uses that
+ * name in the current directory: the server's name is not known yet. */
+static int part_name(const download_opts_t *o, const char *idn, char *part, size_t cap)
+{
+    const char *base, *slash;
+    size_t n;
+    if (o->remote_name) {
+        n = (size_t)snprintf(part, cap, ".wecom-media-%s" PART_SUFFIX, idn);
+        return n < cap ? 0 : -1;
+    }
+    slash = strrchr(o->out, '/');
+    base = slash != NULL ? slash + 1 : o->out;
+    if (strlen(base) + strlen(LONGEST_SUFFIX) <= name_max_of(o->out))
+        n = (size_t)snprintf(part, cap, "%s" PART_SUFFIX, o->out);
+    else
+        n = (size_t)snprintf(part, cap, "%.*s.wecom-media-%s" PART_SUFFIX,
+                             (int)(base - o->out), o->out, idn);
+    return n < cap ? 0 : -1;
+}
+
+/* -O: the server's name (made safe by the library), or the media_id,
+ * shortened to what the file system takes, keeping its extension. */
+static void remote_final(const wecom_download_result_t *res, const char *idn,
+                         char *final, size_t cap)
+{
+    snprintf(final, cap, "%s", res->filename[0] != '\0' ? res->filename : idn);
+    (void)cli_name_fit(final, name_max_of(final));
+}
+
+/* -O: 1 (and a message) when the final name may not be used. */
+static int remote_name_taken(const char *final, int clobber)
+{
+    struct stat st;
+    if (lstat(final, &st) != 0)
+        return 0;
+    if (clobber && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+        return 0;
+    fputs("wecom-media: ", stderr);
+    cli_put_escaped(stderr, final);
+    if (clobber)
+        fprintf(stderr, " exists and is %s; not replaced\n", cli_file_kind(st.st_mode));
+    else
+        fputs(" exists; not replaced (--clobber replaces it)\n", stderr);
+    return 1;
+}
+
+/* ---------------------------------------------------------- transfer */
+
+static int on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    watch_t *w = ctx;
+    if (!w->started) {
+        /* The first bytes: the response's validators are known, and the
+         * .part now holds something worth continuing. */
+        w->started = 1;
+        if (w->info_path != NULL &&
+            save_info(w->info_path, w->media_id, w->res) != 0) {
+            w->info_failed = 1;
+            fputs("wecom-media: could not write ", stderr);
+            cli_put_escaped(stderr, w->info_path);
+            fputs("; --continue will start again\n", stderr);
+        }
+        if (w->o->remote_name) {
+            char final[PATH_MAX];
+            remote_final(w->res, w->idn, final, sizeof final);
+            if (remote_name_taken(final, w->o->clobber)) {
+                w->refused = 1;
+                return 1;
+            }
+        }
+    }
+    if (g_signal != 0)
+        return 1;
+    return cli_progress_update(&w->bar, done, total);
+}
+
+static wecom_err_t fetch(cli_t *cli, watch_t *w, int fd, uint64_t offset,
+                         const part_info_t *info, wecom_download_result_t *res)
 {
     wecom_writer_t writer;
     wecom_posix_fd_t fdctx;
     wecom_download_t dl;
-    cli_progress_t prog;
     wecom_err_t rc;
 
     wecom_posix_writer(&writer, &fdctx, fd);
     memset(&dl, 0, sizeof dl);
-    dl.media_id = media_id;
+    dl.media_id = w->media_id;
     dl.writer = &writer;
     dl.offset = offset;
-    dl.chunk = o->chunk;
+    dl.chunk = w->o->chunk;
     if (info != NULL && offset > 0) {
         dl.known_total = info->total;
-        dl.if_range = info->etag[0] != '\0' ? info->etag : NULL;
+        /* If-Range: the strong ETag, else the date it was last modified. */
+        if (info->etag[0] != '\0')
+            dl.if_range = info->etag;
+        else if (info->last_modified[0] != '\0')
+            dl.if_range = info->last_modified;
     }
-    cli_progress_start(&prog, cli, media_id);
-    dl.progress = cli_progress_update;
-    dl.progress_ctx = &prog;
+    w->res = res;
+    w->started = 0;
+    cli_progress_start(&w->bar, cli, w->media_id);
+    dl.progress = on_progress;
+    dl.progress_ctx = w;
     rc = wecom_media_download(cli->client, &dl, res);
-    cli_progress_end(&prog);
+    cli_progress_end(&w->bar);
     if (cli->verbose)
         fprintf(stderr, "wecom-media: %llu of %llu bytes written, %u request(s)\n",
                 (unsigned long long)(offset + res->written),
@@ -130,15 +366,22 @@ static wecom_err_t fetch(cli_t *cli, const char *media_id, int fd,
     return rc;
 }
 
-static int to_stdout(cli_t *cli, const char *media_id, const download_opts_t *o)
+static void watch_init(watch_t *w, const char *media_id, const download_opts_t *o,
+                       const char *info_path, const char *idn)
 {
-    wecom_download_result_t res;
-    wecom_err_t rc = fetch(cli, media_id, STDOUT_FILENO, 0, NULL, o, &res);
-    if (rc != WECOM_OK) {
-        cli_report(media_id, rc, &res.api);
-        return cli_exit_code(rc);
-    }
-    return EXIT_OK;
+    memset(w, 0, sizeof *w);
+    w->media_id = media_id;
+    w->o = o;
+    w->info_path = info_path;
+    w->idn = idn;
+}
+
+static int failed(const char *media_id, wecom_err_t rc, const wecom_download_result_t *res)
+{
+    if (g_signal != 0)
+        return interrupted(NULL);
+    cli_report(media_id, rc, &res->api);
+    return cli_exit_code(rc);
 }
 
 static void print_result(const cli_t *cli, const char *path,
@@ -153,8 +396,178 @@ static void print_result(const cli_t *cli, const char *path,
         cli_json_string(res->filename);
         fputs("}\n", stdout);
     } else {
-        printf("%s\n", path);
+        cli_put_escaped(stdout, path);
+        putchar('\n');
     }
+}
+
+static int to_stdout(cli_t *cli, const char *media_id, const download_opts_t *o)
+{
+    wecom_download_result_t res;
+    watch_t w;
+    wecom_err_t rc;
+    watch_init(&w, media_id, o, NULL, NULL);
+    rc = fetch(cli, &w, STDOUT_FILENO, 0, NULL, &res);
+    if (rc != WECOM_OK)
+        return failed(media_id, rc, &res);
+    return EXIT_OK;
+}
+
+/* -o naming a device or FIFO: written straight into, kept what it is. */
+static int to_device(cli_t *cli, const char *media_id, const download_opts_t *o,
+                     int follow)
+{
+    wecom_download_result_t res;
+    struct stat st;
+    watch_t w;
+    wecom_err_t rc;
+    int fd;
+
+    /* A FIFO blocks here until a reader opens it (or a signal comes). */
+    fd = open(o->out, O_WRONLY | O_NOCTTY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+    if (fd < 0) {
+        if (g_signal != 0)
+            return interrupted(NULL);
+        fputs("wecom-media: ", stderr);
+        cli_put_escaped(stderr, o->out);
+        fprintf(stderr, ": %s\n", strerror(errno));
+        return EXIT_LOCAL;
+    }
+    if (fstat(fd, &st) != 0 ||
+        !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        close(fd);
+        fputs("wecom-media: ", stderr);
+        cli_put_escaped(stderr, o->out);
+        fputs(": changed while being opened; not written\n", stderr);
+        return EXIT_LOCAL;
+    }
+    watch_init(&w, media_id, o, NULL, NULL);
+    rc = fetch(cli, &w, fd, 0, NULL, &res);
+    /* A FIFO or a character device may not sync (EINVAL): nothing lost. */
+    if (rc == WECOM_OK && fsync(fd) != 0 && errno != EINVAL && errno != ENOTSUP &&
+        errno != EROFS)
+        rc = WECOM_ERR_FILE_WRITE;
+    if (close(fd) != 0 && rc == WECOM_OK && errno != EINTR)
+        rc = WECOM_ERR_FILE_WRITE;
+    if (rc != WECOM_OK)
+        return failed(media_id, rc, &res);
+    print_result(cli, o->out, &res);
+    return EXIT_OK;
+}
+
+enum out_kind { OUT_FILE, OUT_DEVICE, OUT_DEVICE_VIA_LINK };
+
+/* What -o names decides how it is written. A symbolic link is never
+ * written through, except to a device or FIFO when the link is ours or
+ * root's (/dev/stdout): the finished download replaces the link itself. */
+static int classify_out(const char *out, enum out_kind *kind)
+{
+    struct stat st, target;
+    const char *why = NULL;
+    *kind = OUT_FILE;
+    if (lstat(out, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (S_ISREG(st.st_mode))
+        return 0;
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
+        *kind = OUT_DEVICE;
+        return 0;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        if (st.st_uid != geteuid() && st.st_uid != 0)
+            why = "a symbolic link owned by another user";
+        else if (stat(out, &target) == 0 &&
+                 (S_ISCHR(target.st_mode) || S_ISFIFO(target.st_mode)))
+            *kind = OUT_DEVICE_VIA_LINK;
+    } else if (S_ISDIR(st.st_mode)) {
+        why = "a directory";
+    } else {
+        why = S_ISSOCK(st.st_mode) ? "a socket, which cannot be written to"
+                                   : cli_file_kind(st.st_mode);
+    }
+    if (why == NULL)
+        return 0;
+    fputs("wecom-media: ", stderr);
+    cli_put_escaped(stderr, out);
+    fprintf(stderr, ": %s; not written\n", why);
+    return -1;
+}
+
+/* --continue: where to start in the .part. Only a .part this tool wrote
+ * for this media_id, with its .part.info, is continued; anything else is
+ * downloaded again, since nothing shows that its bytes belong to the
+ * medium as it is now. -1 when the info file is refused. */
+static int resume_point(const cli_t *cli, const char *part, const char *info_path,
+                        const char *media_id, uint64_t size, part_info_t *info,
+                        uint64_t *offset)
+{
+    char buf[WECOM_MEDIA_ID_MAX + WECOM_HTTP_ETAG_MAX + WECOM_HTTP_DATE_MAX + 96];
+    int r = cli_file_read_small(info_path, buf, sizeof buf);
+    *offset = 0;
+    if (r < 0)
+        return -1;
+    if (size == 0)
+        return 0;
+    if (r == 0 || parse_info(buf, media_id, info) != 0) {
+        fputs("wecom-media: ", stderr);
+        cli_put_escaped(stderr, part);
+        fputs(" has no .part.info of this tool for this medium; "
+              "downloading from the start\n", stderr);
+        return 0;
+    }
+    if (info->total != 0 && size > info->total) {
+        fputs("wecom-media: ", stderr);
+        cli_put_escaped(stderr, part);
+        fputs(" is longer than the medium; downloading from the start\n", stderr);
+        return 0;
+    }
+    if (cli->verbose && info->etag[0] == '\0' && info->last_modified[0] == '\0')
+        fprintf(stderr, "wecom-media: the server sent no ETag or Last-Modified: the "
+                        "resumed bytes cannot be proven to belong to the same version\n");
+    *offset = size;
+    return 0;
+}
+
+/* Start the .part afresh: empty, and no stale info beside it. */
+static int part_restart(int fd, const char *info_path)
+{
+    if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+        return -1;
+    return cli_file_unlink(info_path, -1);
+}
+
+/* Put the finished .part (open as fd) in place under final. 0, or an
+ * exit code. A name that -O may not take costs the download: nothing is
+ * left behind. */
+static int finish(const download_opts_t *o, int fd, const char *part,
+                  const char *info_path, const char *final)
+{
+    int rc;
+    if (o->remote_name && !o->clobber) {
+        rc = cli_file_rename_noreplace(part, final);
+        if (rc != 0 && errno == EEXIST) {
+            (void)remote_name_taken(final, 0);
+            rc = -2;
+        }
+    } else if (o->remote_name && remote_name_taken(final, 1)) {
+        rc = -2;
+    } else {
+        rc = rename(part, final);
+    }
+    if (rc == -2) {
+        (void)cli_file_unlink(part, fd);
+        (void)cli_file_unlink(info_path, -1);
+        return EXIT_LOCAL;
+    }
+    if (rc != 0) {
+        fputs("wecom-media: ", stderr);
+        cli_put_escaped(stderr, final);
+        fprintf(stderr, ": %s (the data is in ", strerror(errno));
+        cli_put_escaped(stderr, part);
+        fputs(")\n", stderr);
+        return EXIT_LOCAL;
+    }
+    return 0;
 }
 
 static int to_file(cli_t *cli, const char *media_id, const download_opts_t *o)
@@ -165,100 +578,119 @@ static int to_file(cli_t *cli, const char *media_id, const download_opts_t *o)
     struct stat st;
     uint64_t offset = 0;
     wecom_err_t rc;
-    int fd, restarted = 0;
+    watch_t w;
+    mode_t mask;
+    int fd, restarted = 0, ex;
 
     id_name(media_id, idn, sizeof idn);
-    if (o->remote_name)
-        snprintf(part, sizeof part, ".wecom-media-%s.part", idn);
-    else if ((size_t)snprintf(part, sizeof part, "%s.part", o->out) >= sizeof part) {
-        fprintf(stderr, "wecom-media: %s: name too long\n", o->out);
+    if (part_name(o, idn, part, sizeof part) != 0 ||
+        (size_t)snprintf(info_path, sizeof info_path, "%s" INFO_SUFFIX, part) >=
+            sizeof info_path) {
+        fputs("wecom-media: the output name is too long\n", stderr);
         return EXIT_USAGE;
     }
-    if ((size_t)snprintf(info_path, sizeof info_path, "%s.info", part) >= sizeof info_path) {
-        fprintf(stderr, "wecom-media: %s: name too long\n", part);
-        return EXIT_USAGE;
-    }
-
-again:
+    /* A stale or planted info file that is not ours stops us before any
+     * byte is fetched. */
+    if (cli_file_check(info_path) < 0)
+        return EXIT_LOCAL;
+    fd = cli_file_open_part(part, &st);
+    if (fd < 0)
+        return EXIT_LOCAL;
     memset(&info, 0, sizeof info);
-    if (o->resume && !restarted && stat(part, &st) == 0 && S_ISREG(st.st_mode)) {
-        offset = (uint64_t)st.st_size;
-        (void)read_info(info_path, &info);
-    } else {
-        offset = 0;
-    }
-    fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | (offset > 0 ? O_APPEND : O_TRUNC),
-              0666);
-    if (fd < 0) {
-        fprintf(stderr, "wecom-media: %s: %s\n", part, strerror(errno));
+    if (o->resume &&
+        resume_point(cli, part, info_path, media_id, (uint64_t)st.st_size, &info,
+                     &offset) != 0) {
+        close(fd);
         return EXIT_LOCAL;
     }
-    if (offset == 0)
-        unlink(info_path);
-    rc = fetch(cli, media_id, fd, offset, &info, o, &res);
+    if (offset == 0 ? part_restart(fd, info_path) != 0
+                    : lseek(fd, 0, SEEK_END) != (off_t)offset) {
+        fputs("wecom-media: cannot reset ", stderr);
+        cli_put_escaped(stderr, part);
+        fputc('\n', stderr);
+        close(fd);
+        return EXIT_LOCAL;
+    }
+    watch_init(&w, media_id, o, info_path, idn);
+
+again:
+    rc = fetch(cli, &w, fd, offset, &info, &res);
     if (rc == WECOM_ERR_REMOTE_CHANGED && offset > 0 && !restarted) {
         /* What we hold belongs to another version: start again. */
-        close(fd);
         fprintf(stderr, "wecom-media: %s changed on the server; starting again\n",
-                media_id);
+                idn);
         restarted = 1;
-        goto again;
+        offset = 0;
+        memset(&info, 0, sizeof info);
+        if (part_restart(fd, info_path) == 0)
+            goto again;
     }
     if (rc == WECOM_OK && fsync(fd) != 0)
         rc = WECOM_ERR_FILE_WRITE;
     if (rc == WECOM_OK && (fstat(fd, &st) != 0 || (uint64_t)st.st_size != res.total))
         rc = WECOM_ERR_SIZE_MISMATCH;
-    if (close(fd) != 0 && rc == WECOM_OK)
+    /* The usual mode for the finished file, set before it gets its name. */
+    mask = umask(0);
+    umask(mask);
+    if (rc == WECOM_OK && fchmod(fd, 0666 & ~mask) != 0)
         rc = WECOM_ERR_FILE_WRITE;
     if (rc != WECOM_OK) {
-        if (offset + res.written == 0) {
-            unlink(part); /* nothing came: leave nothing behind */
-            unlink(info_path);
+        if (w.refused || fstat(fd, &st) != 0 || st.st_size == 0) {
+            (void)cli_file_unlink(part, fd); /* nothing worth keeping */
+            (void)cli_file_unlink(info_path, -1);
         } else {
-            write_info(info_path, &res);
-            fprintf(stderr, "wecom-media: %s kept for --continue\n", part);
+            fputs("wecom-media: ", stderr);
+            cli_put_escaped(stderr, part);
+            fputs(" kept for --continue\n", stderr);
         }
-        cli_report(media_id, rc, &res.api);
-        return cli_exit_code(rc);
+        close(fd);
+        if (w.refused)
+            return EXIT_LOCAL;
+        return failed(media_id, rc, &res);
     }
 
-    if (o->remote_name) {
-        snprintf(final, sizeof final, "%s", res.filename[0] != '\0' ? res.filename : idn);
-    } else {
+    if (o->remote_name)
+        remote_final(&res, idn, final, sizeof final);
+    else
         snprintf(final, sizeof final, "%s", o->out);
+    ex = finish(o, fd, part, info_path, final);
+    if (ex != 0) {
+        close(fd);
+        return ex;
     }
-    if (rename(part, final) != 0) {
-        fprintf(stderr, "wecom-media: %s: %s (the data is in %s)\n", final,
-                strerror(errno), part);
-        return EXIT_LOCAL;
-    }
-    unlink(info_path);
-    if (fsync_dir_of(final) != 0 && cli->verbose)
-        fprintf(stderr, "wecom-media: could not fsync the directory of %s\n", final);
+    close(fd);
+    (void)cli_file_unlink(info_path, -1);
+    if (cli_file_fsync_dir(final) != 0 && cli->verbose)
+        fprintf(stderr, "wecom-media: could not fsync the directory of the file\n");
     print_result(cli, final, &res);
     return EXIT_OK;
 }
 
 int cmd_download(cli_t *cli, int argc, char **argv)
 {
+    enum { OPT_CLOBBER = 256 };
     static const struct option OPTS[] = {
         { "output", required_argument, NULL, 'o' },
         { "remote-name", no_argument, NULL, 'O' },
         { "continue", no_argument, NULL, 'c' },
         { "chunk", required_argument, NULL, 'k' },
+        { "clobber", no_argument, NULL, OPT_CLOBBER },
         { NULL, 0, NULL, 0 },
     };
     download_opts_t o;
+    enum out_kind kind = OUT_FILE;
     const char *media_id;
     int c, ex;
     char *end;
 
     memset(&o, 0, sizeof o);
+    opterr = 0; /* cli_bad_option's message, which never shows a value */
     while ((c = getopt_long(argc, argv, "o:Oc", OPTS, NULL)) != -1) {
         switch (c) {
         case 'o': o.out = optarg; break;
         case 'O': o.remote_name = 1; break;
         case 'c': o.resume = 1; break;
+        case OPT_CLOBBER: o.clobber = 1; break;
         case 'k':
             errno = 0;
             o.chunk = strtoull(optarg, &end, 10);
@@ -270,8 +702,7 @@ int cmd_download(cli_t *cli, int argc, char **argv)
             }
             break;
         default:
-            fprintf(stderr, "wecom-media: download: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
+            cli_bad_option("download", argv[optind - 1], optopt);
             return EXIT_USAGE;
         }
     }
@@ -282,6 +713,11 @@ int cmd_download(cli_t *cli, int argc, char **argv)
     media_id = argv[optind];
     if (o.out != NULL && o.remote_name) {
         fprintf(stderr, "wecom-media: download: -o and -O exclude each other\n");
+        return EXIT_USAGE;
+    }
+    if (o.clobber && !o.remote_name) {
+        fprintf(stderr, "wecom-media: download: --clobber goes with -O "
+                        "(-o always replaces its file)\n");
         return EXIT_USAGE;
     }
     if (o.out == NULL && !o.remote_name) {
@@ -296,10 +732,25 @@ int cmd_download(cli_t *cli, int argc, char **argv)
         fprintf(stderr, "wecom-media: download: --continue needs a file\n");
         return EXIT_USAGE;
     }
+    if (o.out != NULL && strcmp(o.out, "-") != 0) {
+        if (o.out[0] == '\0' || classify_out(o.out, &kind) != 0) {
+            if (o.out[0] == '\0')
+                fprintf(stderr, "wecom-media: download: -o needs a name\n");
+            return o.out[0] == '\0' ? EXIT_USAGE : EXIT_LOCAL;
+        }
+        if (kind != OUT_FILE && o.resume) {
+            fprintf(stderr, "wecom-media: download: --continue needs a regular file, "
+                            "not a device or FIFO\n");
+            return EXIT_USAGE;
+        }
+    }
     ex = cli_connect(cli);
     if (ex != EXIT_OK)
         return ex;
+    catch_signals(cli);
     if (o.out != NULL && strcmp(o.out, "-") == 0)
         return to_stdout(cli, media_id, &o);
+    if (kind != OUT_FILE)
+        return to_device(cli, media_id, &o, kind == OUT_DEVICE_VIA_LINK);
     return to_file(cli, media_id, &o);
 }

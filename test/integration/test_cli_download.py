@@ -146,13 +146,14 @@ class Resume(DownloadCase):
 
     def test_continue_from_part(self):
         data = os.urandom(600000)
-        media_id = self.put(data)
-        self.write("m.bin.part", data[:250000])
+        media_id = self.interrupted_run(data, "m.bin", at=250000)
+        self.assertTrue(os.path.exists(self.path("m.bin.part.info")))
         self.cli("download", media_id, "-o", "m.bin", "--continue")
         self.assert_file("m.bin", data)
         gets = self.downloads()
         self.assertEqual([g["range"] for g in gets], ["bytes=250000-"])
         self.assertEqual(gets[0]["status"], 206)
+        self.assertTrue((gets[0]["if_range"] or "").startswith('"'), gets[0]["if_range"])
 
     def test_continue_without_part_fetches_all(self):
         data = os.urandom(100000)
@@ -162,8 +163,12 @@ class Resume(DownloadCase):
 
     def test_complete_part(self):
         data = os.urandom(400000)
-        media_id = self.put(data)
-        self.write("n.bin.part", data)
+        media_id = self.interrupted_run(data, "n.bin")
+        with open(self.path("n.bin.part"), "ab") as f:
+            f.write(data[300000:])          # the rest came, the rename did not
+        for ext in (".part", ".part.info"):  # the same, for the next case
+            with open(self.path("n.bin" + ext), "rb") as f:
+                self.write("i.bin" + ext, f.read())
         self.cli("download", media_id, "-o", "n.bin", "--continue")
         self.assert_file("n.bin", data)
         gets = self.downloads()
@@ -171,9 +176,93 @@ class Resume(DownloadCase):
                          [("bytes=400000-", 416)])
         # a complete .part, from a server that ignores Range
         self.client.config(ignore_range=True)
-        self.write("i.bin.part", data)
         self.cli("download", media_id, "-o", "i.bin", "--continue")
         self.assert_file("i.bin", data)
+
+    def test_part_without_info_starts_again(self):
+        # A .part with no .part.info (another tool's, or a crash before the
+        # first bytes were recorded): nothing shows its bytes belong to the
+        # medium as it is now, so they are not trusted.
+        old, new = os.urandom(600000), os.urandom(600000)
+        media_id = self.put(new)
+        self.write("w.bin.part", old[:250000])
+        p = self.cli("download", media_id, "-o", "w.bin", "--continue")
+        self.assertIn("downloading from the start", p.stderr.decode())
+        self.assert_file("w.bin", new)
+        self.assertIn(self.downloads()[0]["range"], (None, "bytes=0-"))
+        # a .part.info written for another medium is no better
+        self.interrupted_run(old, "x.bin", at=250000)
+        other_data = os.urandom(1000)
+        other = self.put(other_data)
+        p = self.cli("download", other, "-o", "x.bin", "--continue")
+        self.assertIn("downloading from the start", p.stderr.decode())
+        self.assert_file("x.bin", other_data)
+
+    def test_info_saved_before_any_failure(self):
+        # the .part.info exists as soon as bytes are in the .part, 0600,
+        # with the validators a later --continue needs
+        data = os.urandom(600000)
+        media_id = self.put(data)
+        head = self.response_head_length(media_id)
+        self.client.config(fault={"kind": "stall", "bytes": head + 100000,
+                                  "ms": 10000, "count": 1})
+        proc = self.start_cli("download", media_id, "-o", "s.bin")
+        try:
+            self.wait_for_size("s.bin.part", 100000)
+            deadline = time.monotonic() + 10
+            while not os.path.exists(self.path("s.bin.part.info")):
+                self.assertLess(time.monotonic(), deadline, "no .part.info while running")
+                time.sleep(0.01)
+            with open(self.path("s.bin.part.info")) as f:
+                info = f.read()
+            self.assertIn("total=600000", info)
+            self.assertIn('etag="', info)
+            self.assertIn("last_modified=", info)
+            self.assertEqual(os.stat(self.path("s.bin.part.info")).st_mode & 0o777, 0o600)
+            self.assertEqual(os.stat(self.path("s.bin.part")).st_mode & 0o777, 0o600)
+        finally:
+            started = time.monotonic()
+            code = self.interrupt(proc, signal.SIGTERM)
+        # a clean cancel, long before the 10 s stall or --timeout ends
+        self.assertEqual(code, 143)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertTrue(os.path.exists(self.path("s.bin.part.info")))
+        self.assertGreaterEqual(os.path.getsize(self.path("s.bin.part")), 100000)
+
+    def test_ctrl_c_exit_code(self):
+        data = os.urandom(600000)
+        media_id = self.put(data)
+        head = self.response_head_length(media_id)
+        self.client.config(fault={"kind": "stall", "bytes": head + 100000,
+                                  "ms": 10000, "count": 1})
+        proc = self.start_cli("download", media_id, "-o", "i.bin")
+        self.wait_for_size("i.bin.part", 100000)
+        self.assertEqual(self.interrupt(proc, signal.SIGINT), 130)
+        self.client.reset()
+        p = self.cli("download", media_id, "-o", "i.bin", "--continue")
+        self.assert_file("i.bin", data)
+        self.assertEqual(self.downloads()[0]["range"], "bytes=100000-")
+
+    def test_continue_with_last_modified_only(self):
+        # no ETag: Last-Modified is kept and sent as If-Range
+        data = os.urandom(600000)
+        media_id = self.interrupted_run(data, "d.bin", knobs={"omit_etag": True})
+        with open(self.path("d.bin.part.info")) as f:
+            self.assertIn("last_modified=", f.read())
+        self.cli("download", media_id, "-o", "d.bin", "--continue")
+        self.assert_file("d.bin", data)
+        first = self.downloads()[0]
+        self.assertEqual((first["range"], first["status"]), ("bytes=300000-", 206))
+        self.assertRegex(first["if_range"] or "", r"GMT$")
+
+    def test_continue_without_any_validator_says_so(self):
+        data = os.urandom(600000)
+        knobs = {"omit_etag": True, "omit_last_modified": True}
+        media_id = self.interrupted_run(data, "v.bin", knobs=knobs)
+        p = self.cli("download", media_id, "-o", "v.bin", "--continue",
+                     global_args=("-v",))
+        self.assertIn("cannot be proven to belong to the same version", p.stderr.decode())
+        self.assert_file("v.bin", data)
 
     def test_part_longer_than_the_medium(self):
         # a .part (from another tool, or a run whose .part.info is gone)
