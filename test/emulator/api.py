@@ -61,7 +61,10 @@ def api_error(errcode, peer, errmsg=None, content_type=JSON_TYPE):
            "https://open.work.weixin.qq.com/devtool/query?e=%d" % (
                msg, int(time.time()), secrets.token_hex(6), peer, errcode)
     resp = json_response({"errcode": errcode, "errmsg": hint}, content_type=content_type)
-    resp.headers += [("Error-Code", str(errcode)), ("Error-Msg", msg)]
+    # A forced errmsg may hold control bytes (a test of what the client
+    # prints): the header carries it percent-encoded, the body verbatim.
+    header_msg = msg if msg.isprintable() and msg.isascii() else urllib.parse.quote(msg)
+    resp.headers += [("Error-Code", str(errcode)), ("Error-Msg", header_msg)]
     return resp
 
 

@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from clitest import (CORPID, GETTOKEN, MIB, SECRET, EmulatorCase, amr, jpeg, mp4,
+from clitest import (CORPID, GETTOKEN, MIB, SECRET, UPLOAD, EmulatorCase, amr, jpeg, mp4,
                      png, sha256)
 
 
@@ -277,6 +277,14 @@ class UploadRefusals(EmulatorCase):
         self.assertEqual(self.client.media_get(ids[0]), self.read("good.jpg"))
 
 
+# A body larger than what loopback's socket buffers take in (some 4 MiB
+# for the sender, more for the receiver): cut at a small offset, its last
+# byte is never written, so the tool knows the server did not get it all
+# and sends it again. A body the buffers swallowed whole counts as sent
+# (see UploadUnconfirmed).
+BEYOND_BUFFERS = 12 * MIB
+
+
 class UploadFaults(EmulatorCase):
     """Dropped connections, busy and rate-limited answers, bad tokens."""
 
@@ -285,7 +293,7 @@ class UploadFaults(EmulatorCase):
                                   "count": count, "path": "/cgi-bin/media/upload"})
 
     def test_dropped_mid_body_is_retried_whole(self):
-        data = os.urandom(2 * MIB)
+        data = os.urandom(BEYOND_BUFFERS)
         path = self.write("d.bin", data)
         self.drop_uploads(MIB, 1)
         p = self.cli("upload", "--type", "file", path, global_args=("-v",))
@@ -300,7 +308,7 @@ class UploadFaults(EmulatorCase):
         self.assertIn("2 attempt", p.stderr.decode())
 
     def test_retries_exhausted_then_next_command_works(self):
-        path = self.write("a.bin", os.urandom(200000))
+        path = self.write("a.bin", os.urandom(BEYOND_BUFFERS))
         self.drop_uploads(100000, 1000)
         started = time.monotonic()
         p = self.cli("upload", "--type", "file", path, expect=4)
@@ -322,15 +330,15 @@ class UploadFaults(EmulatorCase):
 
     def test_failed_file_then_the_next_in_the_same_command(self):
         # how many attempts one file gets (a build setting)
-        probe = self.write("probe.bin", os.urandom(50000))
+        probe = self.write("probe.bin", os.urandom(BEYOND_BUFFERS))
         self.drop_uploads(1000, 1000)
         self.cli("upload", "--type", "file", probe, expect=4)
         attempts = len(self.uploads())
         # two files that fail every attempt, then one that goes; with few
         # descriptors allowed, a socket or file leaked per attempt shows
         self.client.reset()
-        bad1 = self.write("bad1.bin", os.urandom(200000))
-        bad2 = self.write("bad2.bin", os.urandom(200000))
+        bad1 = self.write("bad1.bin", os.urandom(BEYOND_BUFFERS))
+        bad2 = self.write("bad2.bin", os.urandom(BEYOND_BUFFERS))
         good = self.write("good.bin", os.urandom(200000))
         self.drop_uploads(100000, 2 * attempts)
         p = self.cli("upload", "--type", "file", bad1, bad2, good, expect=4,
@@ -396,6 +404,133 @@ class UploadFaults(EmulatorCase):
                 log = self.uploads()
                 self.assertEqual([e["errcode"] for e in log], [code, 0])
                 self.assertEqual(log[1]["part_size"], len(data))
+
+
+class UploadUnconfirmed(EmulatorCase):
+    """A body that went out whole is never sent again: when its answer is
+    lost the tool says the file may have been stored, and stops."""
+
+    def fault(self, *faults):
+        self.client.config(fault=[dict(f, path=UPLOAD) for f in faults])
+
+    def assert_unconfirmed(self, p, path):
+        err = p.stderr.decode()
+        self.assertIn(os.path.basename(path), err)
+        self.assertIn("may have been stored", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, "one clean message: %r" % err)
+
+    def test_answer_that_never_comes(self):
+        path = self.write("stall.bin", os.urandom(300000))
+        self.fault({"kind": "stall", "ms": 4000})
+        started = time.monotonic()
+        p = self.cli("upload", "--type", "file", path, timeout="1", expect=4)
+        self.assertLess(time.monotonic() - started, 3.5, "waited past --timeout")
+        self.assert_unconfirmed(p, path)
+        self.assertEqual(p.stdout, b"")
+        self.assertEqual(len(self.uploads()), 1, "the body was sent again")
+        self.assertEqual(len(self.client.media()), 1)
+
+    def test_connection_dropped_after_the_body(self):
+        path = self.write("drop.bin", os.urandom(300000))
+        self.fault({"kind": "drop_response_after", "bytes": 0})
+        p = self.cli("upload", "--type", "file", path, expect=4)
+        self.assert_unconfirmed(p, path)
+        log = self.uploads()
+        self.assertEqual(len(log), 1, "the body was sent again")
+        self.assertEqual(log[0]["body_length"], log[0]["content_length"])
+        self.assertEqual(len(self.client.media()), 1)
+
+    def test_kept_connection_dropped_after_the_body(self):
+        # the second file goes on the connection the first one opened
+        first = self.write("first.jpg", jpeg(2000))
+        second = self.write("second.jpg", jpeg(2000))
+        self.fault({"kind": "stall", "ms": 0, "count": 1},
+                   {"kind": "drop_response_after", "bytes": 0, "count": 1})
+        p = self.cli("upload", first, second, expect=4)
+        ids = p.stdout.decode().splitlines()
+        self.assertEqual(len(ids), 1)
+        self.assertEqual(self.client.media_get(ids[0]), self.read("first.jpg"))
+        self.assert_unconfirmed(p, second)
+        self.assertEqual(len(self.uploads()), 2, "the second body was sent again")
+
+    def test_failures_before_the_body_is_in_are_still_retried(self):
+        data = os.urandom(BEYOND_BUFFERS)
+        path = self.write("mid.bin", data)
+        self.client.config(fault={"kind": "drop_request_after", "bytes": 100000,
+                                  "count": 2, "path": UPLOAD})
+        p = self.cli("upload", "--type", "file", path)
+        self.assertEqual(self.client.media_get(p.stdout.decode().strip()), data)
+        self.assertEqual([e["outcome"] for e in self.uploads()],
+                         ["dropped", "dropped", "answered"])
+
+
+# Bytes that would drive a terminal: ESC sequences (clear screen, set the
+# window title), BEL, CR (overwrite the line), NUL, DEL and C1's CSI.
+# A NUL ends the C string: what follows it is dropped, never shown.
+HOSTILE_TEXT = "\x1b[2J\x07over\rwrite\x7f\x1b]0;pwned\x07\u009b31m\x00tail"
+
+
+def terminal_safe(stream):
+    """Nothing but printable text and line ends, as UTF-8 without C1."""
+    text = stream.decode("utf-8")
+    return all(ch == "\n" or (ch.isprintable() and not 0x80 <= ord(ch) <= 0x9f)
+               for ch in text)
+
+
+class TerminalTrust(EmulatorCase):
+    """What the server says is shown escaped; option values never shown."""
+
+    def test_errmsg_is_escaped(self):
+        self.client.config(force_errcode={"errcode": 40004, "errmsg": HOSTILE_TEXT,
+                                          "path": UPLOAD})
+        p = self.cli("upload", self.write("a.jpg", jpeg(1000)), expect=5)
+        self.assertTrue(terminal_safe(p.stderr), p.stderr)
+        err = p.stderr.decode()
+        self.assertIn("errcode 40004", err)
+        self.assertIn("\\x1B[2J\\x07over\\x0Dwrite", err)
+        self.assertIn("\\xC2\\x9B31m", err)
+
+    def test_gettoken_errmsg_is_escaped(self):
+        self.client.config(force_errcode={"errcode": 40001, "errmsg": HOSTILE_TEXT,
+                                          "path": GETTOKEN})
+        p = self.cli("--corpid", CORPID, "token", env={"WECOM_CORPSECRET": SECRET},
+                     token=False, expect=5)
+        self.assertTrue(terminal_safe(p.stderr), p.stderr)
+        self.assertIn("\\x1B]0;pwned", p.stderr.decode())
+
+    def test_file_name_with_controls_is_escaped(self):
+        path = self.write("evil\x1b[2J\r.jpg", b"GIF89a" + bytes(100))
+        p = self.cli("upload", "--type", "image", path, expect=3)
+        self.assertTrue(terminal_safe(p.stderr), p.stderr)
+        self.assertIn("evil\\x1B[2J\\x0D.jpg", p.stderr.decode())
+
+    def test_option_values_never_shown(self):
+        value = "SECRETVALUE"
+        f = self.write("a.jpg", jpeg(1000))
+        cases = [
+            (["--toke=" + value, "upload", f], "--toke"),     # ambiguous: --token, --token-file
+            (["--tok=" + value, "upload", f], "--tok"),
+            (["--json=" + value, "upload", f], "--json"),     # takes no value
+            (["--nosuch=" + value, "upload", f], "--nosuch"),
+            (["-vZ" + value, "upload", f], "-Z"),
+            (["upload", "--bogus=" + value, f], "--bogus"),
+            (["upload", "--no-check=" + value, f], "--no-check"),
+            (["upload", "--t=" + value, f], None),            # --type, a bad type
+            (["download", "--c=" + value, "ID"], "--c"),      # --continue, --chunk, --clobber
+            (["download", "--output=" + value + "x", "--bogus=" + value, "ID"], "--bogus"),
+            (["download", "--continue=" + value, "ID"], "--continue"),
+            (["token", "--x=" + value], None),
+        ]
+        for argv, name in cases:
+            with self.subTest(argv=argv):
+                p = self.cli(*argv, expect=2)
+                self.assertNotIn(value.encode(), p.stdout + p.stderr)
+                if name is not None:
+                    self.assertIn("'%s'" % name, p.stderr.decode())
+        # a value given to --base-url by its abbreviation is not echoed either
+        p = self.cli("--base=" + value, "upload", f, expect=2)
+        self.assertNotIn(value.encode(), p.stdout + p.stderr)
+        self.assertEqual(self.client.log(), [], "the tool went on after a bad option")
 
 
 class Credentials(EmulatorCase):
