@@ -48,12 +48,26 @@ static void test_clock_hint(void **state)
     assert_non_null(strstr(wecom_strerror(WECOM_ERR_TLS_CERT_EXPIRED), "clock"));
 }
 
+static void test_upload_outcomes(void **state)
+{
+    (void)state;
+    /* A lost answer after the whole body must say the file may be there,
+     * so that nobody sends it again blindly. */
+    assert_string_equal(wecom_errname(WECOM_ERR_UPLOAD_UNCONFIRMED),
+                        "WECOM_ERR_UPLOAD_UNCONFIRMED");
+    assert_non_null(strstr(wecom_strerror(WECOM_ERR_UPLOAD_UNCONFIRMED),
+                           "may have been stored"));
+    assert_string_equal(wecom_errname(WECOM_ERR_MEDIA_ID), "WECOM_ERR_MEDIA_ID");
+    assert_non_null(strstr(wecom_strerror(WECOM_ERR_MEDIA_ID), "media_id"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_code_is_named),
         cmocka_unit_test(test_descriptions_are_distinct),
         cmocka_unit_test(test_clock_hint),
+        cmocka_unit_test(test_upload_outcomes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
