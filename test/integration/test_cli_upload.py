@@ -504,6 +504,16 @@ class TerminalTrust(EmulatorCase):
         self.assertTrue(terminal_safe(p.stderr), p.stderr)
         self.assertIn("evil\\x1B[2J\\x0D.jpg", p.stderr.decode())
 
+    def test_json_output_escapes_controls(self):
+        name = "a\x1b[2J\x7f\u009b\u202e.jpg"   # ESC, DEL, C1 CSI, RIGHT-TO-LEFT OVERRIDE
+        path = self.write(name, jpeg(1000))
+        p = self.cli("upload", path, global_args=("--json",))
+        self.assertTrue(terminal_safe(p.stdout), p.stdout)
+        self.assertNotIn(b"\xe2\x80\xae", p.stdout)
+        obj = json.loads(p.stdout.decode())
+        self.assertEqual(obj["file"], path)
+        self.assertEqual(self.client.media_get(obj["media_id"]), self.read(name))
+
     def test_option_values_never_shown(self):
         value = "SECRETVALUE"
         f = self.write("a.jpg", jpeg(1000))
