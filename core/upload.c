@@ -142,21 +142,13 @@ static wecom_err_t read_answer(wecom_client_t *c,
 
 /* The whole body went out and then the answer failed to come: WeCom may
  * have stored the file, and a retry would store it again (a copy the
- * caller never learns of, sent over a metered link). */
+ * caller never learns of, sent over a metered link). Every transport
+ * failure that is worth a retry before that point is one here, and so are
+ * the time limits. */
 static int answer_lost(wecom_err_t rc)
 {
-    switch (rc) {
-    case WECOM_ERR_CLOSED:
-    case WECOM_ERR_IO:
-    case WECOM_ERR_TIMEOUT:
-    case WECOM_ERR_TLS_IO:
-    case WECOM_ERR_HTTP_INCOMPLETE:
-    case WECOM_ERR_HTTP_TRUNCATED:
-    case WECOM_ERR_DEADLINE:
-        return 1;
-    default:
-        return 0;
-    }
+    return wecom__retryable(rc, NULL) || rc == WECOM_ERR_TIMEOUT ||
+           rc == WECOM_ERR_TOO_SLOW || rc == WECOM_ERR_DEADLINE;
 }
 
 wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
