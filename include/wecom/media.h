@@ -207,8 +207,12 @@ typedef struct wecom_upload_result {
 
 /* Check, then upload one file as temporary media (valid 3 days). The
  * body streams from the reader through the client's I/O buffer with an
- * exact Content-Length. A dropped connection, errcode -1 (busy) or 45033
- * is retried with backoff, re-reading the file from offset 0. */
+ * exact Content-Length. A connection that fails before the body's last
+ * byte is written, errcode -1 (busy) or 45033 is retried with backoff,
+ * re-reading the file from offset 0. Once the whole body is written it is
+ * never sent again: a lost answer (timeout, drop, cut) then gives
+ * WECOM_ERR_UPLOAD_UNCONFIRMED, as WeCom may have stored the file. A
+ * media_id outside WeCom's URL-safe characters is WECOM_ERR_MEDIA_ID. */
 wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
                                wecom_upload_result_t *res);
 
