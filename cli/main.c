@@ -55,8 +55,10 @@ static const char USAGE[] =
     "  --version           the version\n"
     "\n"
     "Exit codes: 0 success, 2 usage, 3 local file (unreadable, unwritable or\n"
-    "refused by the checks before upload), 4 network, TLS or protocol,\n"
-    "5 WeCom answered with an errcode (printed on stderr).\n";
+    "refused by the checks before upload), 4 network, TLS or protocol\n"
+    "(an upload whose answer was lost after its last byte is not sent again:\n"
+    "it may have been stored), 5 WeCom answered with an errcode (printed on\n"
+    "stderr).\n";
 
 int cli_exit_code(wecom_err_t err)
 {
