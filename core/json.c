@@ -1,4 +1,4 @@
-/* JSON field extraction over jsmn (see json.h). */
+/* JSON answers over jsmn, and the media-or-error rule (see json.h). */
 #include <string.h>
 
 #define JSMN_STATIC
@@ -8,45 +8,30 @@
 #include "json.h"
 #include "text.h"
 
-wecom_err_t wecom_json_parse(wecom_json_t *j, const char *js, size_t len)
+/* ------------------------------------------------------------ grammar */
+
+/* jsmn checks little of the grammar: it takes {"a" 1}, numbers such as
+ * 1-2 or 4.0007e4x, stops at a NUL, and reads on past the object. So the
+ * text is first checked against RFC 8259 in full. Nesting is tracked in a
+ * 64-bit stack; an answer that deep would need more tokens than
+ * WECOM_JSON_TOKENS anyway. */
+#define DEPTH_MAX 64
+
+static int is_ws(char c)
 {
-    jsmn_parser p;
-    int n;
-    j->js = js;
-    j->len = len;
-    j->count = 0;
-    jsmn_init(&p);
-    n = jsmn_parse(&p, js, len, j->tok, WECOM_JSON_TOKENS);
-    if (n == JSMN_ERROR_NOMEM)
-        return WECOM_ERR_JSON_TOO_LARGE;
-    if (n < 1 || j->tok[0].type != JSMN_OBJECT)
-        return WECOM_ERR_JSON_PARSE;
-    j->count = n;
-    return WECOM_OK;
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Index just past token i and everything inside it. */
-static int skip(const wecom_json_t *j, int i)
+static size_t skip_ws(const char *s, size_t i, size_t len)
 {
-    int end = j->tok[i].end;
-    i++;
-    while (i < j->count && j->tok[i].start < end)
+    while (i < len && is_ws(s[i]))
         i++;
     return i;
 }
 
-static int find(const wecom_json_t *j, const char *key)
+static int is_digit(char c)
 {
-    size_t klen = strlen(key);
-    int i = 1, members = j->tok[0].size, m;
-    for (m = 0; m < members && i + 1 < j->count; m++) {
-        const jsmntok_t *k = &j->tok[i];
-        if (k->type == JSMN_STRING && (size_t)(k->end - k->start) == klen &&
-            memcmp(j->js + k->start, key, klen) == 0)
-            return i + 1;
-        i = skip(j, i + 1);
-    }
-    return -1;
+    return c >= '0' && c <= '9';
 }
 
 static int read_u16(const char *s, const char *end, unsigned *out)
@@ -64,78 +49,370 @@ static int read_u16(const char *s, const char *end, unsigned *out)
     return 0;
 }
 
-/* Append code point cp as UTF-8; -1 when it does not fit. */
-static int put_utf8(char *out, size_t cap, size_t *n, unsigned long cp)
+/* The escape after a backslash at *ps (pointing past the backslash):
+ * its code point, *ps moved past it; -1 (as an unsigned long) when
+ * invalid: an unknown letter, short or non-hex \u digits, a lone or
+ * reversed surrogate. */
+#define BAD_ESCAPE ((unsigned long)-1)
+
+static unsigned long decode_escape(const char **ps, const char *end)
 {
-    unsigned char b[4];
-    size_t k, len;
-    if (cp < 0x80) {
-        b[0] = (unsigned char)cp;
-        len = 1;
-    } else if (cp < 0x800) {
-        b[0] = (unsigned char)(0xC0 | (cp >> 6));
-        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        len = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (unsigned char)(0xE0 | (cp >> 12));
-        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        len = 3;
-    } else {
-        b[0] = (unsigned char)(0xF0 | (cp >> 18));
-        b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        b[3] = (unsigned char)(0x80 | (cp & 0x3F));
-        len = 4;
+    const char *s = *ps;
+    unsigned u, lo;
+    unsigned long cp;
+    if (s >= end)
+        return BAD_ESCAPE;
+    switch (*s++) {
+    case '"': cp = '"'; break;
+    case '\\': cp = '\\'; break;
+    case '/': cp = '/'; break;
+    case 'b': cp = '\b'; break;
+    case 'f': cp = '\f'; break;
+    case 'n': cp = '\n'; break;
+    case 'r': cp = '\r'; break;
+    case 't': cp = '\t'; break;
+    case 'u':
+        if (read_u16(s, end, &u) != 0)
+            return BAD_ESCAPE;
+        s += 4;
+        cp = u;
+        if (u >= 0xDC00 && u <= 0xDFFF)
+            return BAD_ESCAPE;
+        if (u >= 0xD800 && u <= 0xDBFF) { /* needs its low half */
+            if (end - s < 6 || s[0] != '\\' || s[1] != 'u' ||
+                read_u16(s + 2, end, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
+                return BAD_ESCAPE;
+            s += 6;
+            cp = 0x10000 + (((unsigned long)u - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        break;
+    default:
+        return BAD_ESCAPE;
     }
-    if (len >= cap - *n)
-        return -1;
-    for (k = 0; k < len; k++)
-        out[(*n)++] = (char)b[k];
+    *ps = s;
+    return cp;
+}
+
+/* A string whose opening quote is at s[i]: the index past its closing
+ * quote, or 0. */
+static size_t check_string(const char *s, size_t i, size_t len)
+{
+    const char *end = s + len;
+    i++;
+    while (i < len) {
+        unsigned char ch = (unsigned char)s[i++];
+        if (ch == '"')
+            return i;
+        if (ch < 0x20)
+            return 0;
+        if (ch == '\\') {
+            const char *p = s + i;
+            if (decode_escape(&p, end) == BAD_ESCAPE)
+                return 0;
+            i = (size_t)(p - s);
+        }
+    }
     return 0;
 }
 
+static size_t digits(const char *s, size_t i, size_t len)
+{
+    while (i < len && is_digit(s[i]))
+        i++;
+    return i;
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? from s[i]: past it, or 0. */
+static size_t check_number(const char *s, size_t i, size_t len)
+{
+    if (i < len && s[i] == '-')
+        i++;
+    if (i >= len || !is_digit(s[i]))
+        return 0;
+    i = s[i] == '0' ? i + 1 : digits(s, i, len);
+    if (i < len && s[i] == '.') {
+        if (++i >= len || !is_digit(s[i]))
+            return 0;
+        i = digits(s, i, len);
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        if (++i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= len || !is_digit(s[i]))
+            return 0;
+        i = digits(s, i, len);
+    }
+    return i;
+}
+
+static size_t check_literal(const char *s, size_t i, size_t len)
+{
+    static const char *const words[] = { "true", "false", "null" };
+    size_t k;
+    for (k = 0; k < 3; k++) {
+        size_t n = strlen(words[k]);
+        if (len - i >= n && memcmp(s + i, words[k], n) == 0)
+            return i + n;
+    }
+    return 0;
+}
+
+enum want { VALUE, FIRST_ELEM, FIRST_KEY, KEY, COLON, AFTER_VALUE };
+
+/* One object, then only whitespace. */
+static wecom_err_t check_grammar(const char *s, size_t len)
+{
+    uint64_t objects = 0; /* bit d-1 set: the container at depth d is an object */
+    unsigned depth = 0;
+    enum want want = VALUE;
+    size_t i = skip_ws(s, 0, len);
+
+    if (i >= len || s[i] != '{')
+        return WECOM_ERR_JSON_PARSE;
+    for (;;) {
+        char c;
+        size_t next = 0;
+        i = skip_ws(s, i, len);
+        if (i >= len)
+            return WECOM_ERR_JSON_PARSE;
+        c = s[i];
+        switch (want) {
+        case FIRST_ELEM:
+        case VALUE:
+            if (c == ']' && want == FIRST_ELEM) {
+                depth--;
+                next = i + 1;
+            } else if (c == '{' || c == '[') {
+                if (depth == DEPTH_MAX)
+                    return WECOM_ERR_JSON_PARSE;
+                if (c == '{')
+                    objects |= (uint64_t)1 << depth;
+                else
+                    objects &= ~((uint64_t)1 << depth);
+                depth++;
+                i++;
+                want = c == '{' ? FIRST_KEY : FIRST_ELEM;
+                continue;
+            } else if (c == '"') {
+                next = check_string(s, i, len);
+            } else if (c == '-' || is_digit(c)) {
+                next = check_number(s, i, len);
+            } else {
+                next = check_literal(s, i, len);
+            }
+            want = AFTER_VALUE;
+            break;
+        case FIRST_KEY:
+        case KEY:
+            if (c == '}' && want == FIRST_KEY) {
+                depth--;
+                next = i + 1;
+                want = AFTER_VALUE;
+            } else if (c == '"') {
+                next = check_string(s, i, len);
+                want = COLON;
+            }
+            break;
+        case COLON:
+            if (c == ':') {
+                next = i + 1;
+                want = VALUE;
+            }
+            break;
+        case AFTER_VALUE: {
+            int in_object = (int)((objects >> (depth - 1)) & 1);
+            if (c == ',') {
+                next = i + 1;
+                want = in_object ? KEY : VALUE;
+            } else if ((c == '}' && in_object) || (c == ']' && !in_object)) {
+                depth--;
+                next = i + 1;
+            }
+            break;
+        }
+        }
+        if (next == 0)
+            return WECOM_ERR_JSON_PARSE;
+        i = next;
+        if (want == AFTER_VALUE && depth == 0) /* the root object closed */
+            return skip_ws(s, i, len) == len ? WECOM_OK : WECOM_ERR_JSON_PARSE;
+    }
+}
+
+/* --------------------------------------------------------------- keys */
+
+static size_t utf8_encode(unsigned long cp, unsigned char b[4])
+{
+    if (cp < 0x80) {
+        b[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        b[0] = (unsigned char)(0xC0 | (cp >> 6));
+        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        b[0] = (unsigned char)(0xE0 | (cp >> 12));
+        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    b[0] = (unsigned char)(0xF0 | (cp >> 18));
+    b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    b[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* The bytes of a checked string token as they read unescaped, one at a
+ * time: "err\u0063ode" and "errcode" are the same key. */
+typedef struct {
+    const char *s, *end;
+    unsigned char pend[4];
+    size_t npend, ipend;
+} key_iter_t;
+
+static int key_next(key_iter_t *k)
+{
+    unsigned long cp;
+    if (k->ipend < k->npend)
+        return k->pend[k->ipend++];
+    if (k->s >= k->end)
+        return -1;
+    if (*k->s != '\\')
+        return (unsigned char)*k->s++;
+    k->s++;
+    cp = decode_escape(&k->s, k->end); /* checked by the grammar */
+    k->npend = utf8_encode(cp, k->pend);
+    k->ipend = 1;
+    return k->pend[0];
+}
+
+static void key_iter(key_iter_t *k, const wecom_json_t *j, int t)
+{
+    k->s = j->js + j->tok[t].start;
+    k->end = j->js + j->tok[t].end;
+    k->npend = k->ipend = 0;
+}
+
+static int same_key(const wecom_json_t *j, int a, int b)
+{
+    key_iter_t x, y;
+    int cx, cy;
+    key_iter(&x, j, a);
+    key_iter(&y, j, b);
+    do {
+        cx = key_next(&x);
+        cy = key_next(&y);
+    } while (cx == cy && cx >= 0);
+    return cx == cy;
+}
+
+static int key_is(const wecom_json_t *j, int t, const char *key)
+{
+    key_iter_t x;
+    int c;
+    key_iter(&x, j, t);
+    while ((c = key_next(&x)) >= 0)
+        if (*key == '\0' || (unsigned char)*key++ != c)
+            return 0;
+    return *key == '\0';
+}
+
+/* Index just past token i and everything inside it. */
+static int skip(const wecom_json_t *j, int i)
+{
+    int end = j->tok[i].end;
+    i++;
+    while (i < j->count && j->tok[i].start < end)
+        i++;
+    return i;
+}
+
+/* The token index of each top-level key in turn: first 1, then next_key. */
+static int next_key(const wecom_json_t *j, int k)
+{
+    return skip(j, k + 1);
+}
+
+static int find(const wecom_json_t *j, const char *key)
+{
+    int i = 1, m;
+    if (j->count < 1)
+        return -1;
+    for (m = 0; m < j->tok[0].size && i + 1 < j->count; m++) {
+        if (key_is(j, i, key))
+            return i + 1;
+        i = next_key(j, i);
+    }
+    return -1;
+}
+
+static int has_duplicate_key(const wecom_json_t *j)
+{
+    int a = 1, ma, b, mb;
+    for (ma = 0; ma < j->tok[0].size; ma++, a = next_key(j, a))
+        for (b = next_key(j, a), mb = ma + 1; mb < j->tok[0].size;
+             mb++, b = next_key(j, b))
+            if (same_key(j, a, b))
+                return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------ parsing */
+
+wecom_err_t wecom_json_parse(wecom_json_t *j, const char *js, size_t len)
+{
+    jsmn_parser p;
+    wecom_err_t rc;
+    int n;
+    j->js = js;
+    j->len = len;
+    j->count = 0;
+    rc = check_grammar(js, len);
+    if (rc != WECOM_OK)
+        return rc;
+    jsmn_init(&p);
+    n = jsmn_parse(&p, js, len, j->tok, WECOM_JSON_TOKENS);
+    if (n == JSMN_ERROR_NOMEM)
+        return WECOM_ERR_JSON_TOO_LARGE;
+    if (n < 1 || j->tok[0].type != JSMN_OBJECT)
+        return WECOM_ERR_JSON_PARSE;
+    j->count = n;
+    if (has_duplicate_key(j)) {
+        j->count = 0;
+        return WECOM_ERR_JSON_PARSE;
+    }
+    return WECOM_OK;
+}
+
+int wecom_json_has(const wecom_json_t *j, const char *key)
+{
+    return find(j, key) >= 0;
+}
+
+/* Unescape a checked string token into out. */
 static wecom_err_t unescape(const char *s, const char *end, char *out,
                             size_t cap)
 {
-    size_t n = 0;
+    size_t n = 0, k, len;
+    unsigned char b[4];
     while (s < end) {
         unsigned long cp = (unsigned char)*s++;
-        if (cp == '\\' && s < end) {
-            char e = *s++;
-            unsigned u;
-            switch (e) {
-            case 'b': cp = '\b'; break;
-            case 'f': cp = '\f'; break;
-            case 'n': cp = '\n'; break;
-            case 'r': cp = '\r'; break;
-            case 't': cp = '\t'; break;
-            case 'u':
-                if (read_u16(s, end, &u) != 0)
-                    return WECOM_ERR_JSON_PARSE;
-                s += 4;
-                cp = u;
-                if (u >= 0xD800 && u <= 0xDBFF) { /* a surrogate pair */
-                    unsigned lo;
-                    if (end - s < 6 || s[0] != '\\' || s[1] != 'u' ||
-                        read_u16(s + 2, end, &lo) != 0 || lo < 0xDC00 ||
-                        lo > 0xDFFF)
-                        return WECOM_ERR_JSON_PARSE;
-                    s += 6;
-                    cp = 0x10000 + (((unsigned long)u - 0xD800) << 10) +
-                         (lo - 0xDC00);
-                } else if (u >= 0xDC00 && u <= 0xDFFF) {
-                    return WECOM_ERR_JSON_PARSE;
-                }
-                if (put_utf8(out, cap, &n, cp) != 0)
-                    return WECOM_ERR_BUFFER_TOO_SMALL;
-                continue;
-            default: cp = (unsigned char)e; break; /* \" \\ \/ */
-            }
+        if (cp == '\\') {
+            cp = decode_escape(&s, end);
+            if (cp == BAD_ESCAPE)
+                return WECOM_ERR_JSON_PARSE;
         }
-        if (n + 1 >= cap)
+        len = cp < 0x80 ? 1 : utf8_encode(cp, b);
+        if (len >= cap - n)
             return WECOM_ERR_BUFFER_TOO_SMALL;
-        out[n++] = (char)cp;
+        if (cp < 0x80)
+            out[n++] = (char)cp;
+        else
+            for (k = 0; k < len; k++)
+                out[n++] = (char)b[k];
     }
     out[n] = '\0';
     return WECOM_OK;
@@ -144,10 +421,11 @@ static wecom_err_t unescape(const char *s, const char *end, char *out,
 wecom_err_t wecom_json_string(const wecom_json_t *j, const char *key,
                               char *out, size_t cap)
 {
-    int v = find(j, key);
+    int v;
     if (cap == 0)
         return WECOM_ERR_BUFFER_TOO_SMALL;
     out[0] = '\0';
+    v = find(j, key);
     if (v < 0 || j->tok[v].type != JSMN_STRING)
         return WECOM_ERR_JSON_FIELD;
     return unescape(j->js + j->tok[v].start, j->js + j->tok[v].end, out, cap);
@@ -158,7 +436,7 @@ wecom_err_t wecom_json_int(const wecom_json_t *j, const char *key,
 {
     int v = find(j, key), neg = 0;
     const char *s, *end;
-    uint64_t acc = 0;
+    uint64_t acc = 0, max;
     if (v < 0 || j->tok[v].type != JSMN_PRIMITIVE)
         return WECOM_ERR_JSON_FIELD;
     s = j->js + j->tok[v].start;
@@ -169,26 +447,32 @@ wecom_err_t wecom_json_int(const wecom_json_t *j, const char *key,
     }
     if (s == end)
         return WECOM_ERR_JSON_FIELD;
+    max = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     for (; s < end; s++) {
-        if (*s < '0' || *s > '9' || acc > (uint64_t)INT64_MAX / 10)
+        uint64_t d = (uint64_t)(*s - '0');
+        if (!is_digit(*s) || acc > (max - d) / 10)
             return WECOM_ERR_JSON_FIELD;
-        acc = acc * 10 + (uint64_t)(*s - '0');
+        acc = acc * 10 + d;
     }
-    if (acc > (uint64_t)INT64_MAX)
-        return WECOM_ERR_JSON_FIELD;
-    *out = neg ? -(int64_t)acc : (int64_t)acc;
+    if (!neg)
+        *out = (int64_t)acc;
+    else if (acc == (uint64_t)INT64_MAX + 1)
+        *out = INT64_MIN;
+    else
+        *out = -(int64_t)acc;
     return WECOM_OK;
 }
 
 wecom_err_t wecom_json_digits(const wecom_json_t *j, const char *key,
                               char *out, size_t cap)
 {
-    int v = find(j, key);
+    int v;
     size_t n, i;
     const char *s;
     if (cap == 0)
         return WECOM_ERR_BUFFER_TOO_SMALL;
     out[0] = '\0';
+    v = find(j, key);
     if (v < 0 || (j->tok[v].type != JSMN_PRIMITIVE &&
                   j->tok[v].type != JSMN_STRING))
         return WECOM_ERR_JSON_FIELD;
@@ -197,11 +481,100 @@ wecom_err_t wecom_json_digits(const wecom_json_t *j, const char *key,
     if (n == 0)
         return WECOM_ERR_JSON_FIELD;
     for (i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
+        if (!is_digit(s[i]))
             return WECOM_ERR_JSON_FIELD;
     if (n >= cap)
         return WECOM_ERR_BUFFER_TOO_SMALL;
     memcpy(out, s, n);
     out[n] = '\0';
     return WECOM_OK;
+}
+
+/* --------------------------------------------- media or error answer */
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* The media type of a Content-Type value is JSON: application/json,
+ * text/json or a structured +json type, any case, parameters ignored. */
+static int is_json_type(const char *ct)
+{
+    static const char *const names[] = { "application/json", "text/json" };
+    size_t n = 0, k, i;
+    while (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
+        n++;
+    for (k = 0; k < 2; k++) {
+        if (strlen(names[k]) != n)
+            continue;
+        for (i = 0; i < n && lower(ct[i]) == names[k][i]; i++)
+            ;
+        if (i == n)
+            return 1;
+    }
+    return n >= 5 && ct[n - 5] == '+' && lower(ct[n - 4]) == 'j' &&
+           lower(ct[n - 3]) == 's' && lower(ct[n - 2]) == 'o' &&
+           lower(ct[n - 1]) == 'n';
+}
+
+/* The body's first byte that is not whitespace or a UTF-8 BOM: 1 and
+ * *c set, or 0 when the held bytes have none yet. */
+static int first_byte(const char *b, size_t len, char *c)
+{
+    static const char BOM[] = "\xEF\xBB\xBF";
+    size_t i = 0;
+    if (memcmp(b, BOM, len < 3 ? len : 3) == 0) {
+        if (len < 3)
+            return 0; /* a BOM's first bytes: wait for the rest */
+        i = 3;
+    }
+    i = skip_ws(b, i, len);
+    if (i == len)
+        return 0;
+    *c = b[i];
+    return 1;
+}
+
+/* A whole held body: the errcode it carries, if it is an object. */
+static wecom_answer_t judge(const wecom_answer_in_t *in, wecom_json_t *j,
+                            int64_t *errcode)
+{
+    int64_t code = 0;
+    if (in->overflow || wecom_json_parse(j, in->body, in->len) != WECOM_OK)
+        return WECOM_ANSWER_MALFORMED;
+    if (wecom_json_has(j, "errcode") &&
+        wecom_json_int(j, "errcode", &code) != WECOM_OK)
+        return WECOM_ANSWER_MALFORMED;
+    if (code == 0)
+        return WECOM_ANSWER_MEDIA;
+    *errcode = code;
+    return WECOM_ANSWER_API_ERROR;
+}
+
+wecom_answer_t wecom__answer_classify(const wecom_answer_in_t *in,
+                                      wecom_json_t *j, int64_t *errcode)
+{
+    char c = 0;
+    int seen;
+    wecom_answer_t v;
+    *errcode = 0;
+    j->count = 0;
+    if (in->status != 200) {
+        /* Never media; the body only tells which error. */
+        if (!in->complete && !in->overflow)
+            return WECOM_ANSWER_UNDECIDED;
+        v = judge(in, j, errcode);
+        return v == WECOM_ANSWER_API_ERROR ? v : WECOM_ANSWER_STATUS;
+    }
+    if (in->content_disposition[0] != '\0')
+        return WECOM_ANSWER_MEDIA;
+    seen = first_byte(in->body, in->len, &c);
+    if (!is_json_type(in->content_type) && seen && c != '{')
+        return WECOM_ANSWER_MEDIA;
+    if (!is_json_type(in->content_type) && !seen && in->complete)
+        return WECOM_ANSWER_MEDIA; /* empty, or whitespace only */
+    if (!in->complete && !in->overflow)
+        return WECOM_ANSWER_UNDECIDED;
+    return judge(in, j, errcode);
 }

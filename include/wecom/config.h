@@ -111,6 +111,20 @@
 #ifndef WECOM_JSON_MAX
 #define WECOM_JSON_MAX 2048
 #endif
+/* Tokens for one JSON answer; WeCom's have at most a dozen fields. An
+ * answer that needs more is malformed, never media. */
+#ifndef WECOM_JSON_TOKENS
+#define WECOM_JSON_TOKENS 48
+#endif
+
+/* Most bytes accepted for one downloaded medium (wecom_download_t's
+ * max_bytes overrides it per call). WeCom's largest media are 200 MB
+ * (video and file by upload_by_url; 20 MB by upload): this bounds a server
+ * that sends a body without end, and a Content-Length or Content-Range
+ * total above it is refused before a byte is written. */
+#ifndef WECOM_MEDIA_MAX_BYTES
+#define WECOM_MEDIA_MAX_BYTES 536870912
+#endif
 
 /* Attempts for one call when the network drops or WeCom answers -1
  * (busy) or 45033 (too many concurrent calls), and the first backoff. */
