@@ -3,10 +3,11 @@
  * checked against what was asked and what is already written, the body
  * streamed to the writer as it arrives.
  *
- * WeCom answers errors with a JSON body, possibly with status 200. A
- * response that may be one (JSON or text type, no Content-Disposition) is
- * held in the JSON buffer until it is known: an error writes nothing; a
- * medium that only looked like one is then written as usual.
+ * WeCom answers errors with a JSON body, possibly with status 200. What
+ * is media and what is an answer is decided by one rule,
+ * wecom__answer_classify() in json.c: until it can tell, the body is held
+ * in the JSON buffer. An answer of any kind writes nothing; a medium that
+ * only had to be looked at is then written as usual.
  */
 #include <string.h>
 
@@ -14,7 +15,7 @@
 #include "filename.h"
 #include "range.h"
 
-enum mode { MEDIA, SNIFF, DISCARD };
+enum mode { MEDIA, HOLD, DISCARD };
 
 typedef struct {
     wecom_client_t *c;
@@ -30,27 +31,81 @@ typedef struct {
     int whole;          /* this response carries the rest of the medium */
     int done;           /* every byte is written */
     int have_total;
+    uint64_t max;       /* most bytes the medium may have */
+    int overflow;       /* a held body did not fit the JSON buffer */
+    const char *validator; /* what this request's If-Range carried, or NULL */
+    int validator_is_date;
     const wecom_http_response_t *resp; /* the response being read */
 } dl_t;
 
-static int is_json_like(const wecom_http_response_t *r)
+/* A strong entity tag: quoted, without W/, of etagc characters only (so
+ * that a value from a state file cannot smuggle a header line). */
+static int is_strong_etag(const char *v)
 {
-    const char *ct = r->content_type;
-    if (r->content_disposition[0] != '\0')
+    size_t n = strlen(v), i;
+    if (n < 2 || v[0] != '"' || v[n - 1] != '"')
         return 0;
-    return strncmp(ct, "application/json", 16) == 0 ||
-           strncmp(ct, "text/plain", 10) == 0 || ct[0] == '\0';
+    for (i = 1; i + 1 < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch == '"' || ch < 0x21 || ch == 0x7F)
+            return 0;
+    }
+    return 1;
 }
 
-static int is_strong(const char *etag)
+/* An IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT": what servers send in
+ * Last-Modified and the one date form If-Range may carry (RFC 9110
+ * 5.6.7, 13.1.5). */
+static int is_http_date(const char *v)
 {
-    return etag[0] == '"';
+    static const char form[] = "Aaa, 00 Aaa 0000 00:00:00 GMT";
+    size_t i;
+    if (strlen(v) != sizeof form - 1)
+        return 0;
+    for (i = 0; form[i] != '\0'; i++) {
+        char f = form[i], c = v[i];
+        int letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        if ((f == 'A' || f == 'a') ? !letter
+            : f == '0'             ? !(c >= '0' && c <= '9')
+                                   : c != f)
+            return 0;
+    }
+    return 1;
 }
 
-/* The total this response tells, checked against what is known. */
+/* What If-Range carries: a strong ETag when there is one (this call's,
+ * else the caller's), else a Last-Modified date; never a weak tag. */
+static void pick_validator(dl_t *d)
+{
+    const char *given = d->dl->if_range != NULL ? d->dl->if_range : "";
+    d->validator_is_date = 0;
+    if (is_strong_etag(d->res->etag))
+        d->validator = d->res->etag;
+    else if (is_strong_etag(given))
+        d->validator = given;
+    else if ((d->validator_is_date = 1, is_http_date(d->res->last_modified)))
+        d->validator = d->res->last_modified;
+    else if (is_http_date(given))
+        d->validator = given;
+    else
+        d->validator = NULL;
+}
+
+/* A response carries the validator this request's If-Range sent. */
+static int validator_matches(const dl_t *d, const wecom_http_response_t *r)
+{
+    if (d->validator_is_date)
+        return strcmp(r->last_modified, d->validator) == 0;
+    return is_strong_etag(r->etag) && strcmp(r->etag, d->validator) == 0;
+}
+
+/* The total this response tells, checked against the cap and what is
+ * known. */
 static wecom_err_t note_total(dl_t *d, uint64_t total)
 {
     wecom_download_result_t *res = d->res;
+    if (total > d->max)
+        return WECOM_ERR_DOWNLOAD_TOO_LARGE;
     if (d->have_total && res->total != total)
         return WECOM_ERR_REMOTE_CHANGED;
     if (!d->have_total && d->dl->known_total != 0 && d->dl->known_total != total)
@@ -60,18 +115,22 @@ static wecom_err_t note_total(dl_t *d, uint64_t total)
     return WECOM_OK;
 }
 
-/* Validators: the first response's are kept; a later one must agree. */
+/* Validators: the first response's are kept; a later one must agree,
+ * and so must what the caller saw before a resume. */
 static wecom_err_t note_validators(dl_t *d, const wecom_http_response_t *r)
 {
     wecom_download_result_t *res = d->res;
+    const char *given = d->dl->if_range != NULL ? d->dl->if_range : "";
     if (res->etag[0] != '\0' && r->etag[0] != '\0' &&
         strcmp(res->etag, r->etag) != 0)
         return WECOM_ERR_REMOTE_CHANGED;
-    if (res->etag[0] == '\0' && d->dl->if_range != NULL && r->etag[0] != '\0' &&
-        strcmp(d->dl->if_range, r->etag) != 0)
+    if (is_strong_etag(given) && r->etag[0] != '\0' && strcmp(given, r->etag) != 0)
         return WECOM_ERR_REMOTE_CHANGED;
     if (res->last_modified[0] != '\0' && r->last_modified[0] != '\0' &&
         strcmp(res->last_modified, r->last_modified) != 0)
+        return WECOM_ERR_REMOTE_CHANGED;
+    if (is_http_date(given) && r->last_modified[0] != '\0' &&
+        strcmp(given, r->last_modified) != 0)
         return WECOM_ERR_REMOTE_CHANGED;
     if (res->etag[0] == '\0')
         memcpy(res->etag, r->etag, sizeof res->etag);
@@ -89,10 +148,11 @@ static wecom_err_t on_200(dl_t *d, const wecom_http_response_t *r)
 {
     wecom_err_t rc;
     /* The whole medium from byte 0: Range ignored, or not asked. Bytes
-     * already held are dropped from the front, never written twice. */
-    if (d->pos > 0 && d->dl->if_range != NULL && r->etag[0] != '\0' &&
-        strcmp(d->dl->if_range, r->etag) != 0)
-        return WECOM_ERR_REMOTE_CHANGED; /* If-Range said: not the same */
+     * already held are dropped from the front, never written twice. To an
+     * If-Range a 200 says "changed", unless it shows the same validator
+     * (a server that ignores Range). */
+    if (d->pos > 0 && d->validator != NULL && !validator_matches(d, r))
+        return WECOM_ERR_REMOTE_CHANGED;
     if (r->content_length >= 0) {
         rc = note_total(d, (uint64_t)r->content_length);
         if (rc != WECOM_OK)
@@ -120,6 +180,8 @@ static wecom_err_t on_206(dl_t *d, const wecom_http_response_t *r)
         (r->content_length >= 0 &&
          (uint64_t)r->content_length != cr.last - cr.first + 1))
         return WECOM_ERR_RANGE_MISMATCH;
+    if (cr.last >= d->max)
+        return WECOM_ERR_DOWNLOAD_TOO_LARGE;
     if (cr.total != WECOM_RANGE_UNKNOWN) {
         rc = note_total(d, cr.total);
         if (rc != WECOM_OK)
@@ -135,7 +197,8 @@ static wecom_err_t on_416(dl_t *d, const wecom_http_response_t *r)
 {
     wecom_content_range_t cr;
     wecom_err_t rc = wecom_content_range_parse(r->content_range, &cr);
-    if (rc != WECOM_OK || !cr.unsatisfied)
+    /* Only a Range can be unsatisfiable. */
+    if (rc != WECOM_OK || !cr.unsatisfied || !d->asked_range)
         return WECOM_ERR_RANGE_MISMATCH;
     /* More held than the medium has: what we hold is not its prefix. */
     if (cr.total < d->pos)
@@ -150,11 +213,15 @@ static wecom_err_t on_416(dl_t *d, const wecom_http_response_t *r)
     return WECOM_OK;
 }
 
+static int settle(dl_t *d, int complete, const unsigned char *rest,
+                  size_t rest_len);
+
 static int dl_headers(void *ctx, const wecom_http_response_t *r)
 {
     dl_t *d = ctx;
     d->resp = r;
     d->c->json_len = 0;
+    d->overflow = 0;
     /* 206 and 416 answer our Range: never an API error. */
     if (r->status == 206) {
         d->mode = MEDIA;
@@ -164,12 +231,8 @@ static int dl_headers(void *ctx, const wecom_http_response_t *r)
         d->mode = DISCARD;
         return on_416(d, r);
     }
-    if (r->status != 200 || is_json_like(r)) {
-        d->mode = SNIFF;
-        return 0;
-    }
-    d->mode = MEDIA;
-    return on_200(d, r);
+    d->mode = HOLD;
+    return settle(d, 0, NULL, 0);
 }
 
 /* Media bytes of the current body: drop the skipped front, write the
@@ -188,6 +251,8 @@ static int put_media(dl_t *d, const unsigned char *p, size_t n)
         return 0;
     if (d->body_end != WECOM_RANGE_UNKNOWN && n > d->body_end - d->pos)
         return WECOM_ERR_SIZE_MISMATCH;
+    if (n > d->max - d->pos) /* a body without length that goes on */
+        return WECOM_ERR_DOWNLOAD_TOO_LARGE;
     rc = dl->writer->write(dl->writer->ctx, p, n);
     if (rc != 0)
         return rc;
@@ -214,38 +279,62 @@ static int become_media(dl_t *d)
     return put_media(d, (const unsigned char *)d->c->json, d->c->json_len);
 }
 
+/* Ask the rule what the held response is, and act on it: 0 while it
+ * cannot tell, or once it is media (the held bytes, then rest, written);
+ * otherwise the error, with nothing written. */
+static int settle(dl_t *d, int complete, const unsigned char *rest,
+                  size_t rest_len)
+{
+    wecom_client_t *c = d->c;
+    const wecom_http_response_t *r = d->resp;
+    wecom_answer_in_t in;
+    wecom_json_t j;
+    int64_t code;
+    int rc;
+    in.status = r->status;
+    in.content_type = r->content_type;
+    in.content_disposition = r->content_disposition;
+    in.body = c->json;
+    in.len = c->json_len;
+    in.complete = complete;
+    in.overflow = d->overflow;
+    switch (wecom__answer_classify(&in, &j, &code)) {
+    case WECOM_ANSWER_UNDECIDED:
+        return 0;
+    case WECOM_ANSWER_MEDIA:
+        rc = become_media(d);
+        return rc != 0 ? rc : put_media(d, rest, rest_len);
+    case WECOM_ANSWER_API_ERROR:
+        /* errcode again, with errmsg (scrubbed of the token) */
+        d->res->api.http_status = r->status;
+        rc = wecom__api_answer(c, &j, &d->res->api);
+        return rc == WECOM_ERR_API ? rc : WECOM_ERR_API_MALFORMED;
+    case WECOM_ANSWER_MALFORMED:
+        d->res->api.http_status = r->status;
+        return WECOM_ERR_API_MALFORMED;
+    default:
+        d->res->api.http_status = r->status;
+        return WECOM_ERR_HTTP_STATUS;
+    }
+}
+
 static int dl_body(void *ctx, const unsigned char *p, size_t n)
 {
     dl_t *d = ctx;
     wecom_client_t *c = d->c;
+    size_t k;
     if (d->mode == DISCARD)
         return 0;
     if (d->mode == MEDIA)
         return put_media(d, p, n);
-    if (n <= sizeof c->json - c->json_len) {
-        memcpy(c->json + c->json_len, p, n);
-        c->json_len += n;
-        return 0;
-    }
-    /* Too big for an API answer: it is the medium after all. */
-    {
-        int rc = become_media(d);
-        return rc != 0 ? rc : put_media(d, p, n);
-    }
-}
-
-/* After a SNIFF response: an API error, or a small medium to write. */
-static wecom_err_t settle_sniffed(dl_t *d, const wecom_http_response_t *r)
-{
-    wecom_json_t j;
-    wecom_err_t rc;
-    wecom_client_t *c = d->c;
-    d->res->api.http_status = r->status;
-    rc = wecom__api_answer(c, &j, &d->res->api);
-    if (rc == WECOM_ERR_API)
-        return rc;
-    d->resp = r;
-    return become_media(d);
+    k = sizeof c->json - c->json_len;
+    if (k > n)
+        k = n;
+    memcpy(c->json + c->json_len, p, k);
+    c->json_len += k;
+    if (k < n)
+        d->overflow = 1; /* never an answer's size: the rule decides now */
+    return settle(d, 0, p + k, n - k);
 }
 
 static wecom_err_t request_once(dl_t *d, uint64_t chunk)
@@ -274,22 +363,25 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
             d->last = d->res->total - 1;
     }
     d->asked_range = d->pos > 0 || chunk != 0;
+    d->validator = NULL;
     c->headers[0] = '\0';
     if (d->asked_range) {
-        const char *validator = d->res->etag[0] != '\0' ? d->res->etag : d->dl->if_range;
         rc = wecom_range_header(c->headers, sizeof c->headers, d->first, d->last);
         if (rc != WECOM_OK)
             return rc;
         /* If-Range: should the medium have changed, the server sends it
          * whole instead of a piece of something else. */
+        pick_validator(d);
         n = strlen(c->headers);
-        if (validator != NULL && is_strong(validator) &&
-            strlen(validator) + 12 < sizeof c->headers - n) {
+        if (d->validator != NULL &&
+            strlen(d->validator) + 12 < sizeof c->headers - n) {
             memcpy(c->headers + n, "If-Range: ", 10);
             n += 10;
-            memcpy(c->headers + n, validator, strlen(validator));
-            n += strlen(validator);
+            memcpy(c->headers + n, d->validator, strlen(d->validator));
+            n += strlen(d->validator);
             memcpy(c->headers + n, "\r\n", 3);
+        } else {
+            d->validator = NULL;
         }
     }
 
@@ -308,8 +400,9 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
     rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
     if (rc != WECOM_OK)
         return rc;
-    if (d->mode == SNIFF) {
-        rc = settle_sniffed(d, &resp);
+    if (d->mode == HOLD) {
+        d->resp = &resp;
+        rc = settle(d, 1, NULL, 0);
         if (rc != WECOM_OK)
             return rc;
     }
@@ -347,6 +440,9 @@ wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
     d.dl = dl;
     d.res = res;
     d.pos = dl->offset;
+    d.max = dl->max_bytes != 0 ? dl->max_bytes : WECOM_MEDIA_MAX_BYTES;
+    if (d.pos > d.max)
+        return WECOM_ERR_DOWNLOAD_TOO_LARGE;
     chunk = dl->chunk > WECOM_RANGE_MAX_BYTES ? WECOM_RANGE_MAX_BYTES : dl->chunk;
 
     while (!d.done) {
@@ -366,7 +462,9 @@ wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
                                                                 : chunk / 2;
             continue;
         }
-        if (!wecom__retryable(rc, &res->api))
+        /* A body cut without TLS close_notify is a drop like any other:
+         * what was written stays, the rest is asked for by range. */
+        if (!wecom__retryable(rc, &res->api) && rc != WECOM_ERR_HTTP_TRUNCATED)
             return rc;
         if (d.pos == before)
             failures++;

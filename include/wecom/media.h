@@ -235,7 +235,12 @@ typedef struct wecom_download {
     uint64_t offset;       /* bytes already held (resume): start here */
     uint64_t chunk;        /* bytes per ranged request; 0: one request */
     uint64_t known_total;  /* resume: the total seen before, 0 unknown */
-    const char *if_range;  /* resume: the strong ETag seen before, or NULL */
+    const char *if_range;  /* resume: the strong ETag or, without one, the
+                              Last-Modified date seen before, or NULL; sent
+                              as If-Range (a weak W/ tag never is) */
+    uint64_t max_bytes;    /* refuse a medium larger than this (its total,
+                              or the bytes of a body without length);
+                              0: WECOM_MEDIA_MAX_BYTES */
     wecom_progress_fn progress;
     void *progress_ctx;
 } wecom_download_t;
@@ -256,9 +261,12 @@ typedef struct wecom_download_result {
  * bytes on one kept connection. Every 206's Content-Range is checked
  * against what was asked; a server that ignores Range is followed
  * without duplicating bytes; a medium that changes size or validator
- * between requests is an error, never a mixed file. A JSON answer is an
- * API error and nothing is written. A dropped connection resumes from the
- * last byte written, with bounded retries. */
+ * between requests is an error, never a mixed file. An error answer is
+ * never written: WECOM_ERR_API for a JSON answer with errcode != 0,
+ * WECOM_ERR_API_MALFORMED for one that does not parse completely (the
+ * rule is in core/json.h). A medium over max_bytes is
+ * WECOM_ERR_DOWNLOAD_TOO_LARGE. A dropped or truncated connection resumes
+ * from the last byte written, with bounded retries. */
 wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
                                  wecom_download_result_t *res);
 

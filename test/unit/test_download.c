@@ -2,14 +2,22 @@
  * Download over an in-memory stream: each response shape, what is asked
  * for on the wire, and what reaches the writer. The medium is the 100
  * bytes "0123456789" ten times.
+ *
+ * Answers that must never become the file live in answer_cases/ (the
+ * folder is the first argument): NAME.http holds the raw response,
+ * NAME.expect the outcome (error=WECOM_ERR_..., errcode=N), NAME.body
+ * the bytes the writer must get when it is media. Each is fed whole, byte
+ * by byte and in random splits.
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -21,6 +29,7 @@ static mem_sink_t sink;
 static char medium[101];
 static char wire[32][1024];
 static int nwire;
+static uint64_t max_bytes; /* what get() passes as dl.max_bytes */
 
 #define MEDIA_HEADERS                                                 \
     "Content-Type: image/jpeg\r\n"                                    \
@@ -70,6 +79,7 @@ static void setup(enum mem_split split)
     client_fixture_init(&f, split);
     mem_sink_init(&sink);
     nwire = 0;
+    max_bytes = 0;
 }
 
 static wecom_err_t get(uint64_t offset, uint64_t chunk, uint64_t known_total,
@@ -77,6 +87,7 @@ static wecom_err_t get(uint64_t offset, uint64_t chunk, uint64_t known_total,
 {
     wecom_download_t dl;
     memset(&dl, 0, sizeof dl);
+    dl.max_bytes = max_bytes;
     dl.media_id = "MEDIA/ID+1";
     dl.writer = &sink.writer;
     dl.offset = offset;
@@ -151,10 +162,11 @@ static void test_text_medium_is_not_an_error(void **state)
     assert_int_equal(sink.len, 6);
     assert_memory_equal(sink.data, "hello\n", 6);
 
-    /* JSON-typed but larger than any API answer: a medium */
+    /* Text that is larger than any API answer and does not start like
+     * one: a medium */
     setup(MEM_RANDOM);
     memset(big, 'j', sizeof big - 1);
-    snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
              "Content-Length: %zu\r\n\r\n", sizeof big - 1);
     {
         static char resp[5000];
@@ -164,6 +176,19 @@ static void test_text_medium_is_not_an_error(void **state)
     assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_OK);
     assert_int_equal(sink.len, sizeof big - 1);
     assert_memory_equal(sink.data, big, sizeof big - 1);
+
+    /* The same bytes typed as JSON, without Content-Disposition: an
+     * answer that does not parse, never the file */
+    setup(MEM_RANDOM);
+    snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\n\r\n", sizeof big - 1);
+    {
+        static char resp[5000];
+        snprintf(resp, sizeof resp, "%s%s", head, big);
+        mem_stream_add(&f.mem, resp, strlen(resp), 0);
+    }
+    assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_ERR_API_MALFORMED);
+    assert_int_equal(sink.len, 0);
 }
 
 static void test_chunks_on_one_connection(void **state)
@@ -292,10 +317,35 @@ static void test_416(void **state)
     assert_int_equal(sink.len, 0);
     assert_int_equal(res.total, 100);
 
-    setup(MEM_WHOLE); /* we hold more than there is */
+    setup(MEM_WHOLE); /* we hold more than there is: not its prefix */
     add_raw("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */100\r\n"
             "Content-Length: 0\r\n\r\n");
-    assert_int_equal(get(150, 0, 0, NULL, &res), WECOM_ERR_RANGE_MISMATCH);
+    assert_int_equal(get(150, 0, 0, NULL, &res), WECOM_ERR_REMOTE_CHANGED);
+
+    setup(MEM_WHOLE); /* we hold less than there is, and ask for the rest */
+    add_raw("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */100\r\n"
+            "Content-Length: 0\r\n\r\n");
+    assert_int_equal(get(40, 0, 0, NULL, &res), WECOM_ERR_RANGE_MISMATCH);
+    assert_int_equal(sink.len, 0);
+}
+
+/* 416 and 206 answer a Range: to a request without one they are refused,
+ * not taken for an empty or a whole medium. */
+static void test_range_answers_to_no_range(void **state)
+{
+    wecom_download_result_t res;
+    (void)state;
+    setup(MEM_WHOLE);
+    add_raw("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */0\r\n"
+            "Content-Length: 0\r\n\r\n");
+    assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_ERR_RANGE_MISMATCH);
+    assert_int_equal(sent_has("Range:"), 0);
+
+    setup(MEM_WHOLE);
+    add_206(0, 99, 100, "");
+    assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_ERR_RANGE_MISMATCH);
+    assert_int_equal(sink.len, 0);
+    assert_int_equal(sent_has("Range:"), 0);
 }
 
 static void test_dropped_body_resumes_from_last_byte(void **state)
@@ -424,7 +474,337 @@ static void test_hostile_names_are_made_safe(void **state)
     }
 }
 
-int main(void)
+
+/* ------------------------------------------------------- honest answers */
+
+static const char *g_case_dir;
+
+static size_t slurp(const char *path, unsigned char *buf, size_t cap, int *found)
+{
+    FILE *fp = fopen(path, "rb");
+    size_t n;
+    *found = fp != NULL;
+    if (fp == NULL)
+        return 0;
+    n = fread(buf, 1, cap, fp);
+    fclose(fp);
+    return n;
+}
+
+/* Value of key=VALUE in an .expect text, or NULL. */
+static const char *expect_field(const char *text, const char *key, char *out,
+                                size_t cap)
+{
+    size_t kl = strlen(key);
+    const char *line = text;
+    while (line != NULL && *line != '\0') {
+        if (strncmp(line, key, kl) == 0 && line[kl] == '=') {
+            size_t n = strcspn(line + kl + 1, "\n");
+            if (n >= cap)
+                n = cap - 1;
+            memcpy(out, line + kl + 1, n);
+            out[n] = '\0';
+            return out;
+        }
+        line = strchr(line, '\n');
+        if (line != NULL)
+            line++;
+    }
+    return NULL;
+}
+
+static void run_answer_case(const char *name, enum mem_split split)
+{
+    static unsigned char http[16384], body[16384];
+    static char expect[1024];
+    char path[1024], want[64], code[32];
+    size_t hn, bn;
+    int found, has_body;
+    wecom_download_result_t res;
+    wecom_err_t rc;
+
+    snprintf(path, sizeof path, "%s/%s.http", g_case_dir, name);
+    hn = slurp(path, http, sizeof http, &found);
+    assert_true(found);
+    snprintf(path, sizeof path, "%s/%s.expect", g_case_dir, name);
+    expect[slurp(path, (unsigned char *)expect, sizeof expect - 1, &found)] = '\0';
+    if (!found || expect_field(expect, "error", want, sizeof want) == NULL)
+        fail_msg("%s: no .expect with error=", name);
+    snprintf(path, sizeof path, "%s/%s.body", g_case_dir, name);
+    bn = slurp(path, body, sizeof body, &has_body);
+
+    setup(split);
+    mem_stream_add(&f.mem, http, hn, 1);
+    rc = get(0, 0, 0, NULL, &res);
+    if (strcmp(wecom_errname(rc), want) != 0)
+        fail_msg("%s (split %d): %s, expected %s; %zu bytes written", name,
+                 (int)split, wecom_errname(rc), want, sink.len);
+    if (expect_field(expect, "errcode", code, sizeof code) != NULL &&
+        res.api.errcode != strtoll(code, NULL, 10))
+        fail_msg("%s: errcode %lld, expected %s", name,
+                 (long long)res.api.errcode, code);
+    if (rc != WECOM_OK) {
+        /* an answer of any kind: not a byte reaches the file */
+        if (sink.len != 0 || res.written != 0)
+            fail_msg("%s: %zu bytes of an error answer were written", name, sink.len);
+    } else {
+        if (!has_body)
+            fail_msg("%s: media case without .body", name);
+        if (sink.len != bn || memcmp(sink.data, body, bn) != 0)
+            fail_msg("%s: wrote %zu bytes, not the %zu of the medium", name,
+                     sink.len, bn);
+    }
+}
+
+static void test_answer_cases(void **state)
+{
+    static const enum mem_split splits[] = { MEM_WHOLE, MEM_BYTES, MEM_RANDOM };
+    DIR *dir;
+    struct dirent *e;
+    int cases = 0;
+    (void)state;
+    assert_non_null(g_case_dir);
+    dir = opendir(g_case_dir);
+    assert_non_null(dir);
+    while ((e = readdir(dir)) != NULL) {
+        char name[256];
+        size_t n = strlen(e->d_name), k;
+        if (n <= 5 || strcmp(e->d_name + n - 5, ".http") != 0 || n - 5 >= sizeof name)
+            continue;
+        memcpy(name, e->d_name, n - 5);
+        name[n - 5] = '\0';
+        for (k = 0; k < sizeof splits / sizeof splits[0]; k++)
+            run_answer_case(name, splits[k]);
+        cases++;
+    }
+    closedir(dir);
+    assert_true(cases >= 40); /* the folder was found and read */
+}
+
+/* A JSON body of 10 MB: refused once it passes what an answer may be,
+ * without reading (or writing) the rest. */
+static void test_huge_json_answer(void **state)
+{
+    static char resp[10 * 1024 * 1024 + 256];
+    wecom_download_result_t res;
+    size_t head, total = 10u * 1024 * 1024;
+    (void)state;
+    setup(MEM_RANDOM);
+    head = (size_t)snprintf(resp, 256, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                            "Content-Length: %zu\r\n\r\n{\"errcode\":40007,\"pad\":\"", total);
+    /* head ends with the body's first 24 bytes; 21 more close it */
+    memset(resp + head, 'x', total - 24 - 21);
+    memcpy(resp + head + total - 24 - 21, "\",\"errmsg\":\"invalid\"}", 21);
+    mem_stream_add(&f.mem, resp, head + total - 24, 0);
+    assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_ERR_API_MALFORMED);
+    assert_int_equal(sink.len, 0);
+    assert_int_equal(res.requests, 1);
+    assert_true(f.mem.pos < 64 * 1024); /* stopped early */
+}
+
+/* ------------------------------------------------------- bytes a medium may take */
+
+static void test_endless_body_is_capped(void **state)
+{
+    static char resp[8192];
+    wecom_download_result_t res;
+    int n;
+    (void)state;
+    /* no length, not chunked: the body runs until the server stops */
+    setup(MEM_RANDOM);
+    n = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\n%sConnection: close\r\n\r\n",
+                 MEDIA_HEADERS);
+    memset(resp + n, 'z', 4000);
+    mem_stream_add(&f.mem, resp, (size_t)n + 4000, 1);
+    max_bytes = 1000;
+    assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_ERR_DOWNLOAD_TOO_LARGE);
+    assert_true(sink.len <= 1000);
+    assert_int_equal(res.requests, 1); /* not retried */
+
+    /* at the cap exactly: taken */
+    setup(MEM_RANDOM);
+    mem_stream_add(&f.mem, resp, (size_t)n + 1000, 1);
+    max_bytes = 1000;
+    assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_OK);
+    assert_int_equal(sink.len, 1000);
+}
+
+static void test_announced_size_over_cap_is_refused(void **state)
+{
+    wecom_download_result_t res;
+    (void)state;
+    setup(MEM_WHOLE); /* Content-Length */
+    add_media("HTTP/1.1 200 OK\r\n" MEDIA_HEADERS, 0, 100);
+    max_bytes = 99;
+    assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_ERR_DOWNLOAD_TOO_LARGE);
+    assert_int_equal(sink.len, 0);
+
+    setup(MEM_WHOLE); /* Content-Range's total */
+    add_206(0, 39, 100, "");
+    max_bytes = 99;
+    assert_int_equal(get(0, 40, 0, NULL, &res), WECOM_ERR_DOWNLOAD_TOO_LARGE);
+    assert_int_equal(sink.len, 0);
+
+    setup(MEM_WHOLE); /* a range past the cap, total unknown */
+    add_raw("HTTP/1.1 206 Partial Content\r\n" MEDIA_HEADERS
+            "Content-Range: bytes 50-99/*\r\nContent-Length: 50\r\n\r\n"
+            "01234567890123456789012345678901234567890123456789");
+    max_bytes = 80;
+    assert_int_equal(get(50, 0, 0, NULL, &res), WECOM_ERR_DOWNLOAD_TOO_LARGE);
+    assert_int_equal(sink.len, 0);
+
+    setup(MEM_WHOLE); /* the 416 form */
+    add_raw("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */100\r\n"
+            "Content-Length: 0\r\n\r\n");
+    max_bytes = 99;
+    assert_int_equal(get(99, 0, 0, NULL, &res), WECOM_ERR_DOWNLOAD_TOO_LARGE);
+
+    setup(MEM_WHOLE); /* the default applies with max_bytes 0 */
+    add_raw("HTTP/1.1 200 OK\r\n" MEDIA_HEADERS "Content-Length: 9223372036854775807\r\n\r\n0123");
+    assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_ERR_DOWNLOAD_TOO_LARGE);
+    assert_int_equal(sink.len, 0);
+}
+
+/* ------------------------------------------------------- If-Range */
+
+#define DATE "Mon, 23 Nov 2026 10:00:00 GMT"
+#define DATE2 "Tue, 24 Nov 2026 11:30:00 GMT"
+
+static void test_if_range_with_a_date(void **state)
+{
+    wecom_download_result_t res;
+    (void)state;
+    setup(MEM_BYTES); /* resume with the date seen before: sent, honoured */
+    add_raw("HTTP/1.1 206 Partial Content\r\nContent-Type: image/jpeg\r\n"
+            "Last-Modified: " DATE "\r\nContent-Range: bytes 60-99/100\r\n"
+            "Content-Length: 40\r\n\r\n0123456789012345678901234567890123456789");
+    assert_int_equal(get(60, 0, 100, DATE, &res), WECOM_OK);
+    assert_int_equal(sent_has("Range: bytes=60-\r\nIf-Range: " DATE "\r\n"), 1);
+    assert_int_equal(sink.len, 40);
+
+    setup(MEM_WHOLE); /* the server says it changed: a 200 with a new date */
+    add_raw("HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nLast-Modified: " DATE2
+            "\r\nContent-Length: 10\r\n\r\n0123456789");
+    assert_int_equal(get(60, 0, 100, DATE, &res), WECOM_ERR_REMOTE_CHANGED);
+    assert_int_equal(sink.len, 0);
+
+    setup(MEM_WHOLE); /* a 200 that shows no validator proves nothing */
+    add_media("HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n", 0, 100);
+    assert_int_equal(get(60, 0, 100, DATE, &res), WECOM_ERR_REMOTE_CHANGED);
+    assert_int_equal(sink.len, 0);
+
+    setup(MEM_WHOLE); /* a 200 with the same date: Range ignored, followed */
+    add_media("HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nLast-Modified: " DATE "\r\n",
+              0, 100);
+    assert_int_equal(get(60, 0, 100, DATE, &res), WECOM_OK);
+    assert_int_equal(sink.len, 40);
+    assert_memory_equal(sink.data, medium + 60, 40);
+
+    setup(MEM_WHOLE); /* a 206 whose date differs from the one we hold */
+    add_raw("HTTP/1.1 206 Partial Content\r\nContent-Type: image/jpeg\r\n"
+            "Last-Modified: " DATE2 "\r\nContent-Range: bytes 60-99/100\r\n"
+            "Content-Length: 40\r\n\r\n0123456789012345678901234567890123456789");
+    assert_int_equal(get(60, 0, 100, DATE, &res), WECOM_ERR_REMOTE_CHANGED);
+    assert_int_equal(sink.len, 0);
+}
+
+static void test_if_range_within_a_call(void **state)
+{
+    wecom_download_result_t res;
+    char head[256];
+    (void)state;
+    /* no ETag, a Last-Modified: later chunks carry the date */
+    setup(MEM_RANDOM);
+    snprintf(head, sizeof head, "HTTP/1.1 206 Partial Content\r\nContent-Type: image/jpeg\r\n"
+             "Last-Modified: " DATE "\r\nContent-Range: bytes 0-49/100\r\n");
+    add_media(head, 0, 50);
+    snprintf(head, sizeof head, "HTTP/1.1 206 Partial Content\r\nContent-Type: image/jpeg\r\n"
+             "Last-Modified: " DATE "\r\nContent-Range: bytes 50-99/100\r\n");
+    add_media(head, 50, 100);
+    assert_int_equal(get(0, 50, 0, NULL, &res), WECOM_OK);
+    assert_int_equal(sent_has("Range: bytes=50-99\r\nIf-Range: " DATE "\r\n"), 1);
+    assert_int_equal(sink.len, 100);
+}
+
+static void test_if_range_refuses_what_it_cannot_send(void **state)
+{
+    static const char *const refused[] = {
+        "W/\"v1\"",                        /* weak: never for If-Range */
+        "\"v1\"\r\nX-Evil: 1",             /* a header smuggled in */
+        "\"v 1\"",                         /* not etagc */
+        "Mon, 23 Nov 2026 10:00:00 GMT\r\nX: y",
+        "23 Nov 2026",                     /* not an HTTP-date */
+        "",
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        wecom_download_result_t res;
+        setup(MEM_WHOLE);
+        add_206(60, 99, 100, "");
+        assert_int_equal(get(60, 0, 100, refused[i], &res), WECOM_OK);
+        if (sent_has("If-Range") != 0 || sent_has("X-Evil") != 0)
+            fail_msg("If-Range sent for '%s'", refused[i]);
+    }
+}
+
+static void test_200_to_etag_if_range_without_etag(void **state)
+{
+    wecom_download_result_t res;
+    (void)state;
+    /* We asked "the rest, if still \"v1\""; the whole of something that
+     * shows no ETag came back: the held bytes cannot be trusted. */
+    setup(MEM_WHOLE);
+    add_media("HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n", 0, 100);
+    assert_int_equal(get(60, 0, 100, "\"v1\"", &res), WECOM_ERR_REMOTE_CHANGED);
+    assert_int_equal(sink.len, 0);
+
+    setup(MEM_WHOLE); /* the same ETag: a server that ignores Range */
+    add_media("HTTP/1.1 200 OK\r\n" MEDIA_HEADERS, 0, 100);
+    assert_int_equal(get(60, 0, 100, "\"v1\"", &res), WECOM_OK);
+    assert_int_equal(sink.len, 40);
+    assert_memory_equal(sink.data, medium + 60, 40);
+}
+
+/* ------------------------------------------------------- truncation */
+
+/* The peer's close without TLS close_notify: the stream reports
+ * WECOM_ERR_CLOSED where a clean end would be 0 (as core/tls.c does). */
+static int (*mem_recv)(void *ctx, unsigned char *buf, size_t len);
+static int cut_without_notify;
+
+static int recv_unclean(void *ctx, unsigned char *buf, size_t len)
+{
+    int n = mem_recv(ctx, buf, len);
+    if (n == 0 && cut_without_notify) {
+        cut_without_notify = 0;
+        return WECOM_ERR_CLOSED;
+    }
+    return n;
+}
+
+static void test_truncated_body_resumes(void **state)
+{
+    static char resp[512];
+    wecom_download_result_t res;
+    int n;
+    (void)state;
+    setup(MEM_RANDOM);
+    mem_recv = f.client.http.stream.recv;
+    f.client.http.stream.recv = recv_unclean;
+    cut_without_notify = 1;
+    n = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\n%sConnection: close\r\n\r\n%.37s",
+                 MEDIA_HEADERS, medium);
+    mem_stream_add(&f.mem, resp, (size_t)n, 1);
+    add_206(37, 99, 100, "");
+    assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_OK);
+    assert_int_equal(res.requests, 2);
+    assert_int_equal(sent_has("Range: bytes=37-\r\nIf-Range: \"v1\"\r\n"), 1);
+    assert_int_equal(sink.len, 100);
+    assert_memory_equal(sink.data, medium, 100);
+}
+
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_medium),
@@ -443,6 +823,17 @@ int main(void)
         cmocka_unit_test(test_expired_token_is_refreshed),
         cmocka_unit_test(test_unexpected_status),
         cmocka_unit_test(test_hostile_names_are_made_safe),
+        cmocka_unit_test(test_range_answers_to_no_range),
+        cmocka_unit_test(test_answer_cases),
+        cmocka_unit_test(test_huge_json_answer),
+        cmocka_unit_test(test_endless_body_is_capped),
+        cmocka_unit_test(test_announced_size_over_cap_is_refused),
+        cmocka_unit_test(test_if_range_with_a_date),
+        cmocka_unit_test(test_if_range_within_a_call),
+        cmocka_unit_test(test_if_range_refuses_what_it_cannot_send),
+        cmocka_unit_test(test_200_to_etag_if_range_without_etag),
+        cmocka_unit_test(test_truncated_body_resumes),
     };
+    g_case_dir = argc > 1 ? argv[1] : NULL;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
