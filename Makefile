@@ -18,7 +18,8 @@ DEB_PACKAGES = cmake ninja-build gcc libc6-dev pkg-config libmbedtls-dev \
 # mbedTLS 3.6 and llhttp 9 from Debian 13, unpacked into a folder
 MBEDTLS3_SYSROOT ?= $(BUILD)-mbedtls3/sysroot
 
-.PHONY: all deps configure build test demo install clean test-mbedtls3 bench fuzz
+.PHONY: all deps configure build test demo install clean test-mbedtls3 bench fuzz \
+        fuzz-build fuzz-long lint
 
 all: build
 
@@ -76,17 +77,33 @@ test-mbedtls3:
 
 # libFuzzer targets and the unit tests under ASan and UBSan (clang-14).
 FUZZ_SECONDS ?= 300
-fuzz:
+fuzz-build:
 	$(MAKE) deps EXTRA_PACKAGES="clang-14 libclang-rt-14-dev"
 	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_COMPILER=clang-14 -DWECOM_FUZZ=ON -DWECOM_FUZZ_SECONDS=$(FUZZ_SECONDS) \
 	  $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-fuzz -j $(JOBS)
+
+fuzz: fuzz-build
 	cd $(BUILD)-fuzz && ctest --output-on-failure -j $(JOBS) -L 'unit|fuzz' -E emulator
+
+# Every fuzz target for FUZZ_SECONDS each, JOBS at a time, for the record:
+#   make fuzz-long FUZZ_SECONDS=600
+# prints executions, exec/s and coverage per target and keeps the table in
+# $(BUILD)-fuzz/fuzz-long.txt (logs and any crash in $(BUILD)-fuzz/fuzz-long/).
+fuzz-long: fuzz-build
+	python3 test/fuzz/long.py $(BUILD)-fuzz $(FUZZ_SECONDS) $(JOBS)
+
+# Static analysis of core/, port/ and cli/: cppcheck and clang-tidy-14 on
+# the compile commands of $(BUILD)-lint; checks in .clang-tidy and
+# test/lint/. Fails on any finding (list in $(BUILD)-lint/lint-findings.txt).
+lint:
+	$(MAKE) deps EXTRA_PACKAGES="cppcheck clang-tidy-14"
+	sh test/lint/lint.sh $(BUILD)-lint $(JOBS)
 
 bench: build
 	sh test/bench/size.sh $(BUILD)-size
 	sh test/bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-mbedtls3 $(BUILD)-size $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-mbedtls3 $(BUILD)-size $(BUILD)-fuzz $(BUILD)-lint
