@@ -18,7 +18,8 @@ emulator (HOSTILE_SECONDS at most, or until the client goes):
   close_delimited       the response without Content-Length: the body runs
                         to the close, which is clean (close_notify)
   close_without_notify  the same, but the connection ends with a bare TCP
-                        FIN, no close_notify
+                        FIN, no close_notify (both: with `bytes`, only that
+                        many body bytes before the close)
   huge_json             HTTP 200, application/json, a `bytes`-byte JSON
                         error object (default 10 MiB)
   json_answer           HTTP 200, application/json, exactly `body`
@@ -94,7 +95,8 @@ def _send_hostile(sock, head, body, fault, stop_event):
             sock.sendall(chunk)
         return False
     if kind in ("close_delimited", "close_without_notify"):
-        sock.sendall(_close_delimited(head) + body)
+        cut = len(body) if fault["bytes"] is None else fault["bytes"]
+        sock.sendall(_close_delimited(head) + body[:cut])
         return CLEAN_CLOSE if kind == "close_delimited" else False
     if kind == "huge_json":
         prefix, suffix = b'{"errcode":40007,"errmsg":"', b'"}'

@@ -987,6 +987,9 @@ class HostileFaultTests(EmulatorTestCase):
                 self.assertIn(b"\r\nConnection: close", head)
                 self.assertEqual(rest, TEN_K[:1000])
                 self.assertIs(clean, want_clean)
+                data, clean = self.fetch({"kind": kind, "bytes": 300})
+                self.assertEqual(data.partition(b"\r\n\r\n")[2], TEN_K[:300])
+                self.assertIs(clean, want_clean)
 
     def test_huge_json_and_json_answer(self):
         data, clean = self.fetch({"kind": "huge_json", "bytes": 300000})
