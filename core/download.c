@@ -15,7 +15,8 @@
 #include "filename.h"
 #include "range.h"
 
-enum mode { MEDIA, HOLD, DISCARD };
+/* WAIT: no final head yet, so no body byte may come. */
+enum mode { WAIT, MEDIA, HOLD, DISCARD };
 
 typedef struct {
     wecom_client_t *c;
@@ -323,6 +324,8 @@ static int dl_body(void *ctx, const unsigned char *p, size_t n)
     dl_t *d = ctx;
     wecom_client_t *c = d->c;
     size_t k;
+    if (d->mode == WAIT)
+        return WECOM_ERR_HTTP_PARSE; /* body bytes of no response we know */
     if (d->mode == DISCARD)
         return 0;
     if (d->mode == MEDIA)
@@ -392,7 +395,7 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
     sink.on_headers = dl_headers;
     sink.on_body = dl_body;
     sink.ctx = d;
-    d->mode = MEDIA;
+    d->mode = WAIT;
     d->whole = 0;
     d->skip = 0;
     d->res->requests++;

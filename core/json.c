@@ -572,7 +572,7 @@ wecom_answer_t wecom__answer_classify(const wecom_answer_in_t *in,
     seen = first_byte(in->body, in->len, &c);
     if (!is_json_type(in->content_type) && seen && c != '{')
         return WECOM_ANSWER_MEDIA;
-    if (!is_json_type(in->content_type) && !seen && in->complete)
+    if (!is_json_type(in->content_type) && !seen && in->complete && !in->overflow)
         return WECOM_ANSWER_MEDIA; /* empty, or whitespace only */
     if (!in->complete && !in->overflow)
         return WECOM_ANSWER_UNDECIDED;

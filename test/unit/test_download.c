@@ -602,6 +602,20 @@ static void test_huge_json_answer(void **state)
     assert_true(f.mem.pos < 64 * 1024); /* stopped early */
 }
 
+/* An interim response that claims a body: those bytes belong to no
+ * final response and never reach the file. */
+static void test_interim_body_is_not_media(void **state)
+{
+    wecom_download_result_t res;
+    (void)state;
+    setup(MEM_RANDOM);
+    add_raw("HTTP/1.1 100 Continue\r\nContent-Length: 33\r\n\r\n"
+            "{\"errcode\":40007,\"errmsg\":\"x\"}"
+            "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 4\r\n\r\nJPEG");
+    assert_int_not_equal(get(0, 0, 0, NULL, &res), WECOM_OK);
+    assert_int_equal(sink.len, 0);
+}
+
 /* ------------------------------------------------------- bytes a medium may take */
 
 static void test_endless_body_is_capped(void **state)
@@ -826,6 +840,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_range_answers_to_no_range),
         cmocka_unit_test(test_answer_cases),
         cmocka_unit_test(test_huge_json_answer),
+        cmocka_unit_test(test_interim_body_is_not_media),
         cmocka_unit_test(test_endless_body_is_capped),
         cmocka_unit_test(test_announced_size_over_cap_is_refused),
         cmocka_unit_test(test_if_range_with_a_date),
