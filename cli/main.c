@@ -353,7 +353,7 @@ static int parse_seconds(const char *s, unsigned *out)
     unsigned long v;
     errno = 0;
     v = strtoul(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 86400u * 7)
+    if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 86400ul * 7)
         return -1;
     *out = (unsigned)v;
     return 0;

@@ -137,7 +137,10 @@ static int upload_one(cli_t *cli, const upload_opts_t *o, const char *path)
     } else {
         printf("%s\n", res.media_id); /* checked: URL-safe characters only */
     }
-    fflush(stdout);
+    if (fflush(stdout) != 0) { /* stored, but its id is lost: say so */
+        say(path, "uploaded, but writing its media_id to standard output failed");
+        return EXIT_LOCAL;
+    }
     return EXIT_OK;
 }
 

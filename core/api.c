@@ -80,7 +80,7 @@ static void scrub(char *msg, const char *secret)
     if (tl < 8) /* a short string would mask ordinary words */
         return;
     while ((hit = strstr(msg, secret)) != NULL) {
-        memcpy(hit, "***", 3);
+        hit[0] = hit[1] = hit[2] = '*';
         memmove(hit + 3, hit + tl, strlen(hit + tl) + 1);
     }
 }

@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "filename.h"
+#include "text.h"
 
 static const char *part_type(wecom_kind_t kind, wecom_format_t format)
 {
@@ -195,8 +196,10 @@ wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
                                   up->reader, up->length);
     if (rc != WECOM_OK)
         return rc;
-    memcpy(query, "type=", 5);
-    memcpy(query + 5, wecom_kind_name(kind), strlen(wecom_kind_name(kind)) + 1);
+    query[0] = '\0';
+    if ((rc = wecom__append(query, sizeof query, "type=")) != WECOM_OK ||
+        (rc = wecom__append(query, sizeof query, wecom_kind_name(kind))) != WECOM_OK)
+        return rc;
 
     memset(&req, 0, sizeof req);
     req.method = "POST";
