@@ -265,15 +265,15 @@ static int put_media(dl_t *d, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* A held response turned out to be media: check it as such and write
- * what was held. */
+/* A held 200 turned out to be media (the rule gives no other status
+ * that verdict): check it as such and write what was held. */
 static int become_media(dl_t *d)
 {
     const wecom_http_response_t *r = d->resp;
     wecom_err_t rc;
-    if (r->status != 200 && r->status != 206)
+    if (r->status != 200)
         return WECOM_ERR_HTTP_STATUS;
-    rc = r->status == 200 ? on_200(d, r) : on_206(d, r);
+    rc = on_200(d, r);
     if (rc != WECOM_OK)
         return rc;
     d->mode = MEDIA;
