@@ -524,6 +524,8 @@ static int first_byte(const char *b, size_t len, char *c)
 {
     static const char BOM[] = "\xEF\xBB\xBF";
     size_t i = 0;
+    if (len == 0)
+        return 0;
     if (memcmp(b, BOM, len < 3 ? len : 3) == 0) {
         if (len < 3)
             return 0; /* a BOM's first bytes: wait for the rest */
