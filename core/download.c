@@ -79,17 +79,14 @@ static int is_http_date(const char *v)
 static void pick_validator(dl_t *d)
 {
     const char *given = d->dl->if_range != NULL ? d->dl->if_range : "";
-    d->validator_is_date = 0;
-    if (is_strong_etag(d->res->etag))
-        d->validator = d->res->etag;
-    else if (is_strong_etag(given))
-        d->validator = given;
-    else if ((d->validator_is_date = 1, is_http_date(d->res->last_modified)))
-        d->validator = d->res->last_modified;
-    else if (is_http_date(given))
-        d->validator = given;
-    else
-        d->validator = NULL;
+    const char *etag = is_strong_etag(d->res->etag) ? d->res->etag
+                       : is_strong_etag(given)      ? given
+                                                    : NULL;
+    const char *date = is_http_date(d->res->last_modified) ? d->res->last_modified
+                       : is_http_date(given)               ? given
+                                                           : NULL;
+    d->validator = etag != NULL ? etag : date;
+    d->validator_is_date = etag == NULL && date != NULL;
 }
 
 /* A response carries the validator this request's If-Range sent. */
@@ -343,6 +340,7 @@ static int dl_body(void *ctx, const unsigned char *p, size_t n)
 static wecom_err_t request_once(dl_t *d, uint64_t chunk)
 {
     wecom_client_t *c = d->c;
+    wecom_download_result_t *res = d->res;
     wecom_http_request_t req;
     wecom_http_response_t resp;
     wecom_http_sink_t sink;
@@ -398,13 +396,12 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
     d->mode = WAIT;
     d->whole = 0;
     d->skip = 0;
-    d->res->requests++;
-    memset(&d->res->api, 0, sizeof d->res->api);
+    res->requests++;
+    memset(&res->api, 0, sizeof res->api);
     rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
     if (rc != WECOM_OK)
         return rc;
-    if (d->mode == HOLD) {
-        d->resp = &resp;
+    if (d->mode == HOLD) { /* dl_headers saw this response: d->resp is it */
         rc = settle(d, 1, NULL, 0);
         if (rc != WECOM_OK)
             return rc;
@@ -415,11 +412,11 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
         return WECOM_ERR_SIZE_MISMATCH;
     if (d->whole) {
         if (!d->have_total) { /* a body that ran to the close */
-            d->res->total = d->pos;
+            res->total = d->pos;
             d->have_total = 1;
         }
         d->done = 1;
-    } else if (d->have_total && d->pos >= d->res->total) {
+    } else if (d->have_total && d->pos >= res->total) {
         d->done = 1;
     }
     return WECOM_OK;
