@@ -8,7 +8,8 @@
  *   allocated to the byte, so ASan sees any overrun) nor on short reads;
  * - the format is what the magic bytes say, read here from the specs;
  * - a voice's duration is 20 ms per frame of a walk written here from
- *   RFC 4867, and a walk that fails here fails there. */
+ *   RFC 4867, and a walk that fails here fails there;
+ * - the refusal's text (wecom_check_describe) fits any buffer given. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(same(&a, &b) && same(&a, &c));
     CHECK(ra == WECOM_OK || ra < 0);
     CHECK(a.size == claimed);
+    {
+        /* the refusal's one-line text: NUL-terminated within any cap */
+        char msg[160];
+        size_t cap = 1u + data[1] % sizeof msg;
+        memset(msg, 'x', sizeof msg);
+        CHECK(wecom_check_describe(ra, &a, msg, cap) == msg);
+        CHECK(memchr(msg, '\0', cap) != NULL);
+    }
 
     if (claimed <= lim.min_bytes) {
         CHECK(ra == WECOM_ERR_MEDIA_TOO_SMALL);
