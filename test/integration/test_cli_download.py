@@ -463,20 +463,34 @@ class Names(DownloadCase):
              lambda n: n.startswith("长" * 50)),
         ]
 
+    def tree(self):
+        """Every path under the test's own directory."""
+        found = set()
+        for top, dirs, files in os.walk(self.work):
+            for name in dirs + files:
+                found.add(os.path.relpath(os.path.join(top, name), self.work))
+        return found
+
     def test_names_stay_inside(self):
+        # Only the test's own tree is watched (other tests, compilers and
+        # users write to the system's temporary directory meanwhile); the
+        # tool gets a private TMPDIR inside it, and the hostile absolute
+        # name points there too.
         data = b"#!AMR\n" + bytes([0x3C]) + bytes(31) * 1 + bytes([0x3C]) + bytes(31)
         self.media_id = self.put(data, "v.amr", "voice")
         box = self.path("box")         # every -O runs in a directory of box
         os.mkdir(box)
-        absolute = os.path.join(tempfile.gettempdir(),
-                                "wecom-e2e-abs-%s.txt" % os.urandom(6).hex())
+        private_tmp = self.path("tmp")
+        os.mkdir(private_tmp)
+        absolute = os.path.join(private_tmp, "wecom-e2e-abs-%s.txt" % os.urandom(6).hex())
         for i, (value, want) in enumerate(self.cases(absolute)):
             with self.subTest(disposition=value):
                 self.client.config(disposition=value)
                 d = os.path.join(box, "d%02d" % i)
                 os.mkdir(d)
-                before = (sorted(os.listdir(box)), sorted(os.listdir(self.work)))
-                p = self.cli("download", self.media_id, "-O", cwd=d)
+                before = self.tree()
+                p = self.cli("download", self.media_id, "-O", cwd=d,
+                             env={"TMPDIR": private_tmp})
                 got = os.listdir(d)
                 self.assertEqual(len(got), 1, got)
                 name = got[0]
@@ -492,8 +506,10 @@ class Names(DownloadCase):
                     self.assertEqual(name, want)
                 with open(os.path.join(d, name), "rb") as f:
                     self.assertEqual(f.read(), data)
-                self.assertEqual((sorted(os.listdir(box)), sorted(os.listdir(self.work))),
-                                 before, "something was created outside")
+                self.assertEqual(self.tree() - before,
+                                 {os.path.relpath(os.path.join(d, name), self.work)},
+                                 "something was created outside the directory given")
+                self.assertEqual(before - self.tree(), set(), "something was removed")
                 self.assertFalse(os.path.exists(absolute), "wrote to an absolute path")
 
 
