@@ -28,7 +28,7 @@ static const char USAGE[] =
     "         [--length BYTES] FILE...\n"
     "                      upload files (FILE - is standard input, with\n"
     "                      --length); prints one media_id per file\n"
-    "  download MEDIA_ID [-o FILE | -O] [--continue] [--chunk BYTES]\n"
+    "  download MEDIA_ID [-o FILE | -O [--clobber]] [--continue] [--chunk BYTES]\n"
     "                      download a medium; -o - writes to standard output\n"
     "  token               print an access token fetched with gettoken\n"
     "\n"
