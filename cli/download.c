@@ -279,7 +279,10 @@ static int part_name(const download_opts_t *o, const char *idn, char *part, size
 static void remote_final(const wecom_download_result_t *res, const char *idn,
                          char *final, size_t cap)
 {
-    snprintf(final, cap, "%s", res->filename[0] != '\0' ? res->filename : idn);
+    snprintf(final, cap, "%s",
+             res->filename[0] != '\0' ? res->filename
+             : idn[0] != '\0'        ? idn
+                                      : "wecom-media-download");
     (void)cli_name_fit(final, name_max_of(final));
 }
 
@@ -359,10 +362,11 @@ static wecom_err_t fetch(cli_t *cli, watch_t *w, int fd, uint64_t offset,
     dl.progress_ctx = w;
     rc = wecom_media_download(cli->client, &dl, res);
     cli_progress_end(&w->bar);
-    if (cli->verbose)
+    if (cli->verbose) {
+        uint64_t held = offset + res->written;
         fprintf(stderr, "wecom-media: %llu of %llu bytes written, %u request(s)\n",
-                (unsigned long long)(offset + res->written),
-                (unsigned long long)res->total, res->requests);
+                (unsigned long long)held, (unsigned long long)res->total, res->requests);
+    }
     return rc;
 }
 

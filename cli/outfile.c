@@ -321,7 +321,8 @@ int cli_file_rename_noreplace(const char *from, const char *to)
         (void)unlink(from); /* the file is in place either way */
         return 0;
     }
-    if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP && errno != ENOSYS)
+    /* Linux says EPERM (vfat) or EOPNOTSUPP, which is ENOTSUP there. */
+    if (errno != EPERM && errno != ENOTSUP && errno != ENOSYS)
         return -1;
     /* No hard links (FAT): claim the name with an empty file of our own,
      * then rename over our own placeholder. */

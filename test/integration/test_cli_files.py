@@ -116,6 +116,17 @@ class Symlinks(FilesCase):
         self.check_refused(("-O",), planted, cwd=sub)
         self.assertEqual(sorted(os.listdir(sub)), [os.path.basename(planted)])
 
+    def test_link_at_info_temp_name(self):
+        # .part.info is written as INFO.new then renamed: a link planted at
+        # INFO.new is refused (the download itself still completes)
+        vpath, vdata = self.victim()
+        os.symlink(vpath, self.path("out.bin.part.info.new"))
+        p = self.cli("download", self.media_id, "-o", "out.bin")
+        self.assertIn("could not write", p.stderr.decode())
+        self.assert_victim(vpath, vdata)
+        self.assert_file("out.bin", self.data)
+        self.assertTrue(os.path.islink(self.path("out.bin.part.info.new")))
+
     def test_dangling_link_at_part(self):
         # a link to where a file could be created (as root: /etc/cron.d/x)
         target = self.path("created-through-link")
@@ -218,6 +229,12 @@ class SpecialOutputs(FilesCase):
         self.assertTrue(stat.S_ISCHR(st.st_mode), "/dev/null is no longer a device")
         self.assertEqual(os.major(st.st_rdev), 1)
         self.assertFalse(os.path.exists("/dev/null.part"))
+
+    def test_dev_stdout(self):
+        # /dev/stdout is root's link to /proc/self/fd/1, here a pipe
+        p = self.cli("download", self.media_id, "-o", "/dev/stdout")
+        self.assertEqual(p.stdout, self.data + b"/dev/stdout\n")
+        self.assertTrue(os.path.islink("/dev/stdout"))
 
     @unittest.skipUnless(ROOT, "mknod needs root")
     def test_char_device(self):
