@@ -417,9 +417,11 @@ static int to_stdout(cli_t *cli, const char *media_id, const download_opts_t *o)
     return EXIT_OK;
 }
 
-/* -o naming a device or FIFO: written straight into, kept what it is. */
+/* -o naming a device or FIFO: written straight into, kept what it is.
+ * Only the node classify_out() saw is written: a name swapped meanwhile
+ * (a link turned to another device) is refused. */
 static int to_device(cli_t *cli, const char *media_id, const download_opts_t *o,
-                     int follow)
+                     int follow, const struct stat *seen)
 {
     wecom_download_result_t res;
     struct stat st;
@@ -437,7 +439,7 @@ static int to_device(cli_t *cli, const char *media_id, const download_opts_t *o,
         fprintf(stderr, ": %s\n", strerror(errno));
         return EXIT_LOCAL;
     }
-    if (fstat(fd, &st) != 0 ||
+    if (fstat(fd, &st) != 0 || st.st_dev != seen->st_dev || st.st_ino != seen->st_ino ||
         !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode))) {
         close(fd);
         fputs("wecom-media: ", stderr);
@@ -464,24 +466,26 @@ enum out_kind { OUT_FILE, OUT_DEVICE, OUT_DEVICE_VIA_LINK };
 /* What -o names decides how it is written. A symbolic link is never
  * written through, except to a device or FIFO when the link is ours or
  * root's (/dev/stdout): the finished download replaces the link itself. */
-static int classify_out(const char *out, enum out_kind *kind)
+static int classify_out(const char *out, enum out_kind *kind, struct stat *seen)
 {
-    struct stat st, target;
+    struct stat st;
     const char *why = NULL;
     *kind = OUT_FILE;
-    if (lstat(out, &st) != 0)
-        return errno == ENOENT ? 0 : -1;
-    if (S_ISREG(st.st_mode))
+    if (lstat(out, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        why = strerror(errno);
+    } else if (S_ISREG(st.st_mode)) {
         return 0;
-    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
         *kind = OUT_DEVICE;
+        *seen = st;
         return 0;
-    }
-    if (S_ISLNK(st.st_mode)) {
+    } else if (S_ISLNK(st.st_mode)) {
         if (st.st_uid != geteuid() && st.st_uid != 0)
             why = "a symbolic link owned by another user";
-        else if (stat(out, &target) == 0 &&
-                 (S_ISCHR(target.st_mode) || S_ISFIFO(target.st_mode)))
+        else if (stat(out, seen) == 0 &&
+                 (S_ISCHR(seen->st_mode) || S_ISFIFO(seen->st_mode)))
             *kind = OUT_DEVICE_VIA_LINK;
     } else if (S_ISDIR(st.st_mode)) {
         why = "a directory";
@@ -530,6 +534,16 @@ static int resume_point(const cli_t *cli, const char *part, const char *info_pat
                         "resumed bytes cannot be proven to belong to the same version\n");
     *offset = size;
     return 0;
+}
+
+/* Give up before the transfer: an empty .part is not left behind. */
+static int abandon(int fd, const char *part)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_size == 0)
+        (void)cli_file_unlink(part, fd);
+    close(fd);
+    return EXIT_LOCAL;
 }
 
 /* Start the .part afresh: empty, and no stale info beside it. */
@@ -603,17 +617,14 @@ static int to_file(cli_t *cli, const char *media_id, const download_opts_t *o)
     memset(&info, 0, sizeof info);
     if (o->resume &&
         resume_point(cli, part, info_path, media_id, (uint64_t)st.st_size, &info,
-                     &offset) != 0) {
-        close(fd);
-        return EXIT_LOCAL;
-    }
+                     &offset) != 0)
+        return abandon(fd, part);
     if (offset == 0 ? part_restart(fd, info_path) != 0
                     : lseek(fd, 0, SEEK_END) != (off_t)offset) {
         fputs("wecom-media: cannot reset ", stderr);
         cli_put_escaped(stderr, part);
         fputc('\n', stderr);
-        close(fd);
-        return EXIT_LOCAL;
+        return abandon(fd, part);
     }
     watch_init(&w, media_id, o, info_path, idn);
 
@@ -683,6 +694,7 @@ int cmd_download(cli_t *cli, int argc, char **argv)
     };
     download_opts_t o;
     enum out_kind kind = OUT_FILE;
+    struct stat seen;
     const char *media_id;
     int c, ex;
     char *end;
@@ -737,7 +749,7 @@ int cmd_download(cli_t *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     if (o.out != NULL && strcmp(o.out, "-") != 0) {
-        if (o.out[0] == '\0' || classify_out(o.out, &kind) != 0) {
+        if (o.out[0] == '\0' || classify_out(o.out, &kind, &seen) != 0) {
             if (o.out[0] == '\0')
                 fprintf(stderr, "wecom-media: download: -o needs a name\n");
             return o.out[0] == '\0' ? EXIT_USAGE : EXIT_LOCAL;
@@ -755,6 +767,6 @@ int cmd_download(cli_t *cli, int argc, char **argv)
     if (o.out != NULL && strcmp(o.out, "-") == 0)
         return to_stdout(cli, media_id, &o);
     if (kind != OUT_FILE)
-        return to_device(cli, media_id, &o, kind == OUT_DEVICE_VIA_LINK);
+        return to_device(cli, media_id, &o, kind == OUT_DEVICE_VIA_LINK, &seen);
     return to_file(cli, media_id, &o);
 }
