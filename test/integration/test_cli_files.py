@@ -352,6 +352,20 @@ class NoClobber(FilesCase):
         self.assertTrue(stat.S_ISFIFO(os.lstat(self.target).st_mode))
         self.assertEqual(os.listdir(self.sub), ["important.conf"])
 
+    def test_server_name_is_printed_escaped(self):
+        # a right-to-left override would show "evil\u202egpj.exe" as
+        # "evilexe.jpg": on stdout and in the refusal it is escaped
+        name = "evil\u202egpj.exe"
+        media_id = self.put(b"MZ" + os.urandom(1000), name)
+        p = self.cli("download", media_id, "-O", cwd=self.sub)
+        self.assertTrue(os.path.exists(os.path.join(self.sub, name)))
+        self.assertNotIn("\u202e", p.stdout.decode())
+        self.assertIn("\\xE2\\x80\\xAE", p.stdout.decode())
+        p = self.cli("download", media_id, "-O", cwd=self.sub, expect=EXIT_LOCAL)
+        err = p.stderr.decode()
+        self.assertIn("exists", err)
+        self.assertNotIn("\u202e", err)
+
     def test_clobber_needs_remote_name(self):
         self.cli("download", self.media_id, "-o", "x", "--clobber", expect=EXIT_USAGE)
 
