@@ -10,31 +10,69 @@ static int is_control(unsigned char c)
     return c < 0x20 || c == 0x7f;
 }
 
-/* Largest length <= n that does not end inside a UTF-8 sequence. */
-static size_t utf8_cut(const char *s, size_t n, size_t full)
+/* Longest extension kept when a name is cut ("." included). */
+#define EXT_KEEP_MAX 16
+
+/* in[from..to) without its control bytes: how many, the k-th, a copy of
+ * the first max into out. */
+static size_t count_clean(const char *in, size_t from, size_t to)
 {
-    if (n >= full)
-        return full;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
+    size_t i, n = 0;
+    for (i = from; i < to; i++)
+        n += !is_control((unsigned char)in[i]);
     return n;
 }
 
-/* Copy the last path component of in[0..len) without control bytes, cut
- * to the bound, into out. A backslash separates too when backslash_too is
- * set: for names from elsewhere, which may be Windows paths. */
+static int clean_byte_at(const char *in, size_t from, size_t to, size_t k)
+{
+    size_t i;
+    for (i = from; i < to; i++)
+        if (!is_control((unsigned char)in[i]) && k-- == 0)
+            return (unsigned char)in[i];
+    return -1;
+}
+
+static size_t copy_clean(const char *in, size_t from, size_t to, char *out,
+                         size_t max)
+{
+    size_t i, n = 0;
+    for (i = from; i < to && n < max; i++)
+        if (!is_control((unsigned char)in[i]))
+            out[n++] = in[i];
+    return n;
+}
+
+/* Copy the last path component of in[0..len) without control bytes into
+ * out, cut to the bound on a UTF-8 boundary. A name that must be cut keeps
+ * its extension (".amr", ".xlsx") so that it still opens as what it is. A
+ * backslash separates too when backslash_too is set: for names from
+ * elsewhere, which may be Windows paths. */
 static void last_component(const char *in, size_t len, char *out, size_t cap,
                            int backslash_too)
 {
-    size_t i, start = 0, n = 0, limit;
+    size_t i, start = 0, dot = 0, n, ext_len = 0, cut, limit;
     for (i = 0; i < len; i++)
         if (in[i] == '/' || (backslash_too && in[i] == '\\'))
             start = i + 1;
     limit = cap - 1 < WECOM_FILENAME_MAX ? cap - 1 : WECOM_FILENAME_MAX;
-    for (i = start; i < len && n < cap - 1; i++)
-        if (!is_control((unsigned char)in[i]))
-            out[n++] = in[i];
-    n = utf8_cut(out, limit, n);
+    if (count_clean(in, start, len) <= limit) {
+        n = copy_clean(in, start, len, out, limit);
+    } else {
+        for (i = len; i > start + 1; i--)
+            if (in[i - 1] == '.') {
+                dot = i - 1;
+                ext_len = count_clean(in, dot, len);
+                if (ext_len > EXT_KEEP_MAX || ext_len * 2 > limit)
+                    ext_len = 0; /* not an extension worth keeping */
+                break;
+            }
+        cut = limit - ext_len;
+        while (cut > 0 && (clean_byte_at(in, start, len, cut) & 0xC0) == 0x80)
+            cut--;
+        n = copy_clean(in, start, len, out, cut);
+        if (ext_len > 0)
+            n += copy_clean(in, dot, len, out + n, ext_len);
+    }
     out[n] = '\0';
     if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
         out[0] = '\0';

@@ -444,6 +444,51 @@ static void test_unexpected_status(void **state)
     assert_int_equal(sink.len, 0);
 }
 
+/* A name over WECOM_FILENAME_MAX is cut on a character boundary and keeps
+ * a short extension. */
+static void test_long_names_keep_extension(void **state)
+{
+    static const struct {
+        unsigned reps;    /* times the 3-byte character U+957F */
+        const char *tail; /* after them */
+        const char *want_tail;
+        size_t want_len;
+    } cases[] = {
+        { 121, ".amr", ".amr", 83 * 3 + 4 },        /* 367 bytes */
+        { 100, "", "\xe9\x95\xbf", 85 * 3 },         /* 300 bytes, no extension */
+        { 83, "abcd.jpg", ".jpg", 83 * 3 + 2 + 4 }, /* 257 bytes: cut in ASCII */
+        { 100, ".a-very-long-suffix-that-is-no-extension", "\xe9\x95\xbf", 85 * 3 },
+        { 85, "", "\xe9\x95\xbf", 85 * 3 },          /* exactly 255: kept whole */
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wecom_download_result_t res;
+        char head[1100], name[400];
+        size_t n = 0, k, len;
+        for (k = 0; k < cases[i].reps; k++) {
+            memcpy(name + n, "\xe9\x95\xbf", 3);
+            n += 3;
+        }
+        memcpy(name + n, cases[i].tail, strlen(cases[i].tail) + 1);
+        setup(MEM_WHOLE);
+        snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: audio/amr\r\n"
+                 "Content-Disposition: attachment; filename=\"%s\"\r\n", name);
+        add_media(head, 0, 10);
+        assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_OK);
+        len = strlen(res.filename);
+        if (len != cases[i].want_len)
+            fail_msg("case %u: %u bytes, expected %u", (unsigned)i, (unsigned)len,
+                     (unsigned)cases[i].want_len);
+        assert_true(len <= WECOM_FILENAME_MAX);
+        assert_memory_equal(res.filename + len - strlen(cases[i].want_tail),
+                            cases[i].want_tail, strlen(cases[i].want_tail));
+        /* whole characters only: every lead byte of U+957F at a multiple of 3 */
+        for (k = 0; k + 3 <= len && (unsigned char)res.filename[k] == 0xe9; k += 3)
+            assert_memory_equal(res.filename + k, "\xe9\x95\xbf", 3);
+    }
+}
+
 static void test_hostile_names_are_made_safe(void **state)
 {
     static const char *const cases[][2] = {
@@ -837,6 +882,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_expired_token_is_refreshed),
         cmocka_unit_test(test_unexpected_status),
         cmocka_unit_test(test_hostile_names_are_made_safe),
+        cmocka_unit_test(test_long_names_keep_extension),
         cmocka_unit_test(test_range_answers_to_no_range),
         cmocka_unit_test(test_answer_cases),
         cmocka_unit_test(test_huge_json_answer),

@@ -22,7 +22,7 @@
 static const char *g_case_dir;
 static client_fixture_t f;
 
-static char g_answers[8][512];
+static char g_answers[8][2048];
 
 /* A 200 answer with body json, kept in g_answers[slot]. */
 static const char *answer(int slot, const char *json)
