@@ -237,6 +237,11 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     wecom_http_t *h = of(p);
+    /* A 1xx response has no body (RFC 9110 15.2); llhttp hands over what
+     * its Content-Length announces, which would reach the sink as if it
+     * were the final response's. */
+    if (is_interim(p))
+        return fail(h, WECOM_ERR_HTTP_PARSE);
     h->resp->body_bytes += len;
     if (h->sink != NULL && h->sink->on_body != NULL) {
         int rc = h->sink->on_body(h->sink->ctx, (const unsigned char *)at, len);
