@@ -333,6 +333,26 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
     return cli_progress_update(&w->bar, done, total);
 }
 
+/* -v: the informative headers the server sent too long (or twice), which
+ * the download went on without. */
+static void note_dropped(unsigned dropped)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } HEADERS[] = {
+        { WECOM_HTTP_DROPPED_CONTENT_TYPE, "Content-Type" },
+        { WECOM_HTTP_DROPPED_DISPOSITION, "Content-Disposition (the server's file name)" },
+        { WECOM_HTTP_DROPPED_ETAG, "ETag" },
+        { WECOM_HTTP_DROPPED_LAST_MODIFIED, "Last-Modified" },
+    };
+    size_t i;
+    for (i = 0; i < sizeof HEADERS / sizeof HEADERS[0]; i++)
+        if (dropped & HEADERS[i].bit)
+            fprintf(stderr, "wecom-media: the server's %s was too long or repeated; "
+                            "left out\n", HEADERS[i].name);
+}
+
 static wecom_err_t fetch(cli_t *cli, watch_t *w, int fd, uint64_t offset,
                          const part_info_t *info, wecom_download_result_t *res)
 {
@@ -366,6 +386,7 @@ static wecom_err_t fetch(cli_t *cli, watch_t *w, int fd, uint64_t offset,
         uint64_t held = offset + res->written;
         fprintf(stderr, "wecom-media: %llu of %llu bytes written, %u request(s)\n",
                 (unsigned long long)held, (unsigned long long)res->total, res->requests);
+        note_dropped(res->dropped);
     }
     return rc;
 }

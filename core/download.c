@@ -130,6 +130,7 @@ static wecom_err_t note_validators(dl_t *d, const wecom_http_response_t *r)
     if (is_http_date(given) && r->last_modified[0] != '\0' &&
         strcmp(given, r->last_modified) != 0)
         return WECOM_ERR_REMOTE_CHANGED;
+    res->dropped |= r->dropped;
     if (res->etag[0] == '\0')
         memcpy(res->etag, r->etag, sizeof res->etag);
     if (res->last_modified[0] == '\0')

@@ -255,6 +255,9 @@ typedef struct wecom_download_result {
     char last_modified[WECOM_HTTP_DATE_MAX];
     wecom_api_error_t api; /* when WECOM_ERR_API */
     unsigned requests;     /* HTTP requests sent */
+    unsigned dropped;      /* informative headers left out because they
+                              did not fit or came twice: WECOM_HTTP_DROPPED_*
+                              bits; the download went on without them */
 } wecom_download_result_t;
 
 /* Download a medium to the writer from offset on, in ranges of chunk

@@ -246,6 +246,12 @@ class HostileDownload(HostileCase):
                   knobs={"disposition": 'attachment; filename="%s.bin"' % ("n" * 2000)})
         self.assert_file("out.bin", self.data)
         os.unlink(self.path("out.bin"))
+        # and -v says what was left out
+        self.client.config(disposition='attachment; filename="%s.bin"' % ("n" * 2000))
+        p = self.cli("download", self.media_id, "-o", "v.bin", global_args=("-v",))
+        self.assertIn("Content-Disposition (the server's file name) was too long or "
+                      "repeated; left out", p.stderr.decode())
+        self.assert_file("v.bin", self.data)
 
 
 class HostileUpload(HostileCase):
