@@ -240,6 +240,8 @@ static int put_media(dl_t *d, const unsigned char *p, size_t n)
 {
     const wecom_download_t *dl = d->dl;
     int rc;
+    if (n == 0)
+        return 0; /* nothing to skip or write, and p may be NULL */
     if (d->skip > 0) {
         size_t k = d->skip < n ? (size_t)d->skip : n;
         d->skip -= k;

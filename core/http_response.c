@@ -132,8 +132,7 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     for (i = 0; i < len; i++) {
         char c = at[i];
         if (h->name_len < sizeof h->name - 1) {
-            h->name[h->name_len] =
-                (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+            h->name[h->name_len] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
         }
         h->name_len++; /* past the array: a name none of the slots has */
     }
