@@ -52,6 +52,8 @@ static void last_component(const char *in, size_t len, char *out, size_t cap,
 {
     size_t i, start = 0, dot = 0, n, ext_len = 0, cut, limit;
     for (i = 0; i < len; i++)
+        /* len is strlen() of what the decoders ended with a NUL; the
+         * analyzer does not link the two. NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
         if (in[i] == '/' || (backslash_too && in[i] == '\\'))
             start = i + 1;
     limit = cap - 1 < WECOM_FILENAME_MAX ? cap - 1 : WECOM_FILENAME_MAX;
