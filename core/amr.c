@@ -8,7 +8,7 @@
 static const int FRAME_BYTES[16] = { 12, 13, 15, 17, 19, 20, 26, 31,
                                      5,  -1, -1, -1, -1, -1, -1, 0 };
 
-wecom_err_t wecom_amr_duration(const wecom_reader_t *r, uint64_t size,
+wecom_err_t wecom__amr_duration(const wecom_reader_t *r, uint64_t size,
                                unsigned char *scratch, size_t scratch_len,
                                uint64_t *duration_ms)
 {

@@ -16,7 +16,7 @@
  * duration in ms (every frame, NO_DATA and SID included, is 20 ms).
  * WECOM_ERR_MEDIA_AMR_CORRUPT for a reserved frame type or a frame cut
  * off at the end. */
-wecom_err_t wecom_amr_duration(const wecom_reader_t *r, uint64_t size,
+wecom_err_t wecom__amr_duration(const wecom_reader_t *r, uint64_t size,
                                unsigned char *scratch, size_t scratch_len,
                                uint64_t *duration_ms);
 

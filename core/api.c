@@ -4,7 +4,7 @@
 #include "api.h"
 #include "text.h"
 
-wecom_err_t wecom__append_encoded(char *dst, size_t cap, const char *s)
+wecom_err_t wecom__api_append_encoded(char *dst, size_t cap, const char *s)
 {
     static const char HEX[] = "0123456789ABCDEF";
     size_t n = strlen(dst);
@@ -28,19 +28,19 @@ wecom_err_t wecom__append_encoded(char *dst, size_t cap, const char *s)
     return WECOM_OK;
 }
 
-wecom_err_t wecom__target(wecom_client_t *c, const char *path,
+wecom_err_t wecom__api_target(wecom_client_t *c, const char *path,
                           const char *query)
 {
     wecom_err_t rc;
     c->target[0] = '\0';
     if (c->token[0] == '\0')
         return WECOM_ERR_INVALID_ARG;
-    if ((rc = wecom__append(c->target, sizeof c->target, c->base_path)) != 0 ||
-        (rc = wecom__append(c->target, sizeof c->target, path)) != 0 ||
-        (rc = wecom__append(c->target, sizeof c->target, "?access_token=")) != 0 ||
-        (rc = wecom__append(c->target, sizeof c->target, c->token)) != 0 ||
-        (rc = wecom__append(c->target, sizeof c->target, "&")) != 0 ||
-        (rc = wecom__append(c->target, sizeof c->target, query)) != 0)
+    if ((rc = wecom__text_append(c->target, sizeof c->target, c->base_path)) != 0 ||
+        (rc = wecom__text_append(c->target, sizeof c->target, path)) != 0 ||
+        (rc = wecom__text_append(c->target, sizeof c->target, "?access_token=")) != 0 ||
+        (rc = wecom__text_append(c->target, sizeof c->target, c->token)) != 0 ||
+        (rc = wecom__text_append(c->target, sizeof c->target, "&")) != 0 ||
+        (rc = wecom__text_append(c->target, sizeof c->target, query)) != 0)
         return rc;
     return WECOM_OK;
 }
@@ -63,7 +63,7 @@ static int json_body(void *ctx, const unsigned char *d, size_t n)
     return 0;
 }
 
-void wecom__json_sink(wecom_client_t *c, wecom_http_sink_t *sink)
+void wecom__api_json_sink(wecom_client_t *c, wecom_http_sink_t *sink)
 {
     c->json_len = 0;
     sink->on_headers = json_headers;
@@ -97,7 +97,7 @@ static void copy_errmsg(wecom_client_t *c, const wecom_json_t *j,
     char full[sizeof c->json + 1];
     size_t n;
     api->errmsg[0] = '\0';
-    if (wecom_json_string(j, "errmsg", full, sizeof full) != WECOM_OK)
+    if (wecom__json_string(j, "errmsg", full, sizeof full) != WECOM_OK)
         return;
     scrub(full, c->token);
     scrub(full, also);
@@ -109,18 +109,18 @@ static void copy_errmsg(wecom_client_t *c, const wecom_json_t *j,
     }
     memcpy(api->errmsg, full, n);
     api->errmsg[n] = '\0';
-    wecom__wipe(full, sizeof full);
+    wecom__api_wipe(full, sizeof full);
 }
 
 wecom_err_t wecom__api_answer_hiding(wecom_client_t *c, wecom_json_t *j,
                                      wecom_api_error_t *api, const char *also)
 {
     int64_t code = 0;
-    wecom_err_t rc = wecom_json_parse(j, c->json, c->json_len);
+    wecom_err_t rc = wecom__json_parse(j, c->json, c->json_len);
     if (rc != WECOM_OK)
         return rc;
     /* Some answers (gettoken's in places) omit errcode on success. */
-    if (wecom_json_int(j, "errcode", &code) != WECOM_OK)
+    if (wecom__json_int(j, "errcode", &code) != WECOM_OK)
         code = 0;
     api->errcode = code;
     api->errmsg[0] = '\0';
@@ -136,7 +136,7 @@ wecom_err_t wecom__api_answer(wecom_client_t *c, wecom_json_t *j,
     return wecom__api_answer_hiding(c, j, api, NULL);
 }
 
-void wecom__wipe(void *p, size_t n)
+void wecom__api_wipe(void *p, size_t n)
 {
     /* Through a volatile pointer, so the compiler cannot drop the stores
      * to memory that is about to die. */
@@ -145,7 +145,7 @@ void wecom__wipe(void *p, size_t n)
         *v++ = 0;
 }
 
-int wecom__retryable(wecom_err_t rc, const wecom_api_error_t *api)
+int wecom__api_retryable(wecom_err_t rc, const wecom_api_error_t *api)
 {
     switch (rc) {
     case WECOM_ERR_CLOSED:
@@ -163,7 +163,7 @@ int wecom__retryable(wecom_err_t rc, const wecom_api_error_t *api)
     }
 }
 
-int wecom__refresh_token(wecom_client_t *c, wecom_err_t rc,
+int wecom__api_refresh_token(wecom_client_t *c, wecom_err_t rc,
                          const wecom_api_error_t *api, int *refreshed)
 {
     if (rc != WECOM_ERR_API || api == NULL || *refreshed || c->refresh == NULL ||
@@ -173,7 +173,7 @@ int wecom__refresh_token(wecom_client_t *c, wecom_err_t rc,
     return c->refresh(c->refresh_ctx, c) == 0;
 }
 
-wecom_err_t wecom__backoff(wecom_client_t *c, unsigned attempt)
+wecom_err_t wecom__api_backoff(wecom_client_t *c, unsigned attempt)
 {
     uint64_t wait = WECOM_RETRY_BACKOFF_MS;
     unsigned i;

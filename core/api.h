@@ -7,15 +7,15 @@
 #include "wecom/media.h"
 
 /* c->target = base path + path + "?access_token=TOKEN&" + query. */
-wecom_err_t wecom__target(wecom_client_t *c, const char *path,
+wecom_err_t wecom__api_target(wecom_client_t *c, const char *path,
                           const char *query);
 
 /* Append s to dst (NUL-terminated, capacity cap), percent-encoding every
  * byte outside RFC 3986's unreserved set. */
-wecom_err_t wecom__append_encoded(char *dst, size_t cap, const char *s);
+wecom_err_t wecom__api_append_encoded(char *dst, size_t cap, const char *s);
 
 /* A sink that collects the body into c->json. */
-void wecom__json_sink(wecom_client_t *c, wecom_http_sink_t *sink);
+void wecom__api_json_sink(wecom_client_t *c, wecom_http_sink_t *sink);
 
 /* Parse c->json: WECOM_OK when errcode is 0 or absent, WECOM_ERR_API with
  * errcode and errmsg in api otherwise. */
@@ -29,20 +29,20 @@ wecom_err_t wecom__api_answer_hiding(wecom_client_t *c, wecom_json_t *j,
 
 /* Zero n bytes at p in a way the compiler keeps (for credentials in
  * memory that is about to be released). */
-void wecom__wipe(void *p, size_t n);
+void wecom__api_wipe(void *p, size_t n);
 
 /* 1 when a failed attempt may be made again: the connection dropped or
  * WeCom said busy (-1) or too many concurrent calls (45033). */
-int wecom__retryable(wecom_err_t rc, const wecom_api_error_t *api);
+int wecom__api_retryable(wecom_err_t rc, const wecom_api_error_t *api);
 
 /* After an answer of 40014 or 42001 (token invalid or expired): ask the
  * refresh hook, once per call (*refreshed tracks it), for a new token.
  * 1 when the call should be made again now. */
-int wecom__refresh_token(wecom_client_t *c, wecom_err_t rc,
+int wecom__api_refresh_token(wecom_client_t *c, wecom_err_t rc,
                          const wecom_api_error_t *api, int *refreshed);
 
 /* Sleep before attempt number `attempt` (1, 2, ...): the backoff doubles
  * each time. WECOM_ERR_DEADLINE when the deadline would pass first. */
-wecom_err_t wecom__backoff(wecom_client_t *c, unsigned attempt);
+wecom_err_t wecom__api_backoff(wecom_client_t *c, unsigned attempt);
 
 #endif

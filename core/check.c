@@ -169,7 +169,7 @@ wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
             return WECOM_ERR_MEDIA_AMR_WB;
         if (out->format != WECOM_FORMAT_AMR)
             return WECOM_ERR_MEDIA_FORMAT;
-        rc = wecom_amr_duration(r, size, scratch, scratch_len, &ms);
+        rc = wecom__amr_duration(r, size, scratch, scratch_len, &ms);
         if (rc != WECOM_OK)
             return rc;
         out->duration_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;

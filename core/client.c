@@ -10,32 +10,32 @@
 
 static int tls_open(void *ctx)
 {
-    return wecom_tls_connect(ctx);
+    return wecom__tls_connect(ctx);
 }
 
 static int tls_send(void *ctx, const unsigned char *buf, size_t len)
 {
-    return wecom_tls_send(ctx, buf, len);
+    return wecom__tls_send(ctx, buf, len);
 }
 
 static int tls_recv(void *ctx, unsigned char *buf, size_t len)
 {
-    return wecom_tls_recv(ctx, buf, len);
+    return wecom__tls_recv(ctx, buf, len);
 }
 
 static int tls_usable(void *ctx)
 {
-    return wecom_tls_usable(ctx);
+    return wecom__tls_usable(ctx);
 }
 
 static void tls_close(void *ctx)
 {
-    wecom_tls_close(ctx);
+    wecom__tls_close(ctx);
 }
 
 static void tls_cork(void *ctx, int on)
 {
-    wecom_tls_cork(ctx, on);
+    wecom__tls_cork(ctx, on);
 }
 
 wecom_err_t wecom_client_init(wecom_client_t *c,
@@ -49,15 +49,15 @@ wecom_err_t wecom_client_init(wecom_client_t *c,
         return WECOM_ERR_INVALID_ARG;
     memset(c, 0, sizeof *c);
     url = cfg->base_url != NULL ? cfg->base_url : WECOM_DEFAULT_BASE_URL;
-    rc = wecom_url_parse(url, c->host, sizeof c->host, &c->server_port,
+    rc = wecom__url_parse(url, c->host, sizeof c->host, &c->server_port,
                          c->base_path, sizeof c->base_path);
     if (rc != WECOM_OK)
         return rc == WECOM_ERR_BUFFER_TOO_SMALL ? WECOM_ERR_INVALID_ARG : rc;
     c->port = cfg->port;
-    rc = wecom_tls_init(&c->tls, cfg->port, &cfg->tls);
+    rc = wecom__tls_init(&c->tls, cfg->port, &cfg->tls);
     if (rc != WECOM_OK)
         return rc;
-    rc = wecom_tls_set_peer(&c->tls, c->host, c->server_port);
+    rc = wecom__tls_set_peer(&c->tls, c->host, c->server_port);
     if (rc != WECOM_OK)
         goto fail;
     stream.open = tls_open;
@@ -67,13 +67,13 @@ wecom_err_t wecom_client_init(wecom_client_t *c,
     stream.close = tls_close;
     stream.cork = tls_cork;
     stream.ctx = &c->tls;
-    rc = wecom_http_init(&c->http, &stream, c->io, sizeof c->io, c->host,
+    rc = wecom__http_init(&c->http, &stream, c->io, sizeof c->io, c->host,
                          c->server_port);
     if (rc != WECOM_OK)
         goto fail;
     return WECOM_OK;
 fail:
-    wecom_tls_free(&c->tls);
+    wecom__tls_free(&c->tls);
     return rc;
 }
 
@@ -81,17 +81,17 @@ void wecom_client_free(wecom_client_t *c)
 {
     if (c == NULL || c->port == NULL)
         return;
-    wecom_http_close(&c->http);
-    wecom_tls_free(&c->tls);
+    wecom__http_close(&c->http);
+    wecom__tls_free(&c->tls);
     /* The token is a credential: leave no copy behind. It sits in the
      * token, in each request target and head (the I/O buffer), and may
      * come back in an answer (json). */
-    wecom__wipe(c->token, sizeof c->token);
-    wecom__wipe(c->target, sizeof c->target);
-    wecom__wipe(c->headers, sizeof c->headers);
-    wecom__wipe(c->json, sizeof c->json);
+    wecom__api_wipe(c->token, sizeof c->token);
+    wecom__api_wipe(c->target, sizeof c->target);
+    wecom__api_wipe(c->headers, sizeof c->headers);
+    wecom__api_wipe(c->json, sizeof c->json);
     c->json_len = 0;
-    wecom__wipe(c->io, sizeof c->io);
+    wecom__api_wipe(c->io, sizeof c->io);
     c->port = NULL;
 }
 
@@ -128,7 +128,7 @@ void wecom_client_on_token_expiry(wecom_client_t *c, wecom_token_refresh_fn fn,
 
 void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms)
 {
-    wecom_tls_set_deadline(&c->tls, deadline_ms);
+    wecom__tls_set_deadline(&c->tls, deadline_ms);
 }
 
 unsigned long wecom_client_handshakes(const wecom_client_t *c)

@@ -5,7 +5,7 @@
  *
  * WeCom answers errors with a JSON body, possibly with status 200. What
  * is media and what is an answer is decided by one rule,
- * wecom__answer_classify() in json.c: until it can tell, the body is held
+ * wecom__json_answer_classify() in json.c: until it can tell, the body is held
  * in the JSON buffer. An answer of any kind writes nothing; a medium that
  * only had to be looked at is then written as usual.
  */
@@ -138,7 +138,7 @@ static wecom_err_t note_validators(dl_t *d, const wecom_http_response_t *r)
     if (res->content_type[0] == '\0')
         memcpy(res->content_type, r->content_type, sizeof res->content_type);
     if (res->filename[0] == '\0')
-        wecom_filename_from_disposition(r->content_disposition, res->filename,
+        wecom__filename_from_disposition(r->content_disposition, res->filename,
                                         sizeof res->filename);
     return WECOM_OK;
 }
@@ -170,7 +170,7 @@ static wecom_err_t on_200(dl_t *d, const wecom_http_response_t *r)
 static wecom_err_t on_206(dl_t *d, const wecom_http_response_t *r)
 {
     wecom_content_range_t cr;
-    wecom_err_t rc = wecom_content_range_parse(r->content_range, &cr);
+    wecom_err_t rc = wecom__content_range_parse(r->content_range, &cr);
     if (rc != WECOM_OK || cr.unsatisfied || !d->asked_range)
         return WECOM_ERR_RANGE_MISMATCH;
     /* It must start where we asked, end no later, and say so truly. */
@@ -195,7 +195,7 @@ static wecom_err_t on_206(dl_t *d, const wecom_http_response_t *r)
 static wecom_err_t on_416(dl_t *d, const wecom_http_response_t *r)
 {
     wecom_content_range_t cr;
-    wecom_err_t rc = wecom_content_range_parse(r->content_range, &cr);
+    wecom_err_t rc = wecom__content_range_parse(r->content_range, &cr);
     /* Only a Range can be unsatisfiable. */
     if (rc != WECOM_OK || !cr.unsatisfied || !d->asked_range)
         return WECOM_ERR_RANGE_MISMATCH;
@@ -299,7 +299,7 @@ static int settle(dl_t *d, int complete, const unsigned char *rest,
     in.len = c->json_len;
     in.complete = complete;
     in.overflow = d->overflow;
-    switch (wecom__answer_classify(&in, &j, &code)) {
+    switch (wecom__json_answer_classify(&in, &j, &code)) {
     case WECOM_ANSWER_UNDECIDED:
         return 0;
     case WECOM_ANSWER_MEDIA:
@@ -353,9 +353,9 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
 
     query[0] = '\0';
     memcpy(query, "media_id=", 10);
-    rc = wecom__append_encoded(query, sizeof query, d->dl->media_id);
+    rc = wecom__api_append_encoded(query, sizeof query, d->dl->media_id);
     if (rc == WECOM_OK)
-        rc = wecom__target(c, "/cgi-bin/media/get", query);
+        rc = wecom__api_target(c, "/cgi-bin/media/get", query);
     if (rc != WECOM_OK)
         return rc;
 
@@ -370,7 +370,7 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
     d->validator = NULL;
     c->headers[0] = '\0';
     if (d->asked_range) {
-        rc = wecom_range_header(c->headers, sizeof c->headers, d->first, d->last);
+        rc = wecom__range_header(c->headers, sizeof c->headers, d->first, d->last);
         if (rc != WECOM_OK)
             return rc;
         /* If-Range: should the medium have changed, the server sends it
@@ -401,7 +401,7 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
     d->skip = 0;
     res->requests++;
     memset(&res->api, 0, sizeof res->api);
-    rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
+    rc = wecom__http_exchange(&c->http, &req, &resp, &sink);
     if (rc != WECOM_OK)
         return rc;
     if (d->mode == HOLD) { /* dl_headers saw this response: d->resp is it */
@@ -455,7 +455,7 @@ wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
             failures = 0;
             continue;
         }
-        if (wecom__refresh_token(c, rc, &res->api, &refreshed))
+        if (wecom__api_refresh_token(c, rc, &res->api, &refreshed))
             continue;
         if (rc == WECOM_ERR_API && res->api.errcode == 830002 &&
             (chunk == 0 || chunk / 2 >= WECOM_RANGE_MIN_BYTES)) {
@@ -467,14 +467,14 @@ wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
         }
         /* A body cut without TLS close_notify is a drop like any other:
          * what was written stays, the rest is asked for by range. */
-        if (!wecom__retryable(rc, &res->api) && rc != WECOM_ERR_HTTP_TRUNCATED)
+        if (!wecom__api_retryable(rc, &res->api) && rc != WECOM_ERR_HTTP_TRUNCATED)
             return rc;
         if (d.pos == before)
             failures++;
         /* Progress resets the count; the total is still bounded. */
         if (failures >= WECOM_RETRY_MAX || ++retries > 16u * WECOM_RETRY_MAX)
             return rc;
-        if (d.pos == before && wecom__backoff(c, failures) != WECOM_OK)
+        if (d.pos == before && wecom__api_backoff(c, failures) != WECOM_OK)
             return rc;
     }
     return WECOM_OK;

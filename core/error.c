@@ -15,7 +15,8 @@ static const entry_t ENTRIES[] = {
     E(WECOM_OK, "success"),
     E(WECOM_ERR_INVALID_ARG, "invalid argument"),
     E(WECOM_ERR_BUFFER_TOO_SMALL, "buffer too small for the value"),
-    E(WECOM_ERR_CANCELLED, "cancelled by the progress callback"),
+    E(WECOM_ERR_CANCELLED,
+      "cancelled (by the progress callback or wecom_client_cancel)"),
     E(WECOM_ERR_DEADLINE, "overall time limit reached"),
     E(WECOM_ERR_RESOLVE, "host name could not be resolved"),
     E(WECOM_ERR_CONNECT, "connection refused or unreachable"),
@@ -30,6 +31,8 @@ static const entry_t ENTRIES[] = {
     E(WECOM_ERR_TOO_SLOW,
       "transfer too slow: fewer bytes than the low-speed limit arrived in its "
       "time window"),
+    E(WECOM_ERR_OUTPUT_FULL,
+      "the output buffer is full: the medium is larger than the memory given"),
     E(WECOM_ERR_TLS_SETUP, "TLS setup failed"),
     E(WECOM_ERR_TLS_CA_LOAD, "no CA certificate could be loaded"),
     E(WECOM_ERR_TLS_HANDSHAKE, "TLS handshake failed"),

@@ -80,7 +80,7 @@ static void last_component(const char *in, size_t len, char *out, size_t cap,
         out[0] = '\0';
 }
 
-void wecom_filename_clean(const char *in, char *out, size_t cap)
+void wecom__filename_clean(const char *in, char *out, size_t cap)
 {
     if (cap == 0)
         return;
@@ -120,8 +120,8 @@ static int decode_ext(const char *v, size_t n, char *out, size_t cap)
     if (q2 == NULL)
         return -1;
     for (p = q2 + 1; p < end && k < cap - 1; p++) {
-        if (*p == '%' && end - p >= 3 && wecom__hexval(p[1]) >= 0 && wecom__hexval(p[2]) >= 0) {
-            char c = (char)(wecom__hexval(p[1]) * 16 + wecom__hexval(p[2]));
+        if (*p == '%' && end - p >= 3 && wecom__text_hexval(p[1]) >= 0 && wecom__text_hexval(p[2]) >= 0) {
+            char c = (char)(wecom__text_hexval(p[1]) * 16 + wecom__text_hexval(p[2]));
             p += 2;
             if (is_control((unsigned char)c))
                 continue; /* %00 would cut the name short, %0A split it */
@@ -164,7 +164,7 @@ static const char *value_end(const char *s)
     return s + strcspn(s, ";");
 }
 
-void wecom_filename_from_disposition(const char *value, char *out,
+void wecom__filename_from_disposition(const char *value, char *out,
                                      size_t cap)
 {
     char raw[WECOM_FILENAME_MAX * 4 + 1];

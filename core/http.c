@@ -22,12 +22,12 @@ static void format_host(char *dst, size_t cap, const char *host,
         dst[n++] = ']';
     if (port != 443) {
         dst[n++] = ':';
-        n += wecom__u64_dec(dst + n, port);
+        n += wecom__text_u64_dec(dst + n, port);
     }
     dst[n] = '\0';
 }
 
-wecom_err_t wecom_http_init(wecom_http_t *h, const wecom_stream_t *stream,
+wecom_err_t wecom__http_init(wecom_http_t *h, const wecom_stream_t *stream,
                             unsigned char *buf, size_t buf_size,
                             const char *host, uint16_t port)
 {
@@ -47,7 +47,7 @@ wecom_err_t wecom_http_init(wecom_http_t *h, const wecom_stream_t *stream,
     return WECOM_OK;
 }
 
-void wecom_http_close(wecom_http_t *h)
+void wecom__http_close(wecom_http_t *h)
 {
     if (h->is_open) {
         h->stream.close(h->stream.ctx);
@@ -62,7 +62,7 @@ static int connection_lost(wecom_err_t rc)
            rc == WECOM_ERR_TLS_IO;
 }
 
-wecom_err_t wecom_http_exchange(wecom_http_t *h,
+wecom_err_t wecom__http_exchange(wecom_http_t *h,
                                 const wecom_http_request_t *req,
                                 wecom_http_response_t *resp,
                                 const wecom_http_sink_t *sink)
@@ -76,7 +76,7 @@ wecom_err_t wecom_http_exchange(wecom_http_t *h,
         int reused, got = 0;
         wecom_err_t rc;
         if (h->is_open && !h->stream.usable(h->stream.ctx))
-            wecom_http_close(h);
+            wecom__http_close(h);
         reused = h->is_open;
         if (!h->is_open) {
             rc = h->stream.open(h->stream.ctx);
@@ -86,17 +86,17 @@ wecom_err_t wecom_http_exchange(wecom_http_t *h,
             h->connects++;
         }
         h->request_sent = 0;
-        rc = wecom_http__write_request(h, req);
+        rc = wecom__http_write_request(h, req);
         if (rc == WECOM_OK) {
             h->request_sent = 1;
-            rc = wecom_http__read_response(h, resp, sink, &got);
+            rc = wecom__http_read_response(h, resp, sink, &got);
         }
         if (rc == WECOM_OK) {
             if (!resp->keep_alive)
-                wecom_http_close(h);
+                wecom__http_close(h);
             return WECOM_OK;
         }
-        wecom_http_close(h);
+        wecom__http_close(h);
         /* A body that went out whole may have been acted on: not again. */
         if (!(reused && !got && attempt == 0 && connection_lost(rc)) ||
             (req->body_read != NULL && h->request_sent))

@@ -30,7 +30,7 @@ static void put(out_t *o, const char *s)
 static void put_u64(out_t *o, uint64_t v)
 {
     char tmp[21];
-    tmp[wecom__u64_dec(tmp, v)] = '\0';
+    tmp[wecom__text_u64_dec(tmp, v)] = '\0';
     put(o, tmp);
 }
 
@@ -92,7 +92,7 @@ static wecom_err_t write_request(wecom_http_t *h, const wecom_http_request_t *re
     return WECOM_OK;
 }
 
-wecom_err_t wecom_http__write_request(wecom_http_t *h,
+wecom_err_t wecom__http_write_request(wecom_http_t *h,
                                       const wecom_http_request_t *req)
 {
     wecom_err_t rc;

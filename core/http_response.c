@@ -305,7 +305,7 @@ static wecom_err_t end_of_stream(wecom_http_t *h, int clean)
     return clean ? WECOM_OK : WECOM_ERR_HTTP_TRUNCATED;
 }
 
-wecom_err_t wecom_http__read_response(wecom_http_t *h,
+wecom_err_t wecom__http_read_response(wecom_http_t *h,
                                       wecom_http_response_t *resp,
                                       const wecom_http_sink_t *sink,
                                       int *got_bytes)

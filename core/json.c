@@ -41,7 +41,7 @@ static int read_u16(const char *s, const char *end, unsigned *out)
     if (end - s < 4)
         return -1;
     for (i = 0; i < 4; i++) {
-        int v = wecom__hexval(s[i]);
+        int v = wecom__text_hexval(s[i]);
         if (v < 0)
             return -1;
         *out = (*out << 4) | (unsigned)v;
@@ -362,7 +362,7 @@ static int has_duplicate_key(const wecom_json_t *j)
 
 /* ------------------------------------------------------------ parsing */
 
-wecom_err_t wecom_json_parse(wecom_json_t *j, const char *js, size_t len)
+wecom_err_t wecom__json_parse(wecom_json_t *j, const char *js, size_t len)
 {
     jsmn_parser p;
     wecom_err_t rc;
@@ -387,7 +387,7 @@ wecom_err_t wecom_json_parse(wecom_json_t *j, const char *js, size_t len)
     return WECOM_OK;
 }
 
-int wecom_json_has(const wecom_json_t *j, const char *key)
+int wecom__json_has(const wecom_json_t *j, const char *key)
 {
     return find(j, key) >= 0;
 }
@@ -418,7 +418,7 @@ static wecom_err_t unescape(const char *s, const char *end, char *out,
     return WECOM_OK;
 }
 
-wecom_err_t wecom_json_string(const wecom_json_t *j, const char *key,
+wecom_err_t wecom__json_string(const wecom_json_t *j, const char *key,
                               char *out, size_t cap)
 {
     int v;
@@ -431,7 +431,7 @@ wecom_err_t wecom_json_string(const wecom_json_t *j, const char *key,
     return unescape(j->js + j->tok[v].start, j->js + j->tok[v].end, out, cap);
 }
 
-wecom_err_t wecom_json_int(const wecom_json_t *j, const char *key,
+wecom_err_t wecom__json_int(const wecom_json_t *j, const char *key,
                            int64_t *out)
 {
     int v = find(j, key), neg = 0;
@@ -463,7 +463,7 @@ wecom_err_t wecom_json_int(const wecom_json_t *j, const char *key,
     return WECOM_OK;
 }
 
-wecom_err_t wecom_json_digits(const wecom_json_t *j, const char *key,
+wecom_err_t wecom__json_digits(const wecom_json_t *j, const char *key,
                               char *out, size_t cap)
 {
     int v;
@@ -543,10 +543,10 @@ static wecom_answer_t judge(const wecom_answer_in_t *in, wecom_json_t *j,
                             int64_t *errcode)
 {
     int64_t code = 0;
-    if (in->overflow || wecom_json_parse(j, in->body, in->len) != WECOM_OK)
+    if (in->overflow || wecom__json_parse(j, in->body, in->len) != WECOM_OK)
         return WECOM_ANSWER_MALFORMED;
-    if (wecom_json_has(j, "errcode") &&
-        wecom_json_int(j, "errcode", &code) != WECOM_OK)
+    if (wecom__json_has(j, "errcode") &&
+        wecom__json_int(j, "errcode", &code) != WECOM_OK)
         return WECOM_ANSWER_MALFORMED;
     if (code == 0)
         return WECOM_ANSWER_MEDIA;
@@ -554,7 +554,7 @@ static wecom_answer_t judge(const wecom_answer_in_t *in, wecom_json_t *j,
     return WECOM_ANSWER_API_ERROR;
 }
 
-wecom_answer_t wecom__answer_classify(const wecom_answer_in_t *in,
+wecom_answer_t wecom__json_answer_classify(const wecom_answer_in_t *in,
                                       wecom_json_t *j, int64_t *errcode)
 {
     char c = 0;

@@ -31,24 +31,24 @@ typedef struct wecom_json {
  * (including a bad \u escape or a lone surrogate), for a root that is not
  * an object and for a top-level key given twice; WECOM_ERR_JSON_TOO_LARGE
  * when it needs more than WECOM_JSON_TOKENS tokens. */
-wecom_err_t wecom_json_parse(wecom_json_t *j, const char *js, size_t len);
+wecom_err_t wecom__json_parse(wecom_json_t *j, const char *js, size_t len);
 
 /* 1 when the object has a top-level member named key. */
-int wecom_json_has(const wecom_json_t *j, const char *key);
+int wecom__json_has(const wecom_json_t *j, const char *key);
 
 /* A top-level string member, unescaped to UTF-8 and NUL-terminated.
  * WECOM_ERR_JSON_FIELD when absent or not a string. */
-wecom_err_t wecom_json_string(const wecom_json_t *j, const char *key,
+wecom_err_t wecom__json_string(const wecom_json_t *j, const char *key,
                               char *out, size_t cap);
 
 /* A top-level integer member: a JSON number without fraction or exponent
  * that fits int64_t. WECOM_ERR_JSON_FIELD otherwise (4.0007e4, "40007"). */
-wecom_err_t wecom_json_int(const wecom_json_t *j, const char *key,
+wecom_err_t wecom__json_int(const wecom_json_t *j, const char *key,
                            int64_t *out);
 
 /* A member that is a decimal integer as a number or as a string (WeCom's
  * created_at is either), copied as its digits. */
-wecom_err_t wecom_json_digits(const wecom_json_t *j, const char *key,
+wecom_err_t wecom__json_digits(const wecom_json_t *j, const char *key,
                               char *out, size_t cap);
 
 /* --------------------------------------------- media or error answer */
@@ -98,7 +98,7 @@ typedef struct wecom_answer_in {
  * answer may follow the padding). For an API error, *errcode is set; j
  * is scratch (and holds the parse afterwards).
  */
-wecom_answer_t wecom__answer_classify(const wecom_answer_in_t *in,
+wecom_answer_t wecom__json_answer_classify(const wecom_answer_in_t *in,
                                       wecom_json_t *j, int64_t *errcode);
 
 #endif

@@ -28,7 +28,7 @@ static void put(out_t *o, const char *s)
 static void put_u64(out_t *o, uint64_t v)
 {
     char tmp[20];
-    put_n(o, tmp, wecom__u64_dec(tmp, v));
+    put_n(o, tmp, wecom__text_u64_dec(tmp, v));
 }
 
 static int boundary_ok(const char *b)
@@ -62,7 +62,7 @@ static int needs_quotes(const char *b)
     return strpbrk(b, "(),/:=?") != NULL;
 }
 
-wecom_err_t wecom_multipart_init(wecom_multipart_t *m, const char *boundary,
+wecom_err_t wecom__multipart_init(wecom_multipart_t *m, const char *boundary,
                                  const char *name, const char *part_type,
                                  const wecom_reader_t *r, uint64_t file_len)
 {
@@ -123,7 +123,7 @@ wecom_err_t wecom_multipart_init(wecom_multipart_t *m, const char *boundary,
     return o.overflow ? WECOM_ERR_INVALID_ARG : WECOM_OK;
 }
 
-uint64_t wecom_multipart_length(const wecom_multipart_t *m)
+uint64_t wecom__multipart_length(const wecom_multipart_t *m)
 {
     return m->head_len + m->file_len + m->tail_len;
 }
@@ -138,7 +138,7 @@ static size_t copy_from(const unsigned char *src, size_t src_len,
     return n;
 }
 
-int wecom_multipart_read(void *ctx, uint64_t offset, unsigned char *buf,
+int wecom__multipart_read(void *ctx, uint64_t offset, unsigned char *buf,
                          size_t len)
 {
     wecom_multipart_t *m = ctx;

@@ -23,7 +23,7 @@ static int parse_u64(const char **s, uint64_t *out)
     return 0;
 }
 
-wecom_err_t wecom_content_range_parse(const char *v,
+wecom_err_t wecom__content_range_parse(const char *v,
                                       wecom_content_range_t *out)
 {
     const char *p = v;
@@ -55,7 +55,7 @@ wecom_err_t wecom_content_range_parse(const char *v,
     return *p == '\0' ? WECOM_OK : WECOM_ERR_RANGE_MISMATCH;
 }
 
-wecom_err_t wecom_range_header(char *out, size_t cap, uint64_t first,
+wecom_err_t wecom__range_header(char *out, size_t cap, uint64_t first,
                                uint64_t last)
 {
     static const char HEAD[] = "Range: bytes=";
@@ -64,10 +64,10 @@ wecom_err_t wecom_range_header(char *out, size_t cap, uint64_t first,
     if (cap < n + 20 + 1 + 20 + 2 + 1)
         return WECOM_ERR_BUFFER_TOO_SMALL;
     memcpy(out, HEAD, n);
-    n += wecom__u64_dec(out + n, first);
+    n += wecom__text_u64_dec(out + n, first);
     out[n++] = '-';
     if (last != WECOM_RANGE_UNKNOWN)
-        n += wecom__u64_dec(out + n, last);
+        n += wecom__text_u64_dec(out + n, last);
     out[n++] = '\r';
     out[n++] = '\n';
     out[n] = '\0';

@@ -19,12 +19,12 @@ typedef struct wecom_content_range {
 /* Parse "bytes FIRST-LAST/TOTAL", with a star for TOTAL when unknown, or
  * with a star for FIRST-LAST (the 416 form). WECOM_ERR_RANGE_MISMATCH for
  * anything else, for LAST < FIRST, or for LAST >= TOTAL. */
-wecom_err_t wecom_content_range_parse(const char *v,
+wecom_err_t wecom__content_range_parse(const char *v,
                                       wecom_content_range_t *out);
 
 /* Write "Range: bytes=FIRST-LAST" and CRLF into out; with LAST
  * WECOM_RANGE_UNKNOWN the range is open-ended. */
-wecom_err_t wecom_range_header(char *out, size_t cap, uint64_t first,
+wecom_err_t wecom__range_header(char *out, size_t cap, uint64_t first,
                                uint64_t last);
 
 #endif

@@ -3,7 +3,7 @@
 
 #include "text.h"
 
-int wecom__hexval(char c)
+int wecom__text_hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -14,7 +14,7 @@ int wecom__hexval(char c)
     return -1;
 }
 
-size_t wecom__u64_dec(char *out, uint64_t v)
+size_t wecom__text_u64_dec(char *out, uint64_t v)
 {
     char tmp[20];
     size_t i = sizeof tmp, n;
@@ -27,7 +27,7 @@ size_t wecom__u64_dec(char *out, uint64_t v)
     return n;
 }
 
-wecom_err_t wecom__append(char *dst, size_t cap, const char *s)
+wecom_err_t wecom__text_append(char *dst, size_t cap, const char *s)
 {
     size_t n = strlen(dst), k = strlen(s);
     if (k >= cap - n)

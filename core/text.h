@@ -8,12 +8,12 @@
 #include "wecom/error.h"
 
 /* The value of a hex digit, or -1. */
-int wecom__hexval(char c);
+int wecom__text_hexval(char c);
 
 /* Write v in decimal to out (at least 20 bytes, no NUL); the length. */
-size_t wecom__u64_dec(char *out, uint64_t v);
+size_t wecom__text_u64_dec(char *out, uint64_t v);
 
 /* Append s to the NUL-terminated dst of capacity cap. */
-wecom_err_t wecom__append(char *dst, size_t cap, const char *s);
+wecom_err_t wecom__text_append(char *dst, size_t cap, const char *s);
 
 #endif

@@ -212,7 +212,7 @@ static wecom_err_t load_ca(wecom_tls_t *t, const wecom_tls_config_t *cfg)
     return t->ca.version != 0 ? WECOM_OK : WECOM_ERR_TLS_CA_LOAD;
 }
 
-wecom_err_t wecom_tls_init(wecom_tls_t *t, const wecom_port_t *port,
+wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
                            const wecom_tls_config_t *cfg)
 {
     wecom_err_t rc = WECOM_ERR_TLS_SETUP;
@@ -275,11 +275,11 @@ wecom_err_t wecom_tls_init(wecom_tls_t *t, const wecom_port_t *port,
     mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
     return WECOM_OK;
 fail:
-    wecom_tls_free(t);
+    wecom__tls_free(t);
     return rc;
 }
 
-wecom_err_t wecom_tls_set_peer(wecom_tls_t *t, const char *host,
+wecom_err_t wecom__tls_set_peer(wecom_tls_t *t, const char *host,
                                uint16_t port)
 {
     size_t n = host != NULL ? strlen(host) : 0;
@@ -288,13 +288,13 @@ wecom_err_t wecom_tls_set_peer(wecom_tls_t *t, const char *host,
     if (n >= sizeof t->peer_host)
         return WECOM_ERR_TLS_HOST_TOO_LONG;
     if (t->connected && (strcmp(t->peer_host, host) != 0 || t->peer_port != port))
-        wecom_tls_close(t);
+        wecom__tls_close(t);
     memcpy(t->peer_host, host, n + 1);
     t->peer_port = port;
     return WECOM_OK;
 }
 
-void wecom_tls_set_deadline(wecom_tls_t *t, uint64_t deadline_ms)
+void wecom__tls_set_deadline(wecom_tls_t *t, uint64_t deadline_ms)
 {
     t->deadline_ms = deadline_ms;
 }
@@ -319,7 +319,7 @@ static void keep_session(wecom_tls_t *t)
     }
 }
 
-wecom_err_t wecom_tls_connect(wecom_tls_t *t)
+wecom_err_t wecom__tls_connect(wecom_tls_t *t)
 {
     int ret, why;
     uint32_t budget;
@@ -328,7 +328,7 @@ wecom_err_t wecom_tls_connect(wecom_tls_t *t)
     if (t->peer_host[0] == '\0')
         return WECOM_ERR_INVALID_ARG;
     if (t->connected)
-        wecom_tls_close(t);
+        wecom__tls_close(t);
     t->io_err = 0;
     t->verify_flags = 0;
     t->win_armed = 0; /* the handshake has its own bound */
@@ -372,7 +372,7 @@ fail:
     return rc;
 }
 
-wecom_err_t wecom_tls_send(wecom_tls_t *t, const unsigned char *buf,
+wecom_err_t wecom__tls_send(wecom_tls_t *t, const unsigned char *buf,
                            size_t len)
 {
     if (!t->connected)
@@ -397,7 +397,7 @@ wecom_err_t wecom_tls_send(wecom_tls_t *t, const unsigned char *buf,
     return WECOM_OK;
 }
 
-int wecom_tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len)
+int wecom__tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len)
 {
     if (!t->connected)
         return WECOM_ERR_CLOSED;
@@ -425,20 +425,20 @@ int wecom_tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len)
     }
 }
 
-void wecom_tls_cork(wecom_tls_t *t, int on)
+void wecom__tls_cork(wecom_tls_t *t, int on)
 {
     if (t->connected && t->port->transport.cork != NULL)
         t->port->transport.cork(t->port->transport.ctx, on);
 }
 
-int wecom_tls_usable(wecom_tls_t *t)
+int wecom__tls_usable(wecom_tls_t *t)
 {
     if (!t->connected)
         return 0;
     return !t->port->transport.is_stale(t->port->transport.ctx);
 }
 
-void wecom_tls_close(wecom_tls_t *t)
+void wecom__tls_close(wecom_tls_t *t)
 {
     if (!t->connected)
         return;
@@ -455,11 +455,11 @@ void wecom_tls_close(wecom_tls_t *t)
     t->connected = 0;
 }
 
-void wecom_tls_free(wecom_tls_t *t)
+void wecom__tls_free(wecom_tls_t *t)
 {
     if (t == NULL || t->port == NULL)
         return;
-    wecom_tls_close(t);
+    wecom__tls_close(t);
     mbedtls_ssl_session_free(&t->session);
     mbedtls_ssl_free(&t->ssl);
     mbedtls_ssl_config_free(&t->conf);

@@ -24,19 +24,19 @@ wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
         api = &local;
     memset(api, 0, sizeof *api);
     c->target[0] = '\0';
-    if ((rc = wecom__append(c->target, sizeof c->target, c->base_path)) != 0 ||
-        (rc = wecom__append(c->target, sizeof c->target, "/cgi-bin/gettoken?corpid=")) != 0 ||
-        (rc = wecom__append_encoded(c->target, sizeof c->target, corpid)) != 0 ||
-        (rc = wecom__append(c->target, sizeof c->target, "&corpsecret=")) != 0 ||
-        (rc = wecom__append_encoded(c->target, sizeof c->target, secret)) != 0)
+    if ((rc = wecom__text_append(c->target, sizeof c->target, c->base_path)) != 0 ||
+        (rc = wecom__text_append(c->target, sizeof c->target, "/cgi-bin/gettoken?corpid=")) != 0 ||
+        (rc = wecom__api_append_encoded(c->target, sizeof c->target, corpid)) != 0 ||
+        (rc = wecom__text_append(c->target, sizeof c->target, "&corpsecret=")) != 0 ||
+        (rc = wecom__api_append_encoded(c->target, sizeof c->target, secret)) != 0)
         return rc;
 
     memset(&req, 0, sizeof req);
     req.method = "GET";
     req.target = c->target;
     for (attempt = 1;; attempt++) {
-        wecom__json_sink(c, &sink);
-        rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
+        wecom__api_json_sink(c, &sink);
+        rc = wecom__http_exchange(&c->http, &req, &resp, &sink);
         if (rc == WECOM_OK) {
             api->http_status = resp.status;
             /* WeCom could echo the secret it was sent, as the token. */
@@ -44,29 +44,29 @@ wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
             if (rc == WECOM_ERR_JSON_PARSE && resp.status != 200)
                 rc = WECOM_ERR_HTTP_STATUS;
         }
-        if (rc == WECOM_OK || !wecom__retryable(rc, api) ||
-            attempt >= WECOM_RETRY_MAX || wecom__backoff(c, attempt) != WECOM_OK)
+        if (rc == WECOM_OK || !wecom__api_retryable(rc, api) ||
+            attempt >= WECOM_RETRY_MAX || wecom__api_backoff(c, attempt) != WECOM_OK)
             break;
     }
     /* The secret sat in the target and in the request head; it goes no
      * further. */
-    wecom__wipe(c->target, sizeof c->target);
-    wecom__wipe(c->io, sizeof c->io);
+    wecom__api_wipe(c->target, sizeof c->target);
+    wecom__api_wipe(c->io, sizeof c->io);
     token[0] = '\0';
     if (rc == WECOM_OK) {
-        rc = wecom_json_string(&j, "access_token", token, sizeof token);
+        rc = wecom__json_string(&j, "access_token", token, sizeof token);
         if (rc == WECOM_ERR_BUFFER_TOO_SMALL)
             rc = WECOM_ERR_JSON_FIELD;
     }
     if (rc == WECOM_OK) {
         if (expires_in != NULL &&
-            wecom_json_int(&j, "expires_in", expires_in) != WECOM_OK)
+            wecom__json_int(&j, "expires_in", expires_in) != WECOM_OK)
             *expires_in = 0;
         if (wecom_client_set_token(c, token) != WECOM_OK)
             rc = WECOM_ERR_JSON_FIELD;
     }
     /* the answer held the token, or may echo the secret */
-    wecom__wipe(token, sizeof token);
-    wecom__wipe(c->json, sizeof c->json);
+    wecom__api_wipe(token, sizeof token);
+    wecom__api_wipe(c->json, sizeof c->json);
     return rc;
 }

@@ -134,9 +134,9 @@ static wecom_err_t read_answer(wecom_client_t *c,
     rc = read_media_id(&j, res->media_id, sizeof res->media_id);
     if (rc != WECOM_OK)
         return rc;
-    (void)wecom_json_string(&j, "type", res->type, sizeof res->type);
+    (void)wecom__json_string(&j, "type", res->type, sizeof res->type);
     /* created_at: a string in the documentation, a number elsewhere. */
-    (void)wecom_json_digits(&j, "created_at", res->created_at,
+    (void)wecom__json_digits(&j, "created_at", res->created_at,
                             sizeof res->created_at);
     return WECOM_OK;
 }
@@ -148,7 +148,7 @@ static wecom_err_t read_answer(wecom_client_t *c,
  * the time limits. */
 static int answer_lost(wecom_err_t rc)
 {
-    return wecom__retryable(rc, NULL) || rc == WECOM_ERR_TIMEOUT ||
+    return wecom__api_retryable(rc, NULL) || rc == WECOM_ERR_TIMEOUT ||
            rc == WECOM_ERR_TOO_SLOW || rc == WECOM_ERR_DEADLINE;
 }
 
@@ -185,29 +185,29 @@ wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
     }
     kind = res->check.kind;
 
-    wecom_filename_clean(up->filename, name, sizeof name);
+    wecom__filename_clean(up->filename, name, sizeof name);
     if (name[0] == '\0')
         memcpy(name, default_name(kind, res->check.format),
                strlen(default_name(kind, res->check.format)) + 1);
     rc = make_boundary(c, boundary);
     if (rc == WECOM_OK)
-        rc = wecom_multipart_init(&c->multipart, boundary, name,
+        rc = wecom__multipart_init(&c->multipart, boundary, name,
                                   part_type(kind, res->check.format),
                                   up->reader, up->length);
     if (rc != WECOM_OK)
         return rc;
     query[0] = '\0';
-    if ((rc = wecom__append(query, sizeof query, "type=")) != WECOM_OK ||
-        (rc = wecom__append(query, sizeof query, wecom_kind_name(kind))) != WECOM_OK)
+    if ((rc = wecom__text_append(query, sizeof query, "type=")) != WECOM_OK ||
+        (rc = wecom__text_append(query, sizeof query, wecom_kind_name(kind))) != WECOM_OK)
         return rc;
 
     memset(&req, 0, sizeof req);
     req.method = "POST";
     req.target = c->target;
     req.headers = c->multipart.header;
-    req.body_read = wecom_multipart_read;
+    req.body_read = wecom__multipart_read;
     req.body_ctx = &c->multipart;
-    req.body_len = wecom_multipart_length(&c->multipart);
+    req.body_len = wecom__multipart_length(&c->multipart);
     if (up->progress != NULL) {
         pm.up = up;
         pm.head_len = c->multipart.head_len;
@@ -216,23 +216,23 @@ wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
     }
 
     for (attempt = 1;; attempt++) {
-        rc = wecom__target(c, "/cgi-bin/media/upload", query);
+        rc = wecom__api_target(c, "/cgi-bin/media/upload", query);
         if (rc != WECOM_OK)
             return rc;
-        wecom__json_sink(c, &sink);
+        wecom__api_json_sink(c, &sink);
         memset(&res->api, 0, sizeof res->api);
         res->attempts = attempt;
-        rc = wecom_http_exchange(&c->http, &req, &resp, &sink);
+        rc = wecom__http_exchange(&c->http, &req, &resp, &sink);
         if (rc == WECOM_OK)
             rc = read_answer(c, &resp, res);
         else if (c->http.request_sent && answer_lost(rc))
             return WECOM_ERR_UPLOAD_UNCONFIRMED; /* never sent twice */
-        if (!up->reader->once && wecom__refresh_token(c, rc, &res->api, &refreshed))
+        if (!up->reader->once && wecom__api_refresh_token(c, rc, &res->api, &refreshed))
             continue; /* the target is rebuilt with the new token */
-        if (rc == WECOM_OK || !wecom__retryable(rc, &res->api) ||
+        if (rc == WECOM_OK || !wecom__api_retryable(rc, &res->api) ||
             up->reader->once || attempt >= WECOM_RETRY_MAX)
             return rc;
-        if (wecom__backoff(c, attempt) != WECOM_OK)
+        if (wecom__api_backoff(c, attempt) != WECOM_OK)
             return rc;
     }
 }

@@ -18,7 +18,7 @@ static int host_char_ok(char c)
            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':';
 }
 
-wecom_err_t wecom_url_parse(const char *url, char *host, size_t host_cap,
+wecom_err_t wecom__url_parse(const char *url, char *host, size_t host_cap,
                             uint16_t *port, char *path, size_t path_cap)
 {
     static const char SCHEME[] = "https://";

@@ -10,7 +10,7 @@
 /* Split "https://host[:port][/path]" into its parts. An IPv6 literal is
  * written in brackets and returned without them. A trailing '/' of the
  * path is dropped. Only the https scheme is accepted. */
-wecom_err_t wecom_url_parse(const char *url, char *host, size_t host_cap,
+wecom_err_t wecom__url_parse(const char *url, char *host, size_t host_cap,
                             uint16_t *port, char *path, size_t path_cap);
 
 #endif

@@ -135,6 +135,14 @@
 #define WECOM_RETRY_BACKOFF_MS 500
 #endif
 
+/* How long a wait may run before it looks at the cancel flag
+ * (wecom_client_cancel) where nothing wakes it: a port without a cancel
+ * hook, or the POSIX port when its wake-up pipe could not be made. Shorter
+ * answers a cancel sooner at the cost of more wake-ups while idle. */
+#ifndef WECOM_CANCEL_SLICE_MS
+#define WECOM_CANCEL_SLICE_MS 100
+#endif
+
 /* Largest range asked for in one request; WeCom refuses more than 20 MB
  * (errcode 830002). */
 #ifndef WECOM_RANGE_MAX_BYTES

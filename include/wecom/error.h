@@ -35,6 +35,7 @@ enum {
     WECOM_ERR_FILE_WRITE = -0x17,
     WECOM_ERR_NOT_REWINDABLE = -0x18,
     WECOM_ERR_TOO_SLOW = -0x19,
+    WECOM_ERR_OUTPUT_FULL = -0x1A,
 
     /* tls: -0x20 .. -0x2F */
     WECOM_ERR_TLS_SETUP = -0x20,

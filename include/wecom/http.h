@@ -134,7 +134,7 @@ typedef struct wecom_http {
 
 /* Set up the engine over a stream and the caller's buffer. host and port
  * make the Host header (the port is left out when it is 443). */
-wecom_err_t wecom_http_init(wecom_http_t *h, const wecom_stream_t *stream,
+wecom_err_t wecom__http_init(wecom_http_t *h, const wecom_stream_t *stream,
                             unsigned char *buf, size_t buf_size,
                             const char *host, uint16_t port);
 
@@ -143,13 +143,13 @@ wecom_err_t wecom_http_init(wecom_http_t *h, const wecom_stream_t *stream,
  * replaced and the request sent once more, unless it has a body that
  * already went out whole (h->request_sent): that one is never repeated
  * here, since the server may have acted on it. */
-wecom_err_t wecom_http_exchange(wecom_http_t *h,
+wecom_err_t wecom__http_exchange(wecom_http_t *h,
                                 const wecom_http_request_t *req,
                                 wecom_http_response_t *resp,
                                 const wecom_http_sink_t *sink);
 
 /* Close the connection, if any. */
-void wecom_http_close(wecom_http_t *h);
+void wecom__http_close(wecom_http_t *h);
 
 #ifdef __cplusplus
 }

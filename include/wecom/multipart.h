@@ -34,17 +34,17 @@ typedef struct wecom_multipart {
 } wecom_multipart_t;
 
 /* Frame file_len bytes of r as part `media` named name (already cleaned,
- * see wecom_filename_clean) with the given part Content-Type. boundary is
+ * see wecom__filename_clean) with the given part Content-Type. boundary is
  * 1 to 70 characters of [0-9A-Za-z'()+_,-./:=?]. */
-wecom_err_t wecom_multipart_init(wecom_multipart_t *m, const char *boundary,
+wecom_err_t wecom__multipart_init(wecom_multipart_t *m, const char *boundary,
                                  const char *name, const char *part_type,
                                  const wecom_reader_t *r, uint64_t file_len);
 
 /* The body's exact length: head, file and tail. */
-uint64_t wecom_multipart_length(const wecom_multipart_t *m);
+uint64_t wecom__multipart_length(const wecom_multipart_t *m);
 
 /* Body bytes at offset (a wecom_http_request_t body_read). */
-int wecom_multipart_read(void *m, uint64_t offset, unsigned char *buf,
+int wecom__multipart_read(void *m, uint64_t offset, unsigned char *buf,
                          size_t len);
 
 #ifdef __cplusplus

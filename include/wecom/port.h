@@ -43,6 +43,16 @@ typedef struct wecom_transport {
      * while a request goes out in many writes; with on = 0, send what is
      * held. Fewer, fuller packets cost less CPU per byte. */
     void (*cork)(void *ctx, int on);
+    /* Optional (may be NULL): cancellation from outside. cancel makes the
+     * wait in progress (connect, send, recv, and the port's sleep_ms) end
+     * at once with WECOM_ERR_CANCELLED, and every later one too, until
+     * cancel_clear. cancel must be async-signal-safe and callable from any
+     * thread (POSIX: a flag and a byte written to a self-pipe that every
+     * poll() watches); cancel_clear is called by the thread that owns the
+     * client. Without them the client still checks its own flag between
+     * waits and cuts each send and recv wait to WECOM_CANCEL_SLICE_MS. */
+    void (*cancel)(void *ctx);
+    void (*cancel_clear)(void *ctx);
     void *ctx;
 } wecom_transport_t;
 
@@ -54,7 +64,8 @@ typedef struct wecom_port {
     /* Fill buf with len bytes from a cryptographic source: 0 or error. The
      * signature is mbedTLS's entropy callback's. */
     int (*entropy)(void *ctx, unsigned char *buf, size_t len);
-    /* Sleep for about ms milliseconds (backoff between retries). */
+    /* Sleep for about ms milliseconds (backoff between retries). Where
+     * the transport has cancel, a cancel ends the sleep early. */
     void (*sleep_ms)(void *ctx, uint32_t ms);
     /* Context for now_ms, entropy and sleep_ms. */
     void *sys_ctx;
@@ -79,6 +90,31 @@ typedef struct wecom_writer {
     int (*write)(void *ctx, const unsigned char *buf, size_t len);
     void *ctx;
 } wecom_writer_t;
+
+/* Memory as a reader or a writer, for a frame already in RAM or a medium
+ * fetched into a caller's buffer: no file, no copy beyond the one into
+ * the client's I/O buffer. Caller-owned, like the memory it points at. */
+typedef struct wecom_mem {
+    const unsigned char *in; /* reader: the bytes */
+    unsigned char *out;      /* writer: the buffer */
+    size_t len;              /* reader: bytes at in; writer: bytes filled */
+    size_t cap;              /* writer: room at out */
+} wecom_mem_t;
+
+/* Make r read len bytes at buf, from any offset (so a retried upload
+ * re-reads it). buf stays the caller's and must outlive the upload. */
+void wecom_mem_reader(wecom_reader_t *r, wecom_mem_t *m, const void *buf,
+                      size_t len);
+
+/* Make w write into buf, which holds cap bytes; m->len counts the bytes
+ * filled (0 to begin with; to resume a download, set it to the bytes
+ * already held, the same as the download's offset). A write that does not
+ * fit whole writes nothing and fails with WECOM_ERR_OUTPUT_FULL, so no
+ * byte ever lands past buf + cap; the download then stops with that
+ * error. To refuse a too-large medium before any byte moves, set the
+ * download's max_bytes to cap as well. */
+void wecom_mem_writer(wecom_writer_t *w, wecom_mem_t *m, void *buf,
+                      size_t cap);
 
 #ifdef __cplusplus
 }

@@ -83,45 +83,45 @@ typedef struct wecom_tls {
 
 /* Seed the DRBG from the port's entropy, load the CA and configure the
  * session. On failure everything is released again. */
-wecom_err_t wecom_tls_init(wecom_tls_t *t, const wecom_port_t *port,
+wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
                            const wecom_tls_config_t *cfg);
 
 /* Set the host (SNI and certificate name) and port of later connects. A
  * new host drops the session kept for resumption. */
-wecom_err_t wecom_tls_set_peer(wecom_tls_t *t, const char *host,
+wecom_err_t wecom__tls_set_peer(wecom_tls_t *t, const char *host,
                                uint16_t port);
 
 /* A bound for everything until it is changed (monotonic ms, 0 for none);
  * waits are cut short and fail with WECOM_ERR_DEADLINE past it. */
-void wecom_tls_set_deadline(wecom_tls_t *t, uint64_t deadline_ms);
+void wecom__tls_set_deadline(wecom_tls_t *t, uint64_t deadline_ms);
 
 /* Connect and handshake. Errors name the reason: WECOM_ERR_TLS_CERT_*
  * for a certificate refused, WECOM_ERR_TIMEOUT, WECOM_ERR_CONNECT, ... */
-wecom_err_t wecom_tls_connect(wecom_tls_t *t);
+wecom_err_t wecom__tls_connect(wecom_tls_t *t);
 
 /* Send all len bytes: 0 or error. */
-wecom_err_t wecom_tls_send(wecom_tls_t *t, const unsigned char *buf,
+wecom_err_t wecom__tls_send(wecom_tls_t *t, const unsigned char *buf,
                            size_t len);
 
 /* Receive up to len bytes: count, 0 when the peer ended the connection
  * with close_notify, WECOM_ERR_CLOSED when it closed without one (or
  * reset it), WECOM_ERR_TOO_SLOW past the low-speed limit, or another
  * error. */
-int wecom_tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len);
+int wecom__tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len);
 
 /* Hold back (on = 1) or flush (on = 0) partial packets; see the
  * transport's cork. A no-op where the transport has none. */
-void wecom_tls_cork(wecom_tls_t *t, int on);
+void wecom__tls_cork(wecom_tls_t *t, int on);
 
 /* 1 when connected and the connection can carry another request. */
-int wecom_tls_usable(wecom_tls_t *t);
+int wecom__tls_usable(wecom_tls_t *t);
 
 /* Send close_notify (best effort) and close the transport. The session is
  * kept for resumption. */
-void wecom_tls_close(wecom_tls_t *t);
+void wecom__tls_close(wecom_tls_t *t);
 
 /* Close and release everything. */
-void wecom_tls_free(wecom_tls_t *t);
+void wecom__tls_free(wecom_tls_t *t);
 
 #ifdef __cplusplus
 }

@@ -119,7 +119,7 @@ int main(void)
     req.method = "GET";
     req.target = "/";
     heap_reset_peak();
-    if (wecom_http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
+    if (wecom__http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
         return 1;
     printf("handshake_heap_peak=%zu bytes above init (ECDHE-ECDSA P-256, "
            "first request included)\n", heap_peak() - after_init);
@@ -129,15 +129,15 @@ int main(void)
     /* Later requests on the kept connection must not grow the heap. */
     heap_reset_peak();
     for (i = 0; i < 20; i++)
-        if (wecom_http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
+        if (wecom__http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
             return 1;
     printf("steady_heap_growth=%zu bytes over 20 more requests\n",
            heap_peak() - heap_in_use());
 
     /* A reconnect (session resumption) costs no more than the first. */
-    wecom_http_close(&client.http);
+    wecom__http_close(&client.http);
     heap_reset_peak();
-    if (wecom_http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
+    if (wecom__http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
         return 1;
     printf("reconnect_heap_peak=%zu bytes above init\n", heap_peak() - after_init);
 
@@ -148,7 +148,7 @@ int main(void)
     /* A second whole life of a client must leave nothing behind. */
     base = heap_in_use();
     if (wecom_client_init(&client, &cfg) != WECOM_OK ||
-        wecom_http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
+        wecom__http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
         return 1;
     wecom_client_free(&client);
     after_free = heap_in_use();

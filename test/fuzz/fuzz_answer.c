@@ -1,6 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 /*
- * The media-or-error rule (wecom__answer_classify) and the strict JSON
+ * The media-or-error rule (wecom__json_answer_classify) and the strict JSON
  * reader against any response. The input is a raw HTTP response; the
  * seeds are test/unit/answer_cases/ (seeds/fuzz_answer links there). It
  * is read once by the HTTP engine alone to learn its status, headers and
@@ -134,7 +134,7 @@ static wecom_answer_t classify_in_pieces(const wecom_http_response_t *r, uint32_
     in.len = 0;
     in.complete = 0;
     in.overflow = 0;
-    v = wecom__answer_classify(&in, &j, code);
+    v = wecom__json_answer_classify(&in, &j, code);
     while (v == WECOM_ANSWER_UNDECIDED && pos < body_len) {
         size_t n, k;
         seed = seed * 1103515245u + 12345u;
@@ -146,11 +146,11 @@ static wecom_answer_t classify_in_pieces(const wecom_http_response_t *r, uint32_
         in.len += k;
         in.overflow = k < n;
         pos += n;
-        v = wecom__answer_classify(&in, &j, code);
+        v = wecom__json_answer_classify(&in, &j, code);
     }
     if (v == WECOM_ANSWER_UNDECIDED) {
         in.complete = 1;
-        v = wecom__answer_classify(&in, &j, code);
+        v = wecom__json_answer_classify(&in, &j, code);
     }
     return v;
 }
@@ -167,7 +167,7 @@ static wecom_answer_t classify_whole(const wecom_http_response_t *r, int64_t *co
     in.len = body_len > WECOM_JSON_MAX ? WECOM_JSON_MAX : body_len;
     in.complete = 1;
     in.overflow = body_len > WECOM_JSON_MAX;
-    return wecom__answer_classify(&in, &j, code);
+    return wecom__json_answer_classify(&in, &j, code);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -206,15 +206,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mem_stream_init(&m, MEM_WHOLE, 0, NULL, 0);
     mem_stream_add(&m, data, size, 1);
     mem_stream_bind(&m, &s);
-    if (wecom_http_init(&h, &s, buf, sizeof buf, "h", 443) != WECOM_OK)
+    if (wecom__http_init(&h, &s, buf, sizeof buf, "h", 443) != WECOM_OK)
         abort();
     memset(&req, 0, sizeof req);
     req.method = "GET";
     req.target = "/";
     body_len = 0;
     head_seen = 0;
-    hrc = wecom_http_exchange(&h, &req, &resp, &sink);
-    wecom_http_close(&h);
+    hrc = wecom__http_exchange(&h, &req, &resp, &sink);
+    wecom__http_close(&h);
 
     /* 2. The rule. */
     v = WECOM_ANSWER_UNDECIDED;
@@ -223,9 +223,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (v == WECOM_ANSWER_UNDECIDED || v != classify_whole(&resp, &code2))
             abort();
         parses = body_len <= WECOM_JSON_MAX &&
-                 wecom_json_parse(&j, (const char *)body, body_len) == WECOM_OK;
-        has_code = parses && wecom_json_has(&j, "errcode");
-        code_ok = has_code && wecom_json_int(&j, "errcode", &parsed_code) == WECOM_OK;
+                 wecom__json_parse(&j, (const char *)body, body_len) == WECOM_OK;
+        has_code = parses && wecom__json_has(&j, "errcode");
+        code_ok = has_code && wecom__json_int(&j, "errcode", &parsed_code) == WECOM_OK;
         disp = resp.content_disposition[0] != '\0';
         if (v == WECOM_ANSWER_MEDIA) {
             if (resp.status != 200)
@@ -248,7 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* 3. The download engine on the same bytes, split another way. */
     mem_stream_init(&m, (enum mem_split)(seed % 3), seed >> 8, NULL, 0);
     mem_stream_add(&m, data, size, 1);
-    wecom_http_close(&client.http);
+    wecom__http_close(&client.http);
     mem_stream_bind(&m, &s);
     client.http.stream = s;
     memset(&dl, 0, sizeof dl);

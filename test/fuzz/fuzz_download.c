@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mem_stream_add(&m, p, (size_t)(hit - p), data[0] & 0x40);
         p = hit == end ? end : hit + sizeof MARK - 1;
     }
-    wecom_http_close(&client.http);
+    wecom__http_close(&client.http);
     mem_stream_bind(&m, &s);
     client.http.stream = s;
 

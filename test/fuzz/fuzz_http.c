@@ -35,13 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mem_stream_init(&m, (enum mem_split)(data[0] % 3), data[1], NULL, 0);
     mem_stream_add(&m, data + 2, size - 2, data[0] & 0x80);
     mem_stream_bind(&m, &s);
-    if (wecom_http_init(&h, &s, buf, sizeof buf, "h", 443) != WECOM_OK)
+    if (wecom__http_init(&h, &s, buf, sizeof buf, "h", 443) != WECOM_OK)
         abort();
     memset(&req, 0, sizeof req);
     req.method = "GET";
     req.target = "/";
     body_seen = 0;
-    (void)wecom_http_exchange(&h, &req, &resp, &sink);
+    (void)wecom__http_exchange(&h, &req, &resp, &sink);
     if (strnlen(resp.content_type, sizeof resp.content_type) == sizeof resp.content_type ||
         strnlen(resp.content_range, sizeof resp.content_range) == sizeof resp.content_range ||
         strnlen(resp.content_disposition, sizeof resp.content_disposition) ==
@@ -49,6 +49,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         strnlen(resp.etag, sizeof resp.etag) == sizeof resp.etag ||
         body_seen > size || body_seen != resp.body_bytes)
         abort();
-    wecom_http_close(&h);
+    wecom__http_close(&h);
     return 0;
 }

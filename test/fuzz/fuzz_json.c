@@ -15,14 +15,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char out[64];
     int64_t v;
     size_t i;
-    if (wecom_json_parse(&j, (const char *)data, size) != WECOM_OK)
+    if (wecom__json_parse(&j, (const char *)data, size) != WECOM_OK)
         return 0;
     for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        if (wecom_json_string(&j, keys[i], out, sizeof out) == WECOM_OK &&
+        if (wecom__json_string(&j, keys[i], out, sizeof out) == WECOM_OK &&
             strlen(out) >= sizeof out)
             abort();
-        (void)wecom_json_int(&j, keys[i], &v);
-        if (wecom_json_digits(&j, keys[i], out, sizeof out) == WECOM_OK &&
+        (void)wecom__json_int(&j, keys[i], &v);
+        if (wecom__json_digits(&j, keys[i], out, sizeof out) == WECOM_OK &&
             strspn(out, "0123456789") != strlen(out))
             abort();
     }

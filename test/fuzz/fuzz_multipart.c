@@ -2,10 +2,10 @@
  * RFC 7578 / RFC 2046 reader written here reads back, byte for byte.
  *
  * Input: flags, a boundary, a part type choice, a name and the content.
- * The body is read through wecom_multipart_read in fuzzer-chosen chunks
+ * The body is read through wecom__multipart_read in fuzzer-chosen chunks
  * over a reader that returns short counts, then parsed: one part named
  * "media", its filename the cleaned name, filelength and content the
- * input's, the body exactly wecom_multipart_length() bytes, the boundary
+ * input's, the body exactly wecom__multipart_length() bytes, the boundary
  * nowhere but at the two delimiters. Any mismatch aborts. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -341,7 +341,7 @@ static long read_body(wecom_multipart_t *m, unsigned char *out, size_t total,
     for (;;) {
         size_t room = total + 1 - have;
         size_t want = chunk < room ? chunk : room;
-        int n = wecom_multipart_read(m, have, out + have, want);
+        int n = wecom__multipart_read(m, have, out + have, want);
         if (n < 0)
             return n;
         if (n == 0)
@@ -394,15 +394,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (flags & F_RAW_NAME) {
         /* a caller that skipped the cleaning: control bytes and
          * overlong names are refused, anything else goes as is */
-        rc = wecom_multipart_init(&m, boundary, rawname, type, &r, file_len);
+        rc = wecom__multipart_init(&m, boundary, rawname, type, &r, file_len);
         if (!boundary_valid(boundary, blen) || !name_valid(rawname)) {
             CHECK(rc == WECOM_ERR_INVALID_ARG);
             return 0;
         }
         memcpy(name, rawname, strlen(rawname) + 1);
     } else {
-        wecom_filename_clean(rawname, name, sizeof name);
-        rc = wecom_multipart_init(&m, boundary, name, type, &r, file_len);
+        wecom__filename_clean(rawname, name, sizeof name);
+        rc = wecom__multipart_init(&m, boundary, name, type, &r, file_len);
         if (!boundary_valid(boundary, blen)) {
             CHECK(rc == WECOM_ERR_INVALID_ARG);
             return 0;
@@ -414,7 +414,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hblen = header_boundary(m.header, hb, sizeof hb);
     CHECK(hblen == (long)blen && memcmp(hb, boundary, blen) == 0);
 
-    total = wecom_multipart_length(&m);
+    total = wecom__multipart_length(&m);
     CHECK(total == m.head_len + file_len + m.tail_len);
     body = malloc((size_t)total + 1);
     CHECK(body != NULL);
@@ -432,7 +432,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (total > 0) {
         unsigned char again[512];
         size_t off = (size_t)(chunk * 7919u % total);
-        int n = wecom_multipart_read(&m, off, again, sizeof again);
+        int n = wecom__multipart_read(&m, off, again, sizeof again);
         CHECK(n > 0 && (size_t)n <= sizeof again && off + (size_t)n <= total);
         CHECK(memcmp(again, body + off, (size_t)n) == 0);
     }

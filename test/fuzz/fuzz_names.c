@@ -31,14 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(value, data, size);
     value[size] = '\0';
 
-    wecom_filename_from_disposition(value, name, sizeof name);
+    wecom__filename_from_disposition(value, name, sizeof name);
     check_name(name);
     if (name[0] == '.' || strchr(name, '\\') != NULL)
         abort();
-    wecom_filename_clean(value, name, sizeof name);
+    wecom__filename_clean(value, name, sizeof name);
     check_name(name);
 
-    if (wecom_content_range_parse(value, &cr) == WECOM_OK) {
+    if (wecom__content_range_parse(value, &cr) == WECOM_OK) {
         if (cr.unsatisfied ? cr.total == WECOM_RANGE_UNKNOWN
                            : (cr.last < cr.first ||
                               (cr.total != WECOM_RANGE_UNKNOWN && cr.last >= cr.total)))

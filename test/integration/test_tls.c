@@ -64,7 +64,7 @@ static wecom_err_t client_init(client_t *c, const char *ca_pem)
     cfg.io_timeout_ms = 3000;
     cfg.handshake_timeout_ms = 5000;
     wecom_posix_port_init(&c->port, &c->net);
-    return wecom_tls_init(&c->tls, &c->port, &cfg);
+    return wecom__tls_init(&c->tls, &c->port, &cfg);
 }
 
 static wecom_err_t connect_to(const test_cert_t *server_cert,
@@ -76,9 +76,9 @@ static wecom_err_t connect_to(const test_cert_t *server_cert,
     assert_int_equal(tls_server_start(srv, server_cert->cert_pem,
                                       server_cert->key_pem, RESPONSE), 0);
     assert_int_equal(client_init(&c, trusted_pem), 0);
-    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv->port), 0);
-    rc = wecom_tls_connect(&c.tls);
-    wecom_tls_free(&c.tls);
+    assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv->port), 0);
+    rc = wecom__tls_connect(&c.tls);
+    wecom__tls_free(&c.tls);
     tls_server_stop(srv);
     return rc;
 }
@@ -94,17 +94,17 @@ static void test_good_certificate_and_a_request(void **state)
     memset(&srv, 0, sizeof srv);
     assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
     assert_int_equal(client_init(&c, g_ca.cert_pem), 0);
-    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv.port), 0);
-    assert_int_equal(wecom_tls_connect(&c.tls), 0);
-    assert_true(wecom_tls_usable(&c.tls));
-    assert_int_equal(wecom_tls_send(&c.tls, (const unsigned char *)"GET / HTTP/1.1\r\n\r\n", 18), 0);
+    assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom__tls_connect(&c.tls), 0);
+    assert_true(wecom__tls_usable(&c.tls));
+    assert_int_equal(wecom__tls_send(&c.tls, (const unsigned char *)"GET / HTTP/1.1\r\n\r\n", 18), 0);
     while (have < strlen(RESPONSE)) {
-        n = wecom_tls_recv(&c.tls, buf + have, sizeof buf - have);
+        n = wecom__tls_recv(&c.tls, buf + have, sizeof buf - have);
         assert_true(n > 0);
         have += (size_t)n;
     }
     assert_memory_equal(buf, RESPONSE, strlen(RESPONSE));
-    wecom_tls_free(&c.tls);
+    wecom__tls_free(&c.tls);
     tls_server_stop(&srv);
     assert_int_equal(srv.handshakes, 1);
     assert_int_equal(srv.requests, 1);
@@ -166,26 +166,26 @@ static void test_ca_sources(void **state)
 
     memset(&cfg, 0, sizeof cfg);
     cfg.ca_file = file;
-    assert_int_equal(wecom_tls_init(&c.tls, &c.port, &cfg), 0);
-    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv.port), 0);
-    assert_int_equal(wecom_tls_connect(&c.tls), 0);
-    wecom_tls_free(&c.tls);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom__tls_connect(&c.tls), 0);
+    wecom__tls_free(&c.tls);
 
     memset(&cfg, 0, sizeof cfg);
     cfg.ca_path = dir;
-    assert_int_equal(wecom_tls_init(&c.tls, &c.port, &cfg), 0);
-    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv.port), 0);
-    assert_int_equal(wecom_tls_connect(&c.tls), 0);
-    wecom_tls_free(&c.tls);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom__tls_connect(&c.tls), 0);
+    wecom__tls_free(&c.tls);
     tls_server_stop(&srv);
 
     memset(&cfg, 0, sizeof cfg);
     cfg.ca_file = "/nonexistent/ca.pem";
-    assert_int_equal(wecom_tls_init(&c.tls, &c.port, &cfg), WECOM_ERR_TLS_CA_LOAD);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), WECOM_ERR_TLS_CA_LOAD);
     memset(&cfg, 0, sizeof cfg);
     cfg.ca_pem = (const unsigned char *)"not a certificate";
     cfg.ca_pem_len = 18;
-    assert_int_equal(wecom_tls_init(&c.tls, &c.port, &cfg), WECOM_ERR_TLS_CA_LOAD);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), WECOM_ERR_TLS_CA_LOAD);
 
     unlink(file);
     rmdir(dir);
@@ -200,14 +200,14 @@ static void test_reconnect_resumes_session(void **state)
     srv.tls12_only = 1;
     assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
     assert_int_equal(client_init(&c, g_ca.cert_pem), 0);
-    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv.port), 0);
-    assert_int_equal(wecom_tls_connect(&c.tls), 0);
-    wecom_tls_close(&c.tls);
-    assert_int_equal(wecom_tls_connect(&c.tls), 0);
-    wecom_tls_close(&c.tls);
-    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom__tls_connect(&c.tls), 0);
+    wecom__tls_close(&c.tls);
+    assert_int_equal(wecom__tls_connect(&c.tls), 0);
+    wecom__tls_close(&c.tls);
+    assert_int_equal(wecom__tls_connect(&c.tls), 0);
     assert_int_equal(c.tls.handshakes, 3);
-    wecom_tls_free(&c.tls);
+    wecom__tls_free(&c.tls);
     tls_server_stop(&srv);
     assert_int_equal(srv.handshakes, 3);
     assert_int_equal(srv.resumed, 2);
@@ -218,9 +218,9 @@ static void exchange_once(client_t *c)
 {
     unsigned char buf[256];
     size_t have = 0;
-    assert_int_equal(wecom_tls_send(&c->tls, (const unsigned char *)"GET / HTTP/1.1\r\n\r\n", 18), 0);
+    assert_int_equal(wecom__tls_send(&c->tls, (const unsigned char *)"GET / HTTP/1.1\r\n\r\n", 18), 0);
     while (have < strlen(RESPONSE)) {
-        int n = wecom_tls_recv(&c->tls, buf + have, sizeof buf - have);
+        int n = wecom__tls_recv(&c->tls, buf + have, sizeof buf - have);
         assert_true(n > 0);
         have += (size_t)n;
     }
@@ -239,13 +239,13 @@ static void test_reconnect_resumes_by_ticket(void **state)
     srv.tickets = 1;
     assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
     assert_int_equal(client_init(&c, g_ca.cert_pem), 0);
-    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv.port), 0);
     for (i = 0; i < 3; i++) {
-        assert_int_equal(wecom_tls_connect(&c.tls), 0);
+        assert_int_equal(wecom__tls_connect(&c.tls), 0);
         exchange_once(&c);
-        wecom_tls_close(&c.tls);
+        wecom__tls_close(&c.tls);
     }
-    wecom_tls_free(&c.tls);
+    wecom__tls_free(&c.tls);
     tls_server_stop(&srv);
     assert_int_equal(srv.handshakes, 3);
     assert_int_equal(srv.resumed, 2);
@@ -264,21 +264,21 @@ static void server_back_to_tls12(int tickets)
     assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
     port = srv.port;
     assert_int_equal(client_init(&c, g_ca.cert_pem), 0);
-    assert_int_equal(wecom_tls_set_peer(&c.tls, "localhost", port), 0);
-    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", port), 0);
+    assert_int_equal(wecom__tls_connect(&c.tls), 0);
     exchange_once(&c);
-    wecom_tls_close(&c.tls);
+    wecom__tls_close(&c.tls);
     tls_server_stop(&srv);
 
     memset(&srv, 0, sizeof srv);
     srv.want_port = port;
     srv.tls12_only = 1;
     assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
-    if (tickets && wecom_tls_connect(&c.tls) == WECOM_OK)
-        wecom_tls_close(&c.tls);
-    assert_int_equal(wecom_tls_connect(&c.tls), 0);
+    if (tickets && wecom__tls_connect(&c.tls) == WECOM_OK)
+        wecom__tls_close(&c.tls);
+    assert_int_equal(wecom__tls_connect(&c.tls), 0);
     exchange_once(&c);
-    wecom_tls_free(&c.tls);
+    wecom__tls_free(&c.tls);
     tls_server_stop(&srv);
 }
 
@@ -315,7 +315,7 @@ static void test_client_keeps_one_connection(void **state)
     req.method = "GET";
     req.target = "/cgi-bin/x";
     for (i = 0; i < 5; i++) {
-        assert_int_equal(wecom_http_exchange(&client.http, &req, &resp, NULL), 0);
+        assert_int_equal(wecom__http_exchange(&client.http, &req, &resp, NULL), 0);
         assert_int_equal(resp.status, 200);
         assert_int_equal(resp.body_bytes, 5);
         assert_string_equal(resp.content_type, "text/plain");
@@ -356,14 +356,14 @@ static void test_handshake_timeout(void **state)
     cfg.handshake_timeout_ms = 300;
     cfg.io_timeout_ms = 10000;
     wecom_posix_port_init(&c.port, &c.net);
-    assert_int_equal(wecom_tls_init(&c.tls, &c.port, &cfg), 0);
-    assert_int_equal(wecom_tls_set_peer(&c.tls, "127.0.0.1", p), 0);
-    assert_int_equal(wecom_tls_connect(&c.tls), WECOM_ERR_TIMEOUT);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(wecom__tls_set_peer(&c.tls, "127.0.0.1", p), 0);
+    assert_int_equal(wecom__tls_connect(&c.tls), WECOM_ERR_TIMEOUT);
     /* The whole-operation deadline wins over the longer per-call bound. */
     c.tls.handshake_timeout_ms = 10000;
-    wecom_tls_set_deadline(&c.tls, c.port.now_ms(NULL) + 200);
-    assert_int_equal(wecom_tls_connect(&c.tls), WECOM_ERR_DEADLINE);
-    wecom_tls_free(&c.tls);
+    wecom__tls_set_deadline(&c.tls, c.port.now_ms(NULL) + 200);
+    assert_int_equal(wecom__tls_connect(&c.tls), WECOM_ERR_DEADLINE);
+    wecom__tls_free(&c.tls);
     close(lfd);
 }
 

@@ -87,7 +87,7 @@ static void fixture_init(fixture_t *f, enum mem_split split, uint32_t seed)
     memset(f, 0, sizeof *f);
     mem_stream_init(&f->mem, split, seed, f->sent, sizeof f->sent);
     mem_stream_bind(&f->mem, &s);
-    assert_int_equal(wecom_http_init(&f->http, &s, f->buf, sizeof f->buf,
+    assert_int_equal(wecom__http_init(&f->http, &s, f->buf, sizeof f->buf,
                                      "qyapi.example", 443),
                      WECOM_OK);
     f->sink.on_headers = cap_headers;
@@ -172,7 +172,7 @@ static void run_case(const char *name, enum mem_split split, uint32_t seed)
     if (strstr(expect, "close=tcp\n") != NULL)
         end_with_tcp_close(&f);
     mem_stream_add(&f.mem, raw, raw_len, 0);
-    rc = wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink);
+    rc = wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink);
 
     for (line = strtok_r(expect, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
@@ -233,7 +233,7 @@ static void test_megabyte_header_is_an_error(void **state)
     n += 23;
     fixture_init(&f, MEM_RANDOM, 42);
     mem_stream_add(&f.mem, raw, n, 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink),
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink),
                      WECOM_ERR_HTTP_HEADERS_TOO_LARGE);
     /* It stopped reading at the limit, long before the megabyte's end. */
     assert_true(f.mem.pos < 64 * 1024);
@@ -259,7 +259,7 @@ static void test_get_request_bytes(void **state)
     mem_stream_add(&f.mem, resp, sizeof resp - 1, 0);
     req.target = "/cgi-bin/media/get?media_id=M";
     req.headers = "Range: bytes=0-99\r\n";
-    assert_int_equal(wecom_http_exchange(&f.http, &req, &f.resp, &f.sink), 0);
+    assert_int_equal(wecom__http_exchange(&f.http, &req, &f.resp, &f.sink), 0);
     assert_int_equal(f.mem.sent_len, strlen(want));
     assert_memory_equal(f.sent, want, strlen(want));
 }
@@ -327,7 +327,7 @@ static void test_post_body_streams_through_buffer(void **state)
     req.body_len = sizeof body;
     req.progress = on_progress;
     req.progress_ctx = &prog;
-    assert_int_equal(wecom_http_exchange(&f.http, &req, &f.resp, &f.sink), 0);
+    assert_int_equal(wecom__http_exchange(&f.http, &req, &f.resp, &f.sink), 0);
     f.sent[f.mem.sent_len] = 0;
     assert_non_null(strstr((char *)f.sent, "Content-Length: 10000\r\n"));
     head_end = strstr((char *)f.sent, "\r\n\r\n");
@@ -355,7 +355,7 @@ static void test_progress_cancels(void **state)
     req.body_len = sizeof body;
     req.progress = on_progress;
     req.progress_ctx = &prog;
-    assert_int_equal(wecom_http_exchange(&f.http, &req, &f.resp, &f.sink),
+    assert_int_equal(wecom__http_exchange(&f.http, &req, &f.resp, &f.sink),
                      WECOM_ERR_CANCELLED);
     assert_int_equal(prog.calls, 3);
     assert_false(f.http.is_open);
@@ -373,7 +373,7 @@ static void test_short_body_source_is_an_error(void **state)
     req.body_read = body_read;
     req.body_ctx = &src;
     req.body_len = 200; /* announced more than the source holds */
-    assert_int_equal(wecom_http_exchange(&f.http, &req, &f.resp, &f.sink),
+    assert_int_equal(wecom__http_exchange(&f.http, &req, &f.resp, &f.sink),
                      WECOM_ERR_HTTP_BODY_SHORT);
 }
 
@@ -387,7 +387,7 @@ static void test_request_head_too_large(void **state)
     target[0] = '/';
     fixture_init(&f, MEM_WHOLE, 1);
     req.target = target;
-    assert_int_equal(wecom_http_exchange(&f.http, &req, &f.resp, &f.sink),
+    assert_int_equal(wecom__http_exchange(&f.http, &req, &f.resp, &f.sink),
                      WECOM_ERR_HTTP_REQUEST_TOO_LARGE);
     assert_int_equal(f.mem.sent_len, 0);
 }
@@ -399,11 +399,11 @@ static void test_host_header_forms(void **state)
     (void)state;
     fixture_init(&f, MEM_WHOLE, 1);
     mem_stream_bind(&f.mem, &s);
-    assert_int_equal(wecom_http_init(&f.http, &s, f.buf, sizeof f.buf, "::1", 8443), 0);
+    assert_int_equal(wecom__http_init(&f.http, &s, f.buf, sizeof f.buf, "::1", 8443), 0);
     assert_string_equal(f.http.host_header, "[::1]:8443");
-    assert_int_equal(wecom_http_init(&f.http, &s, f.buf, sizeof f.buf, "localhost", 443), 0);
+    assert_int_equal(wecom__http_init(&f.http, &s, f.buf, sizeof f.buf, "localhost", 443), 0);
     assert_string_equal(f.http.host_header, "localhost");
-    assert_int_equal(wecom_http_init(&f.http, &s, f.buf, sizeof f.buf, "h", 80), 0);
+    assert_int_equal(wecom__http_init(&f.http, &s, f.buf, sizeof f.buf, "h", 80), 0);
     assert_string_equal(f.http.host_header, "h:80");
 }
 
@@ -421,8 +421,8 @@ static void test_keep_alive_reuses_connection(void **state)
     fixture_init(&f, MEM_RANDOM, 3);
     mem_stream_add(&f.mem, OK_A, sizeof OK_A - 1, 0);
     mem_stream_add(&f.mem, OK_B, sizeof OK_B - 1, 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
     assert_int_equal(f.cap.len, 2);
     assert_memory_equal(f.cap.data, "AB", 2);
     assert_int_equal(f.mem.opens, 1);
@@ -436,9 +436,9 @@ static void test_connection_close_reconnects(void **state)
     fixture_init(&f, MEM_WHOLE, 1);
     mem_stream_add(&f.mem, OK_CLOSE, sizeof OK_CLOSE - 1, 1);
     mem_stream_add(&f.mem, OK_B, sizeof OK_B - 1, 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
     assert_false(f.http.is_open);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
     assert_memory_equal(f.cap.data, "CB", 2);
     assert_int_equal(f.mem.opens, 2);
 }
@@ -451,8 +451,8 @@ static void test_stale_connection_detected_before_reuse(void **state)
     /* The server closes after A without saying so in the headers. */
     mem_stream_add(&f.mem, OK_A, sizeof OK_A - 1, 1);
     mem_stream_add(&f.mem, OK_B, sizeof OK_B - 1, 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
     assert_memory_equal(f.cap.data, "AB", 2);
     assert_int_equal(f.mem.opens, 2);
 }
@@ -466,8 +466,8 @@ static void test_closed_while_sending_is_resent_once(void **state)
     mem_stream_add(&f.mem, OK_A, sizeof OK_A - 1, 0);
     mem_stream_add(&f.mem, NULL, 0, 0); /* kept connection died unseen */
     mem_stream_add(&f.mem, OK_B, sizeof OK_B - 1, 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink), 0);
     assert_memory_equal(f.cap.data, "AB", 2);
     assert_int_equal(f.mem.opens, 2);
     /* three request heads went out: A, the lost one, and its resend */
@@ -494,7 +494,7 @@ static void test_fresh_connection_closed_is_not_resent(void **state)
     fixture_init(&f, MEM_WHOLE, 1);
     mem_stream_add(&f.mem, NULL, 0, 0);
     mem_stream_add(&f.mem, OK_B, sizeof OK_B - 1, 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink),
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink),
                      WECOM_ERR_CLOSED);
     assert_int_equal(f.mem.opens, 1);
 }
@@ -506,7 +506,7 @@ static void test_sink_errors_stop_the_exchange(void **state)
     fixture_init(&f, MEM_WHOLE, 1);
     f.cap.fail_headers = WECOM_ERR_API;
     mem_stream_add(&f.mem, OK_A, sizeof OK_A - 1, 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink),
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink),
                      WECOM_ERR_API);
     assert_int_equal(f.cap.len, 0);
     assert_false(f.http.is_open);
@@ -514,7 +514,7 @@ static void test_sink_errors_stop_the_exchange(void **state)
     fixture_init(&f, MEM_WHOLE, 1);
     f.cap.fail_body = WECOM_ERR_FILE_WRITE;
     mem_stream_add(&f.mem, OK_A, sizeof OK_A - 1, 0);
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink),
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink),
                      WECOM_ERR_FILE_WRITE);
 }
 
@@ -524,7 +524,7 @@ static void test_open_failure_is_returned(void **state)
     (void)state;
     fixture_init(&f, MEM_WHOLE, 1);
     f.mem.fail_open = WECOM_ERR_TLS_CERT_UNTRUSTED;
-    assert_int_equal(wecom_http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink),
+    assert_int_equal(wecom__http_exchange(&f.http, &GET_REQ, &f.resp, &f.sink),
                      WECOM_ERR_TLS_CERT_UNTRUSTED);
 }
 

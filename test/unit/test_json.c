@@ -14,7 +14,7 @@ static wecom_json_t j;
 
 static void parse(const char *s)
 {
-    assert_int_equal(wecom_json_parse(&j, s, strlen(s)), WECOM_OK);
+    assert_int_equal(wecom__json_parse(&j, s, strlen(s)), WECOM_OK);
 }
 
 static void test_fields(void **state)
@@ -25,21 +25,21 @@ static void test_fields(void **state)
     parse("{\"errcode\":0,\"errmsg\":\"\",\"nested\":{\"media_id\":\"inner\"},"
           "\"list\":[1,{\"a\":2}],\"type\":\"image\",\"media_id\":\"MID\","
           "\"created_at\":\"1380000000\",\"expires_in\":7200,\"neg\":-1}");
-    assert_int_equal(wecom_json_string(&j, "media_id", out, sizeof out), WECOM_OK);
+    assert_int_equal(wecom__json_string(&j, "media_id", out, sizeof out), WECOM_OK);
     assert_string_equal(out, "MID"); /* the top-level one, not the nested */
-    assert_int_equal(wecom_json_int(&j, "expires_in", &v), WECOM_OK);
+    assert_int_equal(wecom__json_int(&j, "expires_in", &v), WECOM_OK);
     assert_int_equal(v, 7200);
-    assert_int_equal(wecom_json_int(&j, "neg", &v), WECOM_OK);
+    assert_int_equal(wecom__json_int(&j, "neg", &v), WECOM_OK);
     assert_int_equal(v, -1);
-    assert_int_equal(wecom_json_digits(&j, "created_at", out, sizeof out), WECOM_OK);
+    assert_int_equal(wecom__json_digits(&j, "created_at", out, sizeof out), WECOM_OK);
     assert_string_equal(out, "1380000000");
-    assert_int_equal(wecom_json_digits(&j, "expires_in", out, sizeof out), WECOM_OK);
+    assert_int_equal(wecom__json_digits(&j, "expires_in", out, sizeof out), WECOM_OK);
     assert_string_equal(out, "7200");
-    assert_int_equal(wecom_json_string(&j, "missing", out, sizeof out), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_string(&j, "expires_in", out, sizeof out), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_int(&j, "type", &v), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_digits(&j, "neg", out, sizeof out), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_string(&j, "type", out, 3), WECOM_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(wecom__json_string(&j, "missing", out, sizeof out), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_string(&j, "expires_in", out, sizeof out), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_int(&j, "type", &v), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_digits(&j, "neg", out, sizeof out), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_string(&j, "type", out, 3), WECOM_ERR_BUFFER_TOO_SMALL);
 }
 
 static void test_unescaping(void **state)
@@ -47,13 +47,13 @@ static void test_unescaping(void **state)
     char out[64];
     (void)state;
     parse("{\"errmsg\":\"a\\\"b\\\\c\\/d\\n\\u6d4b\\u8bd5\\ud83d\\ude00\"}");
-    assert_int_equal(wecom_json_string(&j, "errmsg", out, sizeof out), WECOM_OK);
+    assert_int_equal(wecom__json_string(&j, "errmsg", out, sizeof out), WECOM_OK);
     assert_string_equal(out, "a\"b\\c/d\n测试\xF0\x9F\x98\x80");
     /* a key is found by what it says, escaped or not */
     parse("{\"err\\u006dsg\":\"x\",\"\\u6d4b\":1}");
-    assert_int_equal(wecom_json_string(&j, "errmsg", out, sizeof out), WECOM_OK);
+    assert_int_equal(wecom__json_string(&j, "errmsg", out, sizeof out), WECOM_OK);
     assert_string_equal(out, "x");
-    assert_int_equal(wecom_json_has(&j, "\xE6\xB5\x8B"), 1);
+    assert_int_equal(wecom__json_has(&j, "\xE6\xB5\x8B"), 1);
 }
 
 static void test_malformed(void **state)
@@ -74,11 +74,11 @@ static void test_malformed(void **state)
     size_t i;
     (void)state;
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (wecom_json_parse(&j, bad[i], strlen(bad[i])) == WECOM_OK)
+        if (wecom__json_parse(&j, bad[i], strlen(bad[i])) == WECOM_OK)
             fail_msg("'%s' was taken", bad[i]);
     /* a NUL ends nothing: what follows it counts */
-    assert_int_equal(wecom_json_parse(&j, "{\"a\":1}\0{}", 10), WECOM_ERR_JSON_PARSE);
-    assert_int_equal(wecom_json_parse(&j, "{\"a\":\"x\0\"}", 10), WECOM_ERR_JSON_PARSE);
+    assert_int_equal(wecom__json_parse(&j, "{\"a\":1}\0{}", 10), WECOM_ERR_JSON_PARSE);
+    assert_int_equal(wecom__json_parse(&j, "{\"a\":\"x\0\"}", 10), WECOM_ERR_JSON_PARSE);
 }
 
 static void test_valid_forms(void **state)
@@ -92,7 +92,7 @@ static void test_valid_forms(void **state)
     size_t i;
     (void)state;
     for (i = 0; i < sizeof good / sizeof good[0]; i++)
-        if (wecom_json_parse(&j, good[i], strlen(good[i])) != WECOM_OK)
+        if (wecom__json_parse(&j, good[i], strlen(good[i])) != WECOM_OK)
             fail_msg("'%s' was refused", good[i]);
 }
 
@@ -105,22 +105,22 @@ static void test_integers(void **state)
           "\"over\":9223372036854775808,\"under\":-9223372036854775809,"
           "\"huge\":99999999999999999999,\"exp\":4.0007e4,\"frac\":40007.0,"
           "\"str\":\"40007\",\"t\":true,\"n\":null,\"o\":{}}");
-    assert_int_equal(wecom_json_int(&j, "max", &v), WECOM_OK);
+    assert_int_equal(wecom__json_int(&j, "max", &v), WECOM_OK);
     assert_true(v == INT64_MAX);
-    assert_int_equal(wecom_json_int(&j, "min", &v), WECOM_OK);
+    assert_int_equal(wecom__json_int(&j, "min", &v), WECOM_OK);
     assert_true(v == INT64_MIN);
-    assert_int_equal(wecom_json_int(&j, "over", &v), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_int(&j, "under", &v), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_int(&j, "huge", &v), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_int(&j, "exp", &v), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_int(&j, "frac", &v), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_int(&j, "str", &v), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_int(&j, "t", &v), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_int(&j, "n", &v), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_int(&j, "o", &v), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_digits(&j, "t", out, sizeof out), WECOM_ERR_JSON_FIELD);
-    assert_int_equal(wecom_json_has(&j, "str"), 1);
-    assert_int_equal(wecom_json_has(&j, "errcode"), 0);
+    assert_int_equal(wecom__json_int(&j, "over", &v), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_int(&j, "under", &v), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_int(&j, "huge", &v), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_int(&j, "exp", &v), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_int(&j, "frac", &v), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_int(&j, "str", &v), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_int(&j, "t", &v), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_int(&j, "n", &v), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_int(&j, "o", &v), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_digits(&j, "t", out, sizeof out), WECOM_ERR_JSON_FIELD);
+    assert_int_equal(wecom__json_has(&j, "str"), 1);
+    assert_int_equal(wecom__json_has(&j, "errcode"), 0);
 }
 
 /* ------------------------------------------------- media or error answer */
@@ -137,7 +137,7 @@ static wecom_answer_t classify(int status, const char *ct, const char *cd,
     in.len = strlen(body);
     in.complete = complete;
     in.overflow = overflow;
-    return wecom__answer_classify(&in, &j, code);
+    return wecom__json_answer_classify(&in, &j, code);
 }
 
 static void test_classifier(void **state)
@@ -211,7 +211,7 @@ static void test_token_limit(void **state)
     for (i = 0; i < WECOM_JSON_TOKENS; i++)
         n += (size_t)snprintf(big + n, sizeof big - n, "\"k%d\":%d,", i, i);
     big[n - 1] = '}';
-    assert_int_equal(wecom_json_parse(&j, big, n), WECOM_ERR_JSON_TOO_LARGE);
+    assert_int_equal(wecom__json_parse(&j, big, n), WECOM_ERR_JSON_TOO_LARGE);
 }
 
 int main(void)

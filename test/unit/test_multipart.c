@@ -25,7 +25,7 @@ static wecom_multipart_t m;
 static void test_token_boundary_goes_bare(void **state)
 {
     (void)state;
-    assert_int_equal(wecom_multipart_init(&m, "wecom-media-0f", "a.jpg", "image/jpeg",
+    assert_int_equal(wecom__multipart_init(&m, "wecom-media-0f", "a.jpg", "image/jpeg",
                                           &NOTHING, 0), WECOM_OK);
     assert_string_equal(m.header,
                         "Content-Type: multipart/form-data; boundary=wecom-media-0f\r\n");
@@ -37,7 +37,7 @@ static void test_token_boundary_goes_bare(void **state)
 static void test_tspecial_boundary_is_quoted(void **state)
 {
     (void)state;
-    assert_int_equal(wecom_multipart_init(&m, "a=b", "a.jpg", "image/jpeg",
+    assert_int_equal(wecom__multipart_init(&m, "a=b", "a.jpg", "image/jpeg",
                                           &NOTHING, 0), WECOM_OK);
     assert_string_equal(m.header,
                         "Content-Type: multipart/form-data; boundary=\"a=b\"\r\n");
@@ -56,15 +56,15 @@ static void test_control_bytes_refused(void **state)
     size_t i;
     (void)state;
     for (i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (wecom_multipart_init(&m, "b", names[i], "image/jpeg", &NOTHING, 0) !=
+        if (wecom__multipart_init(&m, "b", names[i], "image/jpeg", &NOTHING, 0) !=
             WECOM_ERR_INVALID_ARG)
             fail_msg("name %zu was taken", i);
-    assert_int_equal(wecom_multipart_init(&m, "b", "a.jpg", "image/jpeg\r\nX: 1",
+    assert_int_equal(wecom__multipart_init(&m, "b", "a.jpg", "image/jpeg\r\nX: 1",
                                           &NOTHING, 0), WECOM_ERR_INVALID_ARG);
-    assert_int_equal(wecom_multipart_init(&m, "b", "a.jpg", "", &NOTHING, 0),
+    assert_int_equal(wecom__multipart_init(&m, "b", "a.jpg", "", &NOTHING, 0),
                      WECOM_ERR_INVALID_ARG);
     /* quotes and backslashes are escaped, not refused */
-    assert_int_equal(wecom_multipart_init(&m, "b", "a\"b\\c", "image/jpeg", &NOTHING, 3),
+    assert_int_equal(wecom__multipart_init(&m, "b", "a\"b\\c", "image/jpeg", &NOTHING, 3),
                      WECOM_OK);
     assert_non_null(strstr((const char *)m.head, "filename=\"a\\\"b\\\\c\"; filelength=3\r\n"));
 }

@@ -19,19 +19,19 @@ static void test_parse(void **state)
     };
     size_t i;
     (void)state;
-    assert_int_equal(wecom_content_range_parse("bytes 0-499/10000", &r), WECOM_OK);
+    assert_int_equal(wecom__content_range_parse("bytes 0-499/10000", &r), WECOM_OK);
     assert_int_equal(r.first, 0);
     assert_int_equal(r.last, 499);
     assert_int_equal(r.total, 10000);
     assert_false(r.unsatisfied);
-    assert_int_equal(wecom_content_range_parse("bytes 9500-9999/*", &r), WECOM_OK);
+    assert_int_equal(wecom__content_range_parse("bytes 9500-9999/*", &r), WECOM_OK);
     assert_int_equal(r.total, WECOM_RANGE_UNKNOWN);
-    assert_int_equal(wecom_content_range_parse("bytes */10000", &r), WECOM_OK);
+    assert_int_equal(wecom__content_range_parse("bytes */10000", &r), WECOM_OK);
     assert_true(r.unsatisfied);
     assert_int_equal(r.total, 10000);
-    assert_int_equal(wecom_content_range_parse("bytes 21010-47021/47022", &r), WECOM_OK);
+    assert_int_equal(wecom__content_range_parse("bytes 21010-47021/47022", &r), WECOM_OK);
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (wecom_content_range_parse(bad[i], &r) != WECOM_ERR_RANGE_MISMATCH)
+        if (wecom__content_range_parse(bad[i], &r) != WECOM_ERR_RANGE_MISMATCH)
             fail_msg("'%s' was taken", bad[i]);
 }
 
@@ -39,12 +39,12 @@ static void test_header(void **state)
 {
     char h[64];
     (void)state;
-    assert_int_equal(wecom_range_header(h, sizeof h, 0, 1023), WECOM_OK);
+    assert_int_equal(wecom__range_header(h, sizeof h, 0, 1023), WECOM_OK);
     assert_string_equal(h, "Range: bytes=0-1023\r\n");
-    assert_int_equal(wecom_range_header(h, sizeof h, 18446744073709551614u,
+    assert_int_equal(wecom__range_header(h, sizeof h, 18446744073709551614u,
                                         WECOM_RANGE_UNKNOWN), WECOM_OK);
     assert_string_equal(h, "Range: bytes=18446744073709551614-\r\n");
-    assert_int_equal(wecom_range_header(h, 20, 0, 1), WECOM_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(wecom__range_header(h, 20, 0, 1), WECOM_ERR_BUFFER_TOO_SMALL);
 }
 
 int main(void)

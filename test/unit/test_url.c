@@ -45,7 +45,7 @@ static void test_cases(void **state)
     for (i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
         char host[64], path[64];
         uint16_t port = 0;
-        wecom_err_t rc = wecom_url_parse(CASES[i].url, host, sizeof host,
+        wecom_err_t rc = wecom__url_parse(CASES[i].url, host, sizeof host,
                                          &port, path, sizeof path);
         if (rc != CASES[i].rc)
             fail_msg("%s: got %s", CASES[i].url, wecom_errname(rc));
@@ -62,13 +62,13 @@ static void test_bounds(void **state)
     char host[8], path[4];
     uint16_t port;
     (void)state;
-    assert_int_equal(wecom_url_parse("https://a-long-host", host, sizeof host,
+    assert_int_equal(wecom__url_parse("https://a-long-host", host, sizeof host,
                                      &port, path, sizeof path),
                      WECOM_ERR_BUFFER_TOO_SMALL);
-    assert_int_equal(wecom_url_parse("https://h/long", host, sizeof host, &port,
+    assert_int_equal(wecom__url_parse("https://h/long", host, sizeof host, &port,
                                      path, sizeof path),
                      WECOM_ERR_BUFFER_TOO_SMALL);
-    assert_int_equal(wecom_url_parse(NULL, host, sizeof host, &port, path,
+    assert_int_equal(wecom__url_parse(NULL, host, sizeof host, &port, path,
                                      sizeof path),
                      WECOM_ERR_INVALID_ARG);
 }
