@@ -5,6 +5,7 @@
 #ifndef WECOM_POSIX_H
 #define WECOM_POSIX_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "wecom/port.h"
@@ -13,22 +14,36 @@
 extern "C" {
 #endif
 
-/* State of one TCP connection; fd is -1 when closed. */
+/* State of one TCP connection; fd is -1 when closed. wake is a self-pipe
+ * that the transport's cancel writes to and every wait polls beside the
+ * socket, so that a cancel from another thread or a signal handler ends a
+ * wait at once ({-1, -1} when it could not be made: waits then look at
+ * cancelled every WECOM_CANCEL_SLICE_MS). */
 typedef struct wecom_posix_net {
     int fd;
+    int wake[2];
+    volatile sig_atomic_t cancelled;
 } wecom_posix_net_t;
 
-/* Fill t with TCP functions over net (closed to begin with). Every wait
- * is bounded by the timeout the caller passes, except resolving the host
- * name: getaddrinfo() blocks and cannot be cancelled, so a deadline (even
- * wecom_client_set_deadline's) cannot cut it short. The system resolver
- * bounds it (resolv.conf "options timeout:N attempts:N"; glibc's default
- * is 5 s a try, 2 tries per name server). A connect that starts after
- * the deadline fails at once without resolving. */
+/* Fill t with TCP functions over net (closed to begin with), opening its
+ * wake-up pipe (see wecom_posix_net_free). Every wait is bounded by the
+ * timeout the caller passes, except resolving the host name: getaddrinfo()
+ * blocks and cannot be cancelled, so neither a deadline (even
+ * wecom_client_set_deadline's) nor wecom_client_cancel can cut it short
+ * (the connect after it then fails at once). The system resolver bounds
+ * it (resolv.conf "options timeout:N attempts:N"; glibc's default is 5 s
+ * a try, 2 tries per name server). A connect that starts after the
+ * deadline fails at once without resolving. */
 void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net);
 
-/* Fill port with the POSIX functions, using net for the connection. */
+/* Fill port with the POSIX functions, using net for the connection (and
+ * as sys_ctx, so that sleep_ms ends early on a cancel). Opens net's
+ * wake-up pipe: release it with wecom_posix_net_free() before net is
+ * filled again or goes away. */
 void wecom_posix_port_init(wecom_port_t *port, wecom_posix_net_t *net);
+
+/* Close net's connection and its wake-up pipe. */
+void wecom_posix_net_free(wecom_posix_net_t *net);
 
 /* getrandom() as an mbedTLS-style entropy callback: 0 or
  * WECOM_ERR_ENTROPY. ctx is unused. */

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "posix_internal.h"
+#include "wecom/config.h"
 #include "wecom/posix.h"
 
 #ifndef MSG_NOSIGNAL
@@ -30,22 +32,66 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Wait for events on fd for at most timeout_ms, restarting on EINTR with
- * the time that is left. Returns the revents, 0 on timeout, -1 on error. */
-static int wait_fd(int fd, short events, uint32_t timeout_ms)
+/* Let a wait that sees no wake-up pipe look at the cancel flag this often. */
+static int slice_of(const wecom_posix_net_t *net, int left)
+{
+    if (net->wake[0] < 0 && left > (int)WECOM_CANCEL_SLICE_MS)
+        return (int)WECOM_CANCEL_SLICE_MS;
+    return left;
+}
+
+/* Empty the wake-up pipe; it is non-blocking. */
+static void drain_wake(wecom_posix_net_t *net)
+{
+    unsigned char junk[64];
+    while (read(net->wake[0], junk, sizeof junk) > 0)
+        ;
+}
+
+/* Wait for events on fd (or, with fd < 0, for nothing but a cancel) for
+ * at most timeout_ms, restarting on EINTR with the time that is left, and
+ * watching the wake-up pipe beside it. Returns the revents, 0 on timeout,
+ * WECOM_ERR_CANCELLED once cancelled, WECOM_ERR_IO on error. */
+static int wait_fd(wecom_posix_net_t *net, int fd, short events,
+                   uint32_t timeout_ms)
 {
     uint64_t deadline = mono_ms() + timeout_ms;
     for (;;) {
-        struct pollfd p = { fd, events, 0 };
-        uint64_t now = mono_ms();
-        int left = now >= deadline ? 0 : (int)(deadline - now);
-        int n = poll(&p, 1, left);
-        if (n > 0)
-            return p.revents;
-        if (n == 0)
+        struct pollfd p[2];
+        nfds_t n = 0, w = 2;
+        uint64_t now = mono_ms(), d = now >= deadline ? 0 : deadline - now;
+        int left = d > INT_MAX ? INT_MAX : (int)d, slice = slice_of(net, left);
+        int rc;
+        if (net->cancelled)
+            return WECOM_ERR_CANCELLED;
+        if (fd >= 0) {
+            p[n].fd = fd;
+            p[n].events = events;
+            p[n++].revents = 0;
+        }
+        if (net->wake[0] >= 0) {
+            w = n;
+            p[n].fd = net->wake[0];
+            p[n].events = POLLIN;
+            p[n++].revents = 0;
+        }
+        rc = poll(p, n, slice);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue; /* the flag is looked at again above */
+            return WECOM_ERR_IO;
+        }
+        if (w < n && p[w].revents != 0) {
+            if (net->cancelled)
+                return WECOM_ERR_CANCELLED;
+            /* A byte left over from a cancel that was cleared since. */
+            drain_wake(net);
+            continue;
+        }
+        if (fd >= 0 && p[0].revents != 0)
+            return p[0].revents;
+        if (rc == 0 && slice == left)
             return 0;
-        if (errno != EINTR)
-            return -1;
     }
 }
 
@@ -58,7 +104,8 @@ static int set_nonblocking(int fd)
 }
 
 /* One connect attempt to one address: the socket or a negative error. */
-static int connect_one(const struct addrinfo *ai, uint64_t deadline)
+static int connect_one(wecom_posix_net_t *net, const struct addrinfo *ai,
+                       uint64_t deadline)
 {
     int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
     if (fd < 0)
@@ -78,12 +125,12 @@ static int connect_one(const struct addrinfo *ai, uint64_t deadline)
     {
         uint64_t now = mono_ms();
         uint32_t left = now >= deadline ? 0 : (uint32_t)(deadline - now);
-        int ev = wait_fd(fd, POLLOUT, left);
+        int ev = wait_fd(net, fd, POLLOUT, left);
         int soerr = 0;
         socklen_t sl = sizeof soerr;
-        if (ev == 0) {
+        if (ev == 0 || ev == WECOM_ERR_CANCELLED) {
             close(fd);
-            return WECOM_ERR_TIMEOUT;
+            return ev == 0 ? WECOM_ERR_TIMEOUT : ev;
         }
         if (ev < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 ||
             soerr != 0)
@@ -108,6 +155,8 @@ static int net_connect(void *ctx, const char *host, uint16_t port,
         close(net->fd);
         net->fd = -1;
     }
+    if (net->cancelled)
+        return WECOM_ERR_CANCELLED;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -123,7 +172,7 @@ static int net_connect(void *ctx, const char *host, uint16_t port,
     if (getaddrinfo(host, service, &hints, &res) != 0 || res == NULL)
         return WECOM_ERR_RESOLVE;
     for (ai = res; ai != NULL; ai = ai->ai_next) {
-        int fd = connect_one(ai, deadline);
+        int fd = connect_one(net, ai, deadline);
         if (fd >= 0) {
             int one = 1;
             /* Requests go out in whole buffers; Nagle would only hold the
@@ -134,6 +183,8 @@ static int net_connect(void *ctx, const char *host, uint16_t port,
             break;
         }
         rc = fd;
+        if (rc == WECOM_ERR_CANCELLED)
+            break;
         if (mono_ms() >= deadline) {
             rc = WECOM_ERR_TIMEOUT;
             break;
@@ -149,6 +200,8 @@ static int net_send(void *ctx, const unsigned char *buf, size_t len,
     wecom_posix_net_t *net = ctx;
     if (net->fd < 0)
         return WECOM_ERR_CLOSED;
+    if (net->cancelled)
+        return WECOM_ERR_CANCELLED;
     if (len > INT_MAX)
         len = INT_MAX;
     for (;;) {
@@ -162,11 +215,11 @@ static int net_send(void *ctx, const unsigned char *buf, size_t len,
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return WECOM_ERR_IO;
         {
-            int ev = wait_fd(net->fd, POLLOUT, timeout_ms);
+            int ev = wait_fd(net, net->fd, POLLOUT, timeout_ms);
             if (ev == 0)
                 return WECOM_ERR_TIMEOUT;
             if (ev < 0)
-                return WECOM_ERR_IO;
+                return ev;
         }
     }
 }
@@ -177,6 +230,8 @@ static int net_recv(void *ctx, unsigned char *buf, size_t len,
     wecom_posix_net_t *net = ctx;
     if (net->fd < 0)
         return WECOM_ERR_CLOSED;
+    if (net->cancelled)
+        return WECOM_ERR_CANCELLED;
     if (len > INT_MAX)
         len = INT_MAX;
     for (;;) {
@@ -190,11 +245,11 @@ static int net_recv(void *ctx, unsigned char *buf, size_t len,
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return WECOM_ERR_IO;
         {
-            int ev = wait_fd(net->fd, POLLIN, timeout_ms);
+            int ev = wait_fd(net, net->fd, POLLIN, timeout_ms);
             if (ev == 0)
                 return WECOM_ERR_TIMEOUT;
             if (ev < 0)
-                return WECOM_ERR_IO;
+                return ev;
         }
     }
 }
@@ -206,7 +261,10 @@ static int net_is_stale(void *ctx)
         return 1;
     /* An idle kept-alive connection has nothing to read: readable means
      * the server closed it (EOF, a TLS alert) or broke the protocol. */
-    return wait_fd(net->fd, POLLIN, 0) != 0;
+    {
+        struct pollfd p = { net->fd, POLLIN, 0 };
+        return poll(&p, 1, 0) != 0;
+    }
 }
 
 static void net_close(void *ctx)
@@ -230,14 +288,80 @@ static void net_cork(void *ctx, int on)
 #endif
 }
 
+/* Async-signal-safe: a store to a sig_atomic_t and a write() to a
+ * non-blocking pipe (a full pipe already wakes every poll), with errno
+ * kept for the code the signal interrupted. */
+static void net_cancel(void *ctx)
+{
+    wecom_posix_net_t *net = ctx;
+    int saved = errno;
+    net->cancelled = 1;
+    if (net->wake[1] >= 0) {
+        static const unsigned char one = 1;
+        (void)!write(net->wake[1], &one, 1);
+    }
+    errno = saved;
+}
+
+static void net_cancel_clear(void *ctx)
+{
+    wecom_posix_net_t *net = ctx;
+    net->cancelled = 0;
+    if (net->wake[0] >= 0)
+        drain_wake(net);
+}
+
+void wecom__posix_sleep(wecom_posix_net_t *net, uint32_t ms)
+{
+    (void)wait_fd(net, -1, 0, ms);
+}
+
+static int set_pipe_flags(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* The self-pipe that wakes a wait on cancel. Without one (out of
+ * descriptors) waits fall back to WECOM_CANCEL_SLICE_MS slices. */
+static void open_wake(wecom_posix_net_t *net)
+{
+    net->wake[0] = net->wake[1] = -1;
+    if (pipe(net->wake) != 0) {
+        net->wake[0] = net->wake[1] = -1;
+        return;
+    }
+    if (set_pipe_flags(net->wake[0]) != 0 || set_pipe_flags(net->wake[1]) != 0) {
+        close(net->wake[0]);
+        close(net->wake[1]);
+        net->wake[0] = net->wake[1] = -1;
+    }
+}
+
+void wecom_posix_net_free(wecom_posix_net_t *net)
+{
+    net_close(net);
+    if (net->wake[0] >= 0)
+        close(net->wake[0]);
+    if (net->wake[1] >= 0)
+        close(net->wake[1]);
+    net->wake[0] = net->wake[1] = -1;
+}
+
 void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net)
 {
     net->fd = -1;
+    net->cancelled = 0;
+    open_wake(net);
     t->connect = net_connect;
     t->send = net_send;
     t->recv = net_recv;
     t->is_stale = net_is_stale;
     t->close = net_close;
     t->cork = net_cork;
+    t->cancel = net_cancel;
+    t->cancel_clear = net_cancel_clear;
     t->ctx = net;
 }
