@@ -173,16 +173,32 @@ int wecom__api_refresh_token(wecom_client_t *c, wecom_err_t rc,
     return c->refresh(c->refresh_ctx, c) == 0;
 }
 
-wecom_err_t wecom__api_backoff(wecom_client_t *c, unsigned attempt)
+wecom_err_t wecom__api_backoff(wecom_client_t *c, unsigned attempt,
+                               wecom_err_t *rc)
 {
     uint64_t wait = WECOM_RETRY_BACKOFF_MS;
     unsigned i;
     for (i = 1; i < attempt && wait < 60000; i++)
         wait *= 2;
+    if (c->tls.cancelled)
+        return *rc = WECOM_ERR_CANCELLED;
     if (c->tls.deadline_ms != 0 &&
         c->port->now_ms(c->port->sys_ctx) + wait >= c->tls.deadline_ms)
         return WECOM_ERR_DEADLINE;
-    if (c->port->sleep_ms != NULL)
+    if (c->port->sleep_ms == NULL)
+        return WECOM_OK;
+    /* A port whose cancel wakes its sleep sleeps once; any other sleeps
+     * in slices, looking at the flag between them. */
+    if (c->port->transport.cancel != NULL) {
         c->port->sleep_ms(c->port->sys_ctx, (uint32_t)wait);
+    } else {
+        while (wait > 0 && !c->tls.cancelled) {
+            uint64_t s = wait < WECOM_CANCEL_SLICE_MS ? wait : WECOM_CANCEL_SLICE_MS;
+            c->port->sleep_ms(c->port->sys_ctx, (uint32_t)s);
+            wait -= s;
+        }
+    }
+    if (c->tls.cancelled)
+        return *rc = WECOM_ERR_CANCELLED;
     return WECOM_OK;
 }

@@ -42,7 +42,10 @@ int wecom__api_refresh_token(wecom_client_t *c, wecom_err_t rc,
                          const wecom_api_error_t *api, int *refreshed);
 
 /* Sleep before attempt number `attempt` (1, 2, ...): the backoff doubles
- * each time. WECOM_ERR_DEADLINE when the deadline would pass first. */
-wecom_err_t wecom__api_backoff(wecom_client_t *c, unsigned attempt);
+ * each time. WECOM_ERR_DEADLINE when the deadline would pass first (the
+ * call then returns its last error, *rc); WECOM_ERR_CANCELLED, put in *rc
+ * too, when wecom_client_cancel came before or during the sleep. */
+wecom_err_t wecom__api_backoff(wecom_client_t *c, unsigned attempt,
+                               wecom_err_t *rc);
 
 #endif

@@ -474,7 +474,7 @@ wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
         /* Progress resets the count; the total is still bounded. */
         if (failures >= WECOM_RETRY_MAX || ++retries > 16u * WECOM_RETRY_MAX)
             return rc;
-        if (d.pos == before && wecom__api_backoff(c, failures) != WECOM_OK)
+        if (d.pos == before && wecom__api_backoff(c, failures, &rc) != WECOM_OK)
             return rc;
     }
     return WECOM_OK;

@@ -127,9 +127,11 @@ static int bio_io(wecom_tls_t *t, const unsigned char *out,
 {
     uint64_t call_end = now_ms(t) + t->io_timeout_ms;
     for (;;) {
-        int why, n;
+        int why, n, sliced;
         uint32_t budget;
         wecom_err_t slow = window_check(t);
+        if (t->cancelled)
+            return bio_result(t, WECOM_ERR_CANCELLED, WECOM_ERR_CANCELLED);
         if (slow != WECOM_OK)
             return bio_result(t, slow, slow);
         budget = wait_budget(t, call_end, &why);
@@ -138,11 +140,17 @@ static int bio_io(wecom_tls_t *t, const unsigned char *out,
                 continue; /* the window ended: checked above */
             return bio_result(t, WECOM_ERR_TIMEOUT, why);
         }
+        /* A port that cannot be woken by a cancel gets short waits, so
+         * that the flag above is seen within a slice. */
+        sliced = t->port->transport.cancel == NULL &&
+                 budget > WECOM_CANCEL_SLICE_MS;
+        if (sliced)
+            budget = WECOM_CANCEL_SLICE_MS;
         n = out != NULL ? t->port->transport.send(t->port->transport.ctx,
                                                   out, len, budget)
                         : t->port->transport.recv(t->port->transport.ctx, in,
                                                   len, budget);
-        if (n == WECOM_ERR_TIMEOUT && why == WECOM_ERR_TOO_SLOW)
+        if (n == WECOM_ERR_TIMEOUT && (why == WECOM_ERR_TOO_SLOW || sliced))
             continue;
         return bio_result(t, n, why);
     }
@@ -335,6 +343,8 @@ wecom_err_t wecom__tls_connect(wecom_tls_t *t)
     t->sending = 0;
     if (mbedtls_ssl_session_reset(&t->ssl) != 0)
         return WECOM_ERR_TLS_SETUP;
+    if (t->cancelled)
+        return WECOM_ERR_CANCELLED;
     budget = wait_budget(t, now_ms(t) + t->connect_timeout_ms, &why);
     if (budget == 0)
         return why;

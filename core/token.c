@@ -45,7 +45,7 @@ wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
                 rc = WECOM_ERR_HTTP_STATUS;
         }
         if (rc == WECOM_OK || !wecom__api_retryable(rc, api) ||
-            attempt >= WECOM_RETRY_MAX || wecom__api_backoff(c, attempt) != WECOM_OK)
+            attempt >= WECOM_RETRY_MAX || wecom__api_backoff(c, attempt, &rc) != WECOM_OK)
             break;
     }
     /* The secret sat in the target and in the request head; it goes no

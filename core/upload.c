@@ -232,7 +232,7 @@ wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
         if (rc == WECOM_OK || !wecom__api_retryable(rc, &res->api) ||
             up->reader->once || attempt >= WECOM_RETRY_MAX)
             return rc;
-        if (wecom__api_backoff(c, attempt) != WECOM_OK)
+        if (wecom__api_backoff(c, attempt, &rc) != WECOM_OK)
             return rc;
     }
 }

@@ -174,11 +174,32 @@ void wecom_client_on_token_expiry(wecom_client_t *c, wecom_token_refresh_fn fn,
  * time on the port's monotonic clock in ms, or 0 for none. */
 void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms);
 
+/* Cancel from outside, for a firmware that shuts down: the call in
+ * progress on c ends with WECOM_ERR_CANCELLED within one poll slice
+ * (connect, TLS handshake, sending, the wait for the answer, a backoff
+ * sleep; not a host name lookup, which nothing can cut short, see
+ * wecom/posix.h), and so does every later call, until
+ * wecom_client_cancel_clear(). Async-signal-safe and callable from any
+ * thread: it stores to a volatile sig_atomic_t and calls the port's
+ * transport cancel (the POSIX port writes one byte to a pipe that every
+ * wait polls). The flag stays set rather than being cleared as the next
+ * call starts, so that a cancel that lands between a firmware's own
+ * "stopping?" check and its next call is not lost. The connection is
+ * closed; the client is otherwise intact. An upload cancelled after its
+ * whole body went out may have been stored, as with
+ * WECOM_ERR_UPLOAD_UNCONFIRMED. */
+void wecom_client_cancel(wecom_client_t *c);
+
+/* Undo wecom_client_cancel() so that calls work again; from the thread
+ * that owns c, not while a call on c is running. */
+void wecom_client_cancel_clear(wecom_client_t *c);
+
 /* TLS handshakes done since init (full and resumed). */
 unsigned long wecom_client_handshakes(const wecom_client_t *c);
 
 /* Called as bytes go out or come in (done of total; total 0 when not yet
- * known). A non-zero return cancels the call with WECOM_ERR_CANCELLED. */
+ * known). A non-zero return cancels the call with WECOM_ERR_CANCELLED
+ * (for this call only; wecom_client_cancel also reaches the waits). */
 typedef int (*wecom_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 /* ---------------------------------------------------------------- upload */

@@ -13,6 +13,7 @@
 #ifndef WECOM_TLS_H
 #define WECOM_TLS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,6 +71,7 @@ typedef struct wecom_tls {
     int sending;           /* the last call was a send */
     uint64_t wait_until;   /* absolute bound of the current wait, ms */
     uint64_t deadline_ms;  /* whole-operation bound (0: none), ms */
+    volatile sig_atomic_t cancelled; /* wecom_client_cancel: every wait ends */
     int io_err;            /* the transport's last error, for mapping */
     uint32_t verify_flags; /* mbedTLS verify result of the last handshake */
     int connected;

@@ -38,8 +38,10 @@ void client_fixture_init(client_fixture_t *f, enum mem_split split)
         assert_int_equal(certs_make_ca(&ca, "fixture CA"), 0);
         have_ca = 1;
     }
-    if (f->client.port != NULL) /* set up before and not freed */
+    if (f->client.port != NULL) { /* set up before and not freed */
         wecom_client_free(&f->client);
+        wecom_posix_net_free(&f->net);
+    }
     memset(f, 0, sizeof *f);
     g_current = f;
     wecom_posix_port_init(&f->port, &f->net);
@@ -61,6 +63,7 @@ void client_fixture_init(client_fixture_t *f, enum mem_split split)
 void client_fixture_free(client_fixture_t *f)
 {
     wecom_client_free(&f->client);
+    wecom_posix_net_free(&f->net); /* its wake-up pipe */
 }
 
 static int sink_write(void *ctx, const unsigned char *buf, size_t len)
