@@ -64,6 +64,11 @@ void cli_progress_start(cli_progress_t *p, const cli_t *cli, const char *label);
 int cli_progress_update(void *ctx, uint64_t done, uint64_t total);
 void cli_progress_end(cli_progress_t *p);
 
+/* SIGINT and SIGTERM cancel cli->client's transfer (signal.c);
+ * cli_signal() is the signal that came, or 0. */
+void cli_catch_signals(cli_t *cli);
+int cli_signal(void);
+
 int cmd_upload(cli_t *cli, int argc, char **argv);
 int cmd_download(cli_t *cli, int argc, char **argv);
 int cmd_token(cli_t *cli, int argc, char **argv);

@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +33,6 @@
  * name of the info file (outfile.c). */
 #define LONGEST_SUFFIX ".part.info.new"
 #define INFO_MAGIC "wecom-media part 1"
-/* A signal is seen within this time even while the network is silent. */
-#define CANCEL_SLICE_MS 200u
 
 typedef struct {
     const char *out;   /* -o FILE, "-" for stdout */
@@ -68,89 +65,12 @@ typedef struct {
 
 /* ------------------------------------------------------------ signals */
 
-static volatile sig_atomic_t g_signal;
-
-static void on_signal(int sig)
-{
-    g_signal = sig;
-}
-
-/* The port's own transport and sleep, wrapped so that a Ctrl-C ends a
- * silent wait within CANCEL_SLICE_MS instead of at --timeout. */
-static wecom_port_t g_inner;
-
-/* The port's recv, or send, in slices: WECOM_ERR_CANCELLED once a signal
- * came, the port's own answer otherwise. */
-static int sliced(int is_send, void *ctx, unsigned char *buf, size_t len,
-                  uint32_t timeout_ms)
-{
-    for (;;) {
-        uint32_t t = timeout_ms < CANCEL_SLICE_MS ? timeout_ms : CANCEL_SLICE_MS;
-        int n;
-        if (g_signal != 0)
-            return WECOM_ERR_CANCELLED;
-        n = is_send ? g_inner.transport.send(ctx, buf, len, t)
-                    : g_inner.transport.recv(ctx, buf, len, t);
-        if (n != WECOM_ERR_TIMEOUT || timeout_ms <= t)
-            return n;
-        timeout_ms -= t;
-    }
-}
-
-static int cancel_send(void *ctx, const unsigned char *buf, size_t len, uint32_t ms)
-{
-    /* sliced() hands buf back to send() unchanged. */
-    union { const unsigned char *c; unsigned char *m; } u;
-    u.c = buf;
-    return sliced(1, ctx, u.m, len, ms);
-}
-
-static int cancel_recv(void *ctx, unsigned char *buf, size_t len, uint32_t ms)
-{
-    return sliced(0, ctx, buf, len, ms);
-}
-
-static int cancel_connect(void *ctx, const char *host, uint16_t port, uint32_t ms)
-{
-    if (g_signal != 0)
-        return WECOM_ERR_CANCELLED;
-    return g_inner.transport.connect(ctx, host, port, ms);
-}
-
-static void cancel_sleep(void *ctx, uint32_t ms)
-{
-    while (ms > 0 && g_signal == 0) {
-        uint32_t t = ms < CANCEL_SLICE_MS ? ms : CANCEL_SLICE_MS;
-        g_inner.sleep_ms(ctx, t);
-        ms -= t;
-    }
-}
-
-/* SIGINT and SIGTERM cancel the transfer: what arrived stays in the
- * .part with its .part.info. A second signal ends the tool at once. */
-static void catch_signals(cli_t *cli)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = (int)SA_RESETHAND;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    g_inner = cli->port;
-    cli->port.transport.send = cancel_send;
-    cli->port.transport.recv = cancel_recv;
-    cli->port.transport.connect = cancel_connect;
-    if (cli->port.sleep_ms != NULL)
-        cli->port.sleep_ms = cancel_sleep;
-}
-
 /* The exit code after a signal: the shell's 128 + its number. */
 static int interrupted(const char *what)
 {
     fprintf(stderr, "wecom-media: interrupted%s%s\n", what != NULL ? "; " : "",
             what != NULL ? what : "");
-    return 128 + (int)g_signal;
+    return 128 + cli_signal();
 }
 
 /* --------------------------------------------------------- .part.info */
@@ -328,7 +248,7 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
             }
         }
     }
-    if (g_signal != 0)
+    if (cli_signal() != 0)
         return 1;
     return cli_progress_update(&w->bar, done, total);
 }
@@ -403,7 +323,7 @@ static void watch_init(watch_t *w, const char *media_id, const download_opts_t *
 
 static int failed(const char *media_id, wecom_err_t rc, const wecom_download_result_t *res)
 {
-    if (g_signal != 0)
+    if (cli_signal() != 0)
         return interrupted(NULL);
     cli_report(media_id, rc, &res->api);
     return cli_exit_code(rc);
@@ -453,7 +373,7 @@ static int to_device(cli_t *cli, const char *media_id, const download_opts_t *o,
     /* A FIFO blocks here until a reader opens it (or a signal comes). */
     fd = open(o->out, O_WRONLY | O_NOCTTY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
     if (fd < 0) {
-        if (g_signal != 0)
+        if (cli_signal() != 0)
             return interrupted(NULL);
         fputs("wecom-media: ", stderr);
         cli_put_escaped(stderr, o->out);
@@ -784,7 +704,9 @@ int cmd_download(cli_t *cli, int argc, char **argv)
     ex = cli_connect(cli);
     if (ex != EXIT_OK)
         return ex;
-    catch_signals(cli);
+    /* SIGINT and SIGTERM cancel the transfer: what arrived stays in the
+     * .part with its .part.info. */
+    cli_catch_signals(cli);
     if (o.out != NULL && strcmp(o.out, "-") == 0)
         return to_stdout(cli, media_id, &o);
     if (kind != OUT_FILE)

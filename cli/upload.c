@@ -191,11 +191,18 @@ int cmd_upload(cli_t *cli, int argc, char **argv)
     ex = cli_connect(cli);
     if (ex != EXIT_OK)
         return ex;
-    /* Every file is tried; the exit code is the first failure's. */
-    for (i = optind; i < argc; i++) {
+    cli_catch_signals(cli);
+    /* Every file is tried; the exit code is the first failure's. A signal
+     * ends the upload under way and the rest are not tried: the shell's
+     * 128 + its number. */
+    for (i = optind; i < argc && cli_signal() == 0; i++) {
         ex = upload_one(cli, &o, argv[i]);
         if (ex != EXIT_OK && first_failure == EXIT_OK)
             first_failure = ex;
+    }
+    if (cli_signal() != 0) {
+        fprintf(stderr, "wecom-media: upload: interrupted\n");
+        return 128 + cli_signal();
     }
     return first_failure;
 }
