@@ -299,7 +299,7 @@ static void test_cancel_during_answer_wait(void **state)
     fetch_cancelled("the wait for the answer", &srv.requests, 1, BOUND_MS);
     t0 = now_ms();
     assert_int_equal(fetch(), WECOM_ERR_CANCELLED);
-    assert_true(now_ms() - t0 < 50);
+    assert_true(now_ms() - t0 < 200); /* no 10 s wait began */
     assert_int_equal(*(volatile int *)&srv.connections, 1);
     srv.response = g_ok; /* read by the server at the next request */
     works_again();
