@@ -114,6 +114,10 @@ static int upload_one(cli_t *cli, const upload_opts_t *o, const char *path)
         say(path, not_sent);
         return cli_exit_code(rc);
     }
+    if (rc == WECOM_ERR_CANCELLED && cli_signal() != 0) {
+        say(path, "interrupted");
+        return 128 + cli_signal();
+    }
     if (rc != WECOM_OK) {
         cli_report(path, rc, &res.api);
         return cli_exit_code(rc);
@@ -200,9 +204,5 @@ int cmd_upload(cli_t *cli, int argc, char **argv)
         if (ex != EXIT_OK && first_failure == EXIT_OK)
             first_failure = ex;
     }
-    if (cli_signal() != 0) {
-        fprintf(stderr, "wecom-media: upload: interrupted\n");
-        return 128 + cli_signal();
-    }
-    return first_failure;
+    return cli_signal() != 0 ? 128 + cli_signal() : first_failure;
 }
