@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "wecom/version.h"
+#include "wecom/media.h"
 
 static wecom_client_t g_client; /* some 80 KB with mbedTLS's contexts */
 
@@ -525,7 +525,7 @@ int main(int argc, char **argv)
     if (cli.client_ready) {
         if (cli.verbose)
             fprintf(stderr, "wecom-media: %lu TLS handshake(s), %lu connection(s)\n",
-                    wecom_client_handshakes(cli.client), cli.client->http.connects);
+                    wecom_client_handshakes(cli.client), wecom_client_connections(cli.client));
         wecom_client_free(cli.client);
     }
     cli_wipe(cli.token_buf, sizeof cli.token_buf);

@@ -23,10 +23,10 @@ int cmd_token(cli_t *cli, int argc, char **argv)
         return ex;
     if (cli->json) {
         fputs("{\"access_token\":", stdout);
-        cli_json_string(cli->client->token);
+        cli_json_string(wecom_client_token(cli->client));
         fputs("}\n", stdout);
     } else {
-        printf("%s\n", cli->client->token);
+        printf("%s\n", wecom_client_token(cli->client));
     }
     return EXIT_OK;
 }

@@ -28,7 +28,7 @@ wecom_err_t wecom__api_append_encoded(char *dst, size_t cap, const char *s)
     return WECOM_OK;
 }
 
-wecom_err_t wecom__api_target(wecom_client_t *c, const char *path,
+wecom_err_t wecom__api_target(wecom__client_t *c, const char *path,
                           const char *query)
 {
     wecom_err_t rc;
@@ -47,7 +47,7 @@ wecom_err_t wecom__api_target(wecom_client_t *c, const char *path,
 
 static int json_headers(void *ctx, const wecom_http_response_t *r)
 {
-    wecom_client_t *c = ctx;
+    wecom__client_t *c = ctx;
     (void)r;
     c->json_len = 0;
     return 0;
@@ -55,7 +55,7 @@ static int json_headers(void *ctx, const wecom_http_response_t *r)
 
 static int json_body(void *ctx, const unsigned char *d, size_t n)
 {
-    wecom_client_t *c = ctx;
+    wecom__client_t *c = ctx;
     if (n > sizeof c->json - c->json_len)
         return WECOM_ERR_JSON_TOO_LARGE;
     memcpy(c->json + c->json_len, d, n);
@@ -63,7 +63,7 @@ static int json_body(void *ctx, const unsigned char *d, size_t n)
     return 0;
 }
 
-void wecom__api_json_sink(wecom_client_t *c, wecom_http_sink_t *sink)
+void wecom__api_json_sink(wecom__client_t *c, wecom_http_sink_t *sink)
 {
     c->json_len = 0;
     sink->on_headers = json_headers;
@@ -88,7 +88,7 @@ static void scrub(char *msg, const char *secret)
 /* errmsg, scrubbed of the token (and of `also`) while whole, then cut to
  * api->errmsg on a character boundary: cut first, and a credential at the
  * cut edge would show its first characters. */
-static void copy_errmsg(wecom_client_t *c, const wecom_json_t *j,
+static void copy_errmsg(wecom__client_t *c, const wecom_json_t *j,
                         wecom_api_error_t *api, const char *also)
 {
     /* The unescaped value is no longer than the answer that holds it. On
@@ -112,7 +112,7 @@ static void copy_errmsg(wecom_client_t *c, const wecom_json_t *j,
     wecom__api_wipe(full, sizeof full);
 }
 
-wecom_err_t wecom__api_answer_hiding(wecom_client_t *c, wecom_json_t *j,
+wecom_err_t wecom__api_answer_hiding(wecom__client_t *c, wecom_json_t *j,
                                      wecom_api_error_t *api, const char *also)
 {
     int64_t code = 0;
@@ -130,7 +130,7 @@ wecom_err_t wecom__api_answer_hiding(wecom_client_t *c, wecom_json_t *j,
     return WECOM_ERR_API;
 }
 
-wecom_err_t wecom__api_answer(wecom_client_t *c, wecom_json_t *j,
+wecom_err_t wecom__api_answer(wecom__client_t *c, wecom_json_t *j,
                               wecom_api_error_t *api)
 {
     return wecom__api_answer_hiding(c, j, api, NULL);
@@ -163,17 +163,17 @@ int wecom__api_retryable(wecom_err_t rc, const wecom_api_error_t *api)
     }
 }
 
-int wecom__api_refresh_token(wecom_client_t *c, wecom_err_t rc,
+int wecom__api_refresh_token(wecom__client_t *c, wecom_err_t rc,
                          const wecom_api_error_t *api, int *refreshed)
 {
     if (rc != WECOM_ERR_API || api == NULL || *refreshed || c->refresh == NULL ||
         (api->errcode != 40014 && api->errcode != 42001))
         return 0;
     *refreshed = 1;
-    return c->refresh(c->refresh_ctx, c) == 0;
+    return c->refresh(c->refresh_ctx, wecom__client_public(c)) == 0;
 }
 
-wecom_err_t wecom__api_backoff(wecom_client_t *c, unsigned attempt,
+wecom_err_t wecom__api_backoff(wecom__client_t *c, unsigned attempt,
                                wecom_err_t *rc)
 {
     uint64_t wait = WECOM_RETRY_BACKOFF_MS;

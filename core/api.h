@@ -3,11 +3,12 @@
 #ifndef WECOM_API_H
 #define WECOM_API_H
 
+#include "client.h"
 #include "json.h"
 #include "wecom/media.h"
 
 /* c->target = base path + path + "?access_token=TOKEN&" + query. */
-wecom_err_t wecom__api_target(wecom_client_t *c, const char *path,
+wecom_err_t wecom__api_target(wecom__client_t *c, const char *path,
                           const char *query);
 
 /* Append s to dst (NUL-terminated, capacity cap), percent-encoding every
@@ -15,16 +16,16 @@ wecom_err_t wecom__api_target(wecom_client_t *c, const char *path,
 wecom_err_t wecom__api_append_encoded(char *dst, size_t cap, const char *s);
 
 /* A sink that collects the body into c->json. */
-void wecom__api_json_sink(wecom_client_t *c, wecom_http_sink_t *sink);
+void wecom__api_json_sink(wecom__client_t *c, wecom_http_sink_t *sink);
 
 /* Parse c->json: WECOM_OK when errcode is 0 or absent, WECOM_ERR_API with
  * errcode and errmsg in api otherwise. */
-wecom_err_t wecom__api_answer(wecom_client_t *c, wecom_json_t *j,
+wecom_err_t wecom__api_answer(wecom__client_t *c, wecom_json_t *j,
                               wecom_api_error_t *api);
 
 /* The same, and `also` (a secret, or NULL) is scrubbed from errmsg like
  * the token: both before errmsg is cut to size. */
-wecom_err_t wecom__api_answer_hiding(wecom_client_t *c, wecom_json_t *j,
+wecom_err_t wecom__api_answer_hiding(wecom__client_t *c, wecom_json_t *j,
                                      wecom_api_error_t *api, const char *also);
 
 /* Zero n bytes at p in a way the compiler keeps (for credentials in
@@ -38,14 +39,14 @@ int wecom__api_retryable(wecom_err_t rc, const wecom_api_error_t *api);
 /* After an answer of 40014 or 42001 (token invalid or expired): ask the
  * refresh hook, once per call (*refreshed tracks it), for a new token.
  * 1 when the call should be made again now. */
-int wecom__api_refresh_token(wecom_client_t *c, wecom_err_t rc,
+int wecom__api_refresh_token(wecom__client_t *c, wecom_err_t rc,
                          const wecom_api_error_t *api, int *refreshed);
 
 /* Sleep before attempt number `attempt` (1, 2, ...): the backoff doubles
  * each time. WECOM_ERR_DEADLINE when the deadline would pass first (the
  * call then returns its last error, *rc); WECOM_ERR_CANCELLED, put in *rc
  * too, when wecom_client_cancel came before or during the sleep. */
-wecom_err_t wecom__api_backoff(wecom_client_t *c, unsigned attempt,
+wecom_err_t wecom__api_backoff(wecom__client_t *c, unsigned attempt,
                                wecom_err_t *rc);
 
 #endif

@@ -6,8 +6,9 @@
  */
 #include "api.h"
 
-void wecom_client_cancel(wecom_client_t *c)
+void wecom_client_cancel(wecom_client_t *client)
 {
+    wecom__client_t *c = wecom__client(client);
     const wecom_port_t *port;
     if (c == NULL)
         return;
@@ -17,8 +18,9 @@ void wecom_client_cancel(wecom_client_t *c)
         port->transport.cancel(port->transport.ctx);
 }
 
-void wecom_client_cancel_clear(wecom_client_t *c)
+void wecom_client_cancel_clear(wecom_client_t *client)
 {
+    wecom__client_t *c = wecom__client(client);
     const wecom_port_t *port;
     if (c == NULL)
         return;

@@ -2,6 +2,7 @@
  * The client context: base URL, TLS session and HTTP engine over the one
  * I/O buffer it owns.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "api.h"
@@ -38,13 +39,31 @@ static void tls_cork(void *ctx, int on)
     wecom__tls_cork(ctx, on);
 }
 
-wecom_err_t wecom_client_init(wecom_client_t *c,
-                              const wecom_client_config_t *cfg)
+/* The real client must fit the storage applications declare, at no
+ * stricter alignment. A failure here means wecom/abi.h is stale: re-run
+ * cmake, which measures wecom__client_t again. */
+struct align_real { char c; wecom__client_t x; };
+struct align_public { char c; wecom_client_t x; };
+typedef char client_fits_storage[
+    sizeof(wecom__client_t) <= sizeof(wecom_client_t) ? 1 : -1];
+typedef char client_alignment_fits[
+    offsetof(struct align_real, x) <= offsetof(struct align_public, x) &&
+    offsetof(struct align_real, x) == WECOM_CLIENT_ALIGN ? 1 : -1];
+
+wecom_err_t wecom_client_init_checked(wecom_client_t *client,
+                                      const wecom_client_config_t *cfg,
+                                      size_t client_size,
+                                      unsigned long long abi_stamp)
 {
+    wecom__client_t *c = wecom__client(client);
     wecom_stream_t stream;
     wecom_err_t rc;
     const char *url;
 
+    /* Checked first: with another size the caller's storage cannot be
+     * trusted, not even to be cleared. */
+    if (client_size != sizeof(wecom_client_t) || abi_stamp != WECOM_ABI_STAMP)
+        return WECOM_ERR_ABI_MISMATCH;
     if (c == NULL || cfg == NULL || cfg->port == NULL)
         return WECOM_ERR_INVALID_ARG;
     memset(c, 0, sizeof *c);
@@ -77,8 +96,9 @@ fail:
     return rc;
 }
 
-void wecom_client_free(wecom_client_t *c)
+void wecom_client_free(wecom_client_t *client)
 {
+    wecom__client_t *c = wecom__client(client);
     if (c == NULL || c->port == NULL)
         return;
     wecom__http_close(&c->http);
@@ -104,8 +124,9 @@ static int token_char_ok(char ch)
            ch == '~';
 }
 
-wecom_err_t wecom_client_set_token(wecom_client_t *c, const char *token)
+wecom_err_t wecom_client_set_token(wecom_client_t *client, const char *token)
 {
+    wecom__client_t *c = wecom__client(client);
     size_t i, n;
     if (c == NULL || token == NULL)
         return WECOM_ERR_INVALID_ARG;
@@ -119,19 +140,34 @@ wecom_err_t wecom_client_set_token(wecom_client_t *c, const char *token)
     return WECOM_OK;
 }
 
-void wecom_client_on_token_expiry(wecom_client_t *c, wecom_token_refresh_fn fn,
+void wecom_client_on_token_expiry(wecom_client_t *client, wecom_token_refresh_fn fn,
                                   void *ctx)
 {
+    wecom__client_t *c = wecom__client(client);
     c->refresh = fn;
     c->refresh_ctx = ctx;
 }
 
-void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms)
+void wecom_client_set_deadline(wecom_client_t *client, uint64_t deadline_ms)
 {
+    wecom__client_t *c = wecom__client(client);
     wecom__tls_set_deadline(&c->tls, deadline_ms);
 }
 
-unsigned long wecom_client_handshakes(const wecom_client_t *c)
+unsigned long wecom_client_handshakes(const wecom_client_t *client)
 {
+    const wecom__client_t *c = wecom__client_const(client);
     return c->tls.handshakes;
+}
+
+unsigned long wecom_client_connections(const wecom_client_t *client)
+{
+    const wecom__client_t *c = wecom__client_const(client);
+    return c->http.connects;
+}
+
+const char *wecom_client_token(const wecom_client_t *client)
+{
+    const wecom__client_t *c = wecom__client_const(client);
+    return c->token;
 }

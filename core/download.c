@@ -19,7 +19,7 @@
 enum mode { WAIT, MEDIA, HOLD, DISCARD };
 
 typedef struct {
-    wecom_client_t *c;
+    wecom__client_t *c;
     const wecom_download_t *dl;
     wecom_download_result_t *res;
     uint64_t pos;       /* absolute offset of the next byte to write */
@@ -286,7 +286,7 @@ static int become_media(dl_t *d)
 static int settle(dl_t *d, int complete, const unsigned char *rest,
                   size_t rest_len)
 {
-    wecom_client_t *c = d->c;
+    wecom__client_t *c = d->c;
     const wecom_http_response_t *r = d->resp;
     wecom_answer_in_t in;
     wecom_json_t j;
@@ -322,7 +322,7 @@ static int settle(dl_t *d, int complete, const unsigned char *rest,
 static int dl_body(void *ctx, const unsigned char *p, size_t n)
 {
     dl_t *d = ctx;
-    wecom_client_t *c = d->c;
+    wecom__client_t *c = d->c;
     size_t k;
     if (d->mode == WAIT)
         return WECOM_ERR_HTTP_PARSE; /* body bytes of no response we know */
@@ -342,7 +342,7 @@ static int dl_body(void *ctx, const unsigned char *p, size_t n)
 
 static wecom_err_t request_once(dl_t *d, uint64_t chunk)
 {
-    wecom_client_t *c = d->c;
+    wecom__client_t *c = d->c;
     wecom_download_result_t *res = d->res;
     wecom_http_request_t req;
     wecom_http_response_t resp;
@@ -425,9 +425,10 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
     return WECOM_OK;
 }
 
-wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
+wecom_err_t wecom_media_download(wecom_client_t *client, const wecom_download_t *dl,
                                  wecom_download_result_t *res)
 {
+    wecom__client_t *c = wecom__client(client);
     dl_t d;
     uint64_t chunk;
     unsigned failures = 0, retries = 0;

@@ -18,6 +18,9 @@ static const entry_t ENTRIES[] = {
     E(WECOM_ERR_CANCELLED,
       "cancelled (by the progress callback or wecom_client_cancel)"),
     E(WECOM_ERR_DEADLINE, "overall time limit reached"),
+    E(WECOM_ERR_ABI_MISMATCH,
+      "the application was compiled with other settings or headers than the "
+      "library: rebuild it against the installed wecom/ headers"),
     E(WECOM_ERR_RESOLVE, "host name could not be resolved"),
     E(WECOM_ERR_CONNECT, "connection refused or unreachable"),
     E(WECOM_ERR_TIMEOUT, "network timeout"),

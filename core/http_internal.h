@@ -2,7 +2,7 @@
 #ifndef WECOM_HTTP_INTERNAL_H
 #define WECOM_HTTP_INTERNAL_H
 
-#include "wecom/http.h"
+#include "http.h"
 
 wecom_err_t wecom__http_write_request(wecom_http_t *h,
                                       const wecom_http_request_t *req);

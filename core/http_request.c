@@ -7,7 +7,7 @@
 
 #include "http_internal.h"
 #include "text.h"
-#include "wecom/version.h"
+#include "wecom/media.h"
 
 typedef struct {
     unsigned char *buf;

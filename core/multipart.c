@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "text.h"
-#include "wecom/multipart.h"
+#include "multipart.h"
 
 typedef struct {
     unsigned char *p;

@@ -14,7 +14,7 @@
 #include <psa/crypto.h>
 #endif
 
-#include "wecom/tls.h"
+#include "tls.h"
 
 /* mbedTLS 3 renamed the version setter and added TLS 1.3 ticket events. */
 #if MBEDTLS_VERSION_MAJOR >= 3

@@ -4,10 +4,11 @@
 #include "api.h"
 #include "text.h"
 
-wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
+wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
                               const char *secret, int64_t *expires_in,
                               wecom_api_error_t *api)
 {
+    wecom__client_t *c = wecom__client(client);
     wecom_http_request_t req;
     wecom_http_response_t resp;
     wecom_http_sink_t sink;
@@ -62,7 +63,7 @@ wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
         if (expires_in != NULL &&
             wecom__json_int(&j, "expires_in", expires_in) != WECOM_OK)
             *expires_in = 0;
-        if (wecom_client_set_token(c, token) != WECOM_OK)
+        if (wecom_client_set_token(client, token) != WECOM_OK)
             rc = WECOM_ERR_JSON_FIELD;
     }
     /* the answer held the token, or may echo the secret */

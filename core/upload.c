@@ -37,7 +37,7 @@ static const char *default_name(wecom_kind_t kind, wecom_format_t format)
 }
 
 /* A boundary of 128 random bits, which no file will contain by chance. */
-static wecom_err_t make_boundary(wecom_client_t *c, char *out)
+static wecom_err_t make_boundary(wecom__client_t *c, char *out)
 {
     static const char HEX[] = "0123456789abcdef";
     static const char PREFIX[] = "wecom-media-";
@@ -119,7 +119,7 @@ static wecom_err_t read_media_id(const wecom_json_t *j, char *out, size_t cap)
     return WECOM_ERR_JSON_FIELD;
 }
 
-static wecom_err_t read_answer(wecom_client_t *c,
+static wecom_err_t read_answer(wecom__client_t *c,
                                const wecom_http_response_t *resp,
                                wecom_upload_result_t *res)
 {
@@ -152,9 +152,10 @@ static int answer_lost(wecom_err_t rc)
            rc == WECOM_ERR_TOO_SLOW || rc == WECOM_ERR_DEADLINE;
 }
 
-wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
+wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
                                wecom_upload_result_t *res)
 {
+    wecom__client_t *c = wecom__client(client);
     char name[WECOM_FILENAME_MAX + 1];
     char boundary[48];
     char query[16];

@@ -19,15 +19,77 @@ if [ -e "$LIBDIR/libwecom-media.so" ]; then
     readelf -d "$LIBDIR/libwecom-media.so" | grep -q 'SONAME.*libwecom-media.so.[0-9]'
 fi
 
-# Headers and pkg-config are usable as installed.
+# The installed headers are the public API only, and none of them pulls in
+# a dependency's header: an application needs no mbedTLS, llhttp or jsmn.
+INCDIR=$(ls -d "$ROOT"/include)
+ls "$INCDIR/wecom" | sort | tr '\n' ' ' > "$STAGE/headers"
+[ "$(cat "$STAGE/headers")" = "abi.h build_config.h config.h error.h media.h port.h posix.h " ] \
+    || { echo "installed headers: $(cat "$STAGE/headers")"; exit 1; }
+
 cat > "$STAGE/use.c" <<'C'
+#include <stdio.h>
+#include <string.h>
 #include <wecom/media.h>
 #include <wecom/posix.h>
-static wecom_client_t c;
-int main(void) { return wecom_strerror(WECOM_ERR_TIMEOUT)[0] == '\0' || sizeof c == 0; }
+static wecom_client_t c; /* in .bss, sized by the installed abi.h */
+int main(void)
+{
+    static wecom_posix_net_t net;
+    static wecom_port_t port;
+    wecom_client_config_t cfg;
+    wecom_err_t rc;
+    memset(&cfg, 0, sizeof cfg);
+    wecom_posix_port_init(&port, &net);
+    cfg.port = &port;
+    cfg.base_url = "http://plain.example"; /* refused: https only */
+    rc = wecom_client_init(&c, &cfg);
+    printf("%s %zu\n", wecom_errname(rc), sizeof c);
+    wecom_posix_net_free(&net);
+    return rc == WECOM_ERR_INVALID_ARG ? 0 : 1;
+}
 C
 # pkg-config writes a space in a path as "\\ "
-INC=$(PKG_CONFIG_PATH="$LIBDIR/pkgconfig" pkg-config --variable=includedir wecom-media | sed 's/\\ / /g')
-cc -I"$INC" -c "$STAGE/use.c" -o "$STAGE/use.o"
+pc() { PKG_CONFIG_PATH="$LIBDIR/pkgconfig" pkg-config "$@"; }
+INC=$(pc --variable=includedir wecom-media | sed 's/\\ / /g')
+cc -I"$INC" -M "$STAGE/use.c" > "$STAGE/deps"
+if grep -E 'mbedtls|llhttp|jsmn' "$STAGE/deps"; then
+    echo "the installed headers include a dependency's header"; exit 1
+fi
+# Built and run against the installed tree, static and shared, through
+# pkg-config (its paths carry the space, so they are taken apart here).
+LIBS_STATIC=$(pc --static --libs-only-l wecom-media)
+cc -I"$INC" "$STAGE/use.c" -o "$STAGE/use-static" "$LIBDIR/libwecom-media.a" \
+    $(echo "$LIBS_STATIC" | sed 's/-lwecom-media//')
+"$STAGE/use-static" > /dev/null
+if [ -e "$LIBDIR/libwecom-media.so" ]; then
+    cc -I"$INC" "$STAGE/use.c" -o "$STAGE/use-shared" -L"$LIBDIR" \
+        $(pc --libs-only-l wecom-media) -Wl,-rpath,"$LIBDIR"
+    ldd "$STAGE/use-shared" | grep -qF "$LIBDIR/libwecom-media.so" \
+        || { echo "the program does not load the installed library"; exit 1; }
+    "$STAGE/use-shared" > /dev/null
+fi
+
+# And through find_package, both targets, in a project of its own.
 test -f "$LIBDIR/cmake/wecom-media/wecom-media-config.cmake"
-echo "installed under DESTDIR with prefix '$PREFIX': tool runs, headers compile"
+mkdir "$STAGE/app"
+cp "$STAGE/use.c" "$STAGE/app/use.c"
+cat > "$STAGE/app/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.16)
+project(consumer C)
+find_package(wecom-media CONFIG REQUIRED)
+add_executable(use_static use.c)
+target_link_libraries(use_static PRIVATE wecom::media_static)
+if(TARGET wecom::media)
+  add_executable(use_shared use.c)
+  target_link_libraries(use_shared PRIVATE wecom::media)
+endif()
+CM
+cmake -S "$STAGE/app" -B "$STAGE/app/b" -DCMAKE_PREFIX_PATH="$ROOT" >/dev/null
+cmake --build "$STAGE/app/b" >/dev/null
+"$STAGE/app/b/use_static" > /dev/null
+if [ -e "$STAGE/app/b/use_shared" ]; then
+    LD_LIBRARY_PATH="$LIBDIR" "$STAGE/app/b/use_shared" > /dev/null
+fi
+echo "installed under DESTDIR with prefix '$PREFIX': tool runs; an application" \
+     "builds and runs against it (pkg-config, find_package; static, shared)" \
+     "without mbedTLS, llhttp or jsmn headers"

@@ -15,10 +15,48 @@
 #include WECOM_CONFIG_FILE
 #endif
 
+/* Marks the public API: the library is built with -fvisibility=hidden,
+ * so only what carries this is exported from the shared library. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define WECOM_API __attribute__((visibility("default")))
+#else
+#define WECOM_API
+#endif
+
 /* The client's one I/O buffer: request head and body chunks on the way out,
  * response bytes on the way in. Larger means fewer TLS records per MB. */
 #ifndef WECOM_IO_BUF_SIZE
 #define WECOM_IO_BUF_SIZE 16384
+#endif
+
+/* Longest access token WeCom issues (its documentation: 512 bytes). */
+#ifndef WECOM_TOKEN_MAX
+#define WECOM_TOKEN_MAX 512
+#endif
+
+/* Room for a request target: path, token, media_id and parameters. */
+#ifndef WECOM_TARGET_MAX
+#define WECOM_TARGET_MAX 1024
+#endif
+
+/* Longest path prefix a base URL may carry ("https://host/prefix"). */
+#ifndef WECOM_BASE_PATH_MAX
+#define WECOM_BASE_PATH_MAX 128
+#endif
+
+/* Room for a media_id (WeCom's are about 64 characters) and errmsg. */
+#ifndef WECOM_MEDIA_ID_MAX
+#define WECOM_MEDIA_ID_MAX 160
+#endif
+#ifndef WECOM_ERRMSG_MAX
+#define WECOM_ERRMSG_MAX 256
+#endif
+
+/* llhttp's parser state (96 bytes in llhttp 8 and 9 on 64-bit systems),
+ * held inside the client as opaque bytes; core/http_response.c checks at
+ * compile time that it fits. */
+#ifndef WECOM_LLHTTP_STATE_SIZE
+#define WECOM_LLHTTP_STATE_SIZE 128
 #endif
 
 /* Longest host name accepted in a base URL (RFC 1035 allows 253). */

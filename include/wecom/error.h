@@ -9,6 +9,8 @@
 #ifndef WECOM_ERROR_H
 #define WECOM_ERROR_H
 
+#include "wecom/config.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -23,6 +25,7 @@ enum {
     WECOM_ERR_BUFFER_TOO_SMALL = -0x02,
     WECOM_ERR_CANCELLED = -0x03,
     WECOM_ERR_DEADLINE = -0x04,
+    WECOM_ERR_ABI_MISMATCH = -0x05,
 
     /* port: network and files, -0x10 .. -0x1F */
     WECOM_ERR_RESOLVE = -0x10,
@@ -88,10 +91,10 @@ enum {
 };
 
 /* A short, fixed English description of an error code; never NULL. */
-const char *wecom_strerror(wecom_err_t err);
+WECOM_API const char *wecom_strerror(wecom_err_t err);
 
 /* The symbolic name of an error code ("WECOM_ERR_TIMEOUT"); never NULL. */
-const char *wecom_errname(wecom_err_t err);
+WECOM_API const char *wecom_errname(wecom_err_t err);
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,32 @@
 /*
- * wecom-media: the WeCom temporary-media client.
+ * wecom-media: the WeCom temporary-media client. This header, with
+ * wecom/port.h (the platform interface), wecom/posix.h (the POSIX port),
+ * wecom/error.h (error codes) and wecom/config.h (settings), is the whole
+ * public API; it needs no mbedTLS, llhttp or jsmn header.
  *
  * Lifecycle as in mbedTLS: wecom_client_init() ... wecom_client_free() on a
  * caller-owned wecom_client_t, which holds every buffer the client uses (it
- * can live in .bss). One client per thread; no global state.
+ * can live in .bss). No global state but mbedTLS's own (below).
+ *
+ * Threads and reentrancy:
+ *  - A client belongs to one thread at a time: calls on the same client
+ *    must not overlap. Clients are independent, so N threads may run N
+ *    clients. The one exception is wecom_client_cancel(), which any thread
+ *    or a signal handler may call while a call on the client runs.
+ *  - Callbacks (progress, the token refresh hook, a reader or writer) run
+ *    on the calling thread, inside the call. They must not call into the
+ *    same client, except: the token refresh hook may call
+ *    wecom_client_set_token() and wecom_token_fetch() on it (that is its
+ *    job), and any callback may call wecom_client_cancel(). Another
+ *    client may be used freely.
+ *  - mbedTLS 3.x with PSA crypto keeps process-wide state: every
+ *    wecom_client_init() calls psa_crypto_init(), which is idempotent but,
+ *    before mbedTLS 3.6 built with MBEDTLS_THREADING_C, not safe to run
+ *    for the first time in two threads at once. A program with clients in
+ *    several threads initialises one client (or calls psa_crypto_init())
+ *    before starting them. The library never calls
+ *    mbedtls_psa_crypto_free(): that is the application's, at exit, after
+ *    the last wecom_client_free(). mbedTLS 2.28 has no such state.
  */
 #ifndef WECOM_MEDIA_H
 #define WECOM_MEDIA_H
@@ -11,41 +34,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wecom/abi.h"
 #include "wecom/config.h"
 #include "wecom/error.h"
-#include "wecom/http.h"
-#include "wecom/multipart.h"
 #include "wecom/port.h"
-#include "wecom/tls.h"
+
+/* The library's version (semantic versioning: the major changes with any
+ * incompatible change to this API or its ABI, the minor with additions;
+ * the shared library's SONAME is libwecom-media.so.MAJOR). CMakeLists.txt
+ * reads it from here. */
+#define WECOM_VERSION_MAJOR 0
+#define WECOM_VERSION_MINOR 1
+#define WECOM_VERSION_PATCH 0
+#define WECOM_VERSION_STRING "0.1.0"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define WECOM_DEFAULT_BASE_URL "https://qyapi.weixin.qq.com"
-
-/* Longest access token WeCom issues (its documentation: 512 bytes). */
-#ifndef WECOM_TOKEN_MAX
-#define WECOM_TOKEN_MAX 512
-#endif
-
-/* Room for a request target: path, token, media_id and parameters. */
-#ifndef WECOM_TARGET_MAX
-#define WECOM_TARGET_MAX 1024
-#endif
-
-/* Longest path prefix a base URL may carry ("https://host/prefix"). */
-#ifndef WECOM_BASE_PATH_MAX
-#define WECOM_BASE_PATH_MAX 128
-#endif
-
-/* Room for a media_id (WeCom's are about 64 characters) and errmsg. */
-#ifndef WECOM_MEDIA_ID_MAX
-#define WECOM_MEDIA_ID_MAX 160
-#endif
-#ifndef WECOM_ERRMSG_MAX
-#define WECOM_ERRMSG_MAX 256
-#endif
 
 /* WeCom's answer when a call returned WECOM_ERR_API (errcode != 0). */
 typedef struct wecom_api_error {
@@ -96,20 +103,20 @@ typedef struct wecom_check {
 } wecom_check_t;
 
 /* The build's limits (wecom/config.h, Kconfig). */
-void wecom_limits_default(wecom_limits_t *lim);
+WECOM_API void wecom_limits_default(wecom_limits_t *lim);
 
 /* "image", "voice", "video", "file" (what the API's type= takes), or
  * "auto". */
-const char *wecom_kind_name(wecom_kind_t kind);
+WECOM_API const char *wecom_kind_name(wecom_kind_t kind);
 
 /* Parse one of those names; WECOM_ERR_INVALID_ARG for anything else. */
-wecom_err_t wecom_kind_parse(const char *name, wecom_kind_t *kind);
+WECOM_API wecom_err_t wecom_kind_parse(const char *name, wecom_kind_t *kind);
 
 /* Check size bytes of r as an upload of the given kind (AUTO: detect it)
  * against lim (NULL: the defaults): size, magic bytes, AMR frames and
  * duration. A read-once source (r->once) gets the size check only. scratch (at least 64 bytes; the larger the fewer reads) is
  * used to read the content. Fills out whatever the result. */
-wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
+WECOM_API wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
                               wecom_kind_t kind, const wecom_limits_t *lim,
                               unsigned char *scratch, size_t scratch_len,
                               wecom_check_t *out);
@@ -117,8 +124,33 @@ wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
 /* A one-line English explanation of a check's refusal, naming the limit
  * and the actual value ("image of 3145728 bytes is over the limit of
  * 2097152 bytes"). Returns out. */
-const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
+WECOM_API const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
                                  char *out, size_t cap);
+
+typedef struct wecom_tls_config {
+    /* Trust anchors, any combination; with none set, WECOM_DEFAULT_CA_FILE.
+     * ca_pem must include its terminating NUL in ca_pem_len, as mbedTLS
+     * requires of PEM in memory. */
+    const char *ca_file;
+    const char *ca_path;
+    const unsigned char *ca_pem;
+    size_t ca_pem_len;
+    /* Bounds in milliseconds; 0 takes WECOM_DEFAULT_TIMEOUT_MS. The
+     * handshake bound covers the whole handshake, io_timeout_ms each wait
+     * for the network during a read or a write. */
+    uint32_t connect_timeout_ms;
+    uint32_t handshake_timeout_ms;
+    uint32_t io_timeout_ms;
+    /* Low-speed limit: a request and its response fail with
+     * WECOM_ERR_TOO_SLOW when fewer than low_speed_bytes (plain text, sent
+     * or received) move within any window of low_speed_ms. 0 takes
+     * WECOM_LOW_SPEED_BYTES / WECOM_LOW_SPEED_MS; low_speed_bytes =
+     * WECOM_TLS_LOW_SPEED_OFF turns it off. */
+    uint32_t low_speed_bytes;
+    uint32_t low_speed_ms;
+} wecom_tls_config_t;
+
+#define WECOM_TLS_LOW_SPEED_OFF 0xFFFFFFFFu
 
 typedef struct wecom_client_config {
     /* "https://host[:port][/prefix]"; NULL for WECOM_DEFAULT_BASE_URL.
@@ -130,49 +162,50 @@ typedef struct wecom_client_config {
     const wecom_port_t *port;
 } wecom_client_config_t;
 
-struct wecom_client;
+/* The client: opaque storage of the size the library was built with
+ * (WECOM_CLIENT_SIZE and WECOM_CLIENT_ALIGN in the generated wecom/abi.h),
+ * so that `static wecom_client_t c;` works without knowing what is inside
+ * (mbedTLS's contexts, the HTTP engine, the I/O buffer). Only the
+ * functions below look into it. */
+typedef union wecom_client {
+    unsigned char bytes[WECOM_CLIENT_SIZE];
+    uint64_t align_u64;
+    double align_double;
+    void *align_ptr;
+    void (*align_fn)(void);
+} wecom_client_t;
 
 /* Called when WeCom says the token is invalid or expired (40014, 42001):
  * set a fresh one with wecom_client_set_token() or wecom_token_fetch()
  * and return 0, and the call is made once more. */
-typedef int (*wecom_token_refresh_fn)(void *ctx, struct wecom_client *c);
+typedef int (*wecom_token_refresh_fn)(void *ctx, wecom_client_t *c);
 
-typedef struct wecom_client {
-    const wecom_port_t *port;
-    wecom_token_refresh_fn refresh;
-    void *refresh_ctx;
-    wecom_tls_t tls;
-    wecom_http_t http;
-    uint16_t server_port;
-    char host[WECOM_HOST_MAX];
-    char base_path[WECOM_BASE_PATH_MAX];
-    char token[WECOM_TOKEN_MAX + 1];
-    char target[WECOM_TARGET_MAX];
-    char headers[WECOM_HTTP_ETAG_MAX + 128]; /* extra request headers */
-    char json[WECOM_JSON_MAX];  /* the API's JSON answer */
-    size_t json_len;
-    wecom_multipart_t multipart;
-    unsigned char io[WECOM_IO_BUF_SIZE];
-} wecom_client_t;
-
-/* Parse the base URL, set up TLS (loading the CA) and HTTP. */
-wecom_err_t wecom_client_init(wecom_client_t *c,
-                              const wecom_client_config_t *cfg);
+/* Parse the base URL, set up TLS (loading the CA) and HTTP. A macro, so
+ * that the library can check that the application was compiled with its
+ * settings: WECOM_ERR_ABI_MISMATCH when sizeof(wecom_client_t) or
+ * WECOM_ABI_STAMP (wecom/config.h) differ from the library's (headers
+ * of another build, or settings changed after it). */
+#define wecom_client_init(c, cfg) \
+    wecom_client_init_checked((c), (cfg), sizeof(wecom_client_t), \
+                              WECOM_ABI_STAMP)
+WECOM_API wecom_err_t wecom_client_init_checked(
+    wecom_client_t *c, const wecom_client_config_t *cfg, size_t client_size,
+    unsigned long long abi_stamp);
 
 /* Close the connection and release what mbedTLS holds. */
-void wecom_client_free(wecom_client_t *c);
+WECOM_API void wecom_client_free(wecom_client_t *c);
 
 /* Set the access token sent with each call (copied; at most
  * WECOM_TOKEN_MAX bytes of URL-safe characters). */
-wecom_err_t wecom_client_set_token(wecom_client_t *c, const char *token);
+WECOM_API wecom_err_t wecom_client_set_token(wecom_client_t *c, const char *token);
 
 /* Install (or with NULL remove) the token refresh hook. */
-void wecom_client_on_token_expiry(wecom_client_t *c, wecom_token_refresh_fn fn,
+WECOM_API void wecom_client_on_token_expiry(wecom_client_t *c, wecom_token_refresh_fn fn,
                                   void *ctx);
 
 /* A bound on everything the client does until it is changed: an absolute
  * time on the port's monotonic clock in ms, or 0 for none. */
-void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms);
+WECOM_API void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms);
 
 /* Cancel from outside, for a firmware that shuts down: the call in
  * progress on c ends with WECOM_ERR_CANCELLED within one poll slice
@@ -188,14 +221,21 @@ void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms);
  * closed; the client is otherwise intact. An upload cancelled after its
  * whole body went out may have been stored, as with
  * WECOM_ERR_UPLOAD_UNCONFIRMED. */
-void wecom_client_cancel(wecom_client_t *c);
+WECOM_API void wecom_client_cancel(wecom_client_t *c);
 
 /* Undo wecom_client_cancel() so that calls work again; from the thread
  * that owns c, not while a call on c is running. */
-void wecom_client_cancel_clear(wecom_client_t *c);
+WECOM_API void wecom_client_cancel_clear(wecom_client_t *c);
 
 /* TLS handshakes done since init (full and resumed). */
-unsigned long wecom_client_handshakes(const wecom_client_t *c);
+WECOM_API unsigned long wecom_client_handshakes(const wecom_client_t *c);
+
+/* TCP connections opened since init (a kept connection counts once). */
+WECOM_API unsigned long wecom_client_connections(const wecom_client_t *c);
+
+/* The access token the client sends (set, fetched or refreshed), "" when
+ * none. It is a credential: never log it. */
+WECOM_API const char *wecom_client_token(const wecom_client_t *c);
 
 /* Called as bytes go out or come in (done of total; total 0 when not yet
  * known). A non-zero return cancels the call with WECOM_ERR_CANCELLED
@@ -234,7 +274,7 @@ typedef struct wecom_upload_result {
  * never sent again: a lost answer (timeout, drop, cut) then gives
  * WECOM_ERR_UPLOAD_UNCONFIRMED, as WeCom may have stored the file. A
  * media_id outside WeCom's URL-safe characters is WECOM_ERR_MEDIA_ID. */
-wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
+WECOM_API wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
                                wecom_upload_result_t *res);
 
 /* ----------------------------------------------------------------- token */
@@ -244,7 +284,7 @@ wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t *up,
  * secret travels in the request's query, as the API wants; it is never
  * kept, logged or put in an error. Caching and refreshing are the
  * caller's: WeCom blocks callers that ask too often. */
-wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
+WECOM_API wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
                               const char *secret, int64_t *expires_in,
                               wecom_api_error_t *api);
 
@@ -265,6 +305,12 @@ typedef struct wecom_download {
     wecom_progress_fn progress;
     void *progress_ctx;
 } wecom_download_t;
+
+/* wecom_download_result_t's dropped bits. */
+#define WECOM_HTTP_DROPPED_CONTENT_TYPE 0x1u
+#define WECOM_HTTP_DROPPED_DISPOSITION 0x2u
+#define WECOM_HTTP_DROPPED_ETAG 0x4u
+#define WECOM_HTTP_DROPPED_LAST_MODIFIED 0x8u
 
 typedef struct wecom_download_result {
     uint64_t total;        /* the medium's size */
@@ -288,10 +334,11 @@ typedef struct wecom_download_result {
  * between requests is an error, never a mixed file. An error answer is
  * never written: WECOM_ERR_API for a JSON answer with errcode != 0,
  * WECOM_ERR_API_MALFORMED for one that does not parse completely (the
- * rule is in core/json.h). A medium over max_bytes is
+ * rule: a 200 with Content-Disposition is the medium;
+ * otherwise a JSON body, held whole and parsed strictly, never is). A medium over max_bytes is
  * WECOM_ERR_DOWNLOAD_TOO_LARGE. A dropped or truncated connection resumes
  * from the last byte written, with bounded retries. */
-wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
+WECOM_API wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
                                  wecom_download_result_t *res);
 
 #ifdef __cplusplus

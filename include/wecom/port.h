@@ -103,7 +103,7 @@ typedef struct wecom_mem {
 
 /* Make r read len bytes at buf, from any offset (so a retried upload
  * re-reads it). buf stays the caller's and must outlive the upload. */
-void wecom_mem_reader(wecom_reader_t *r, wecom_mem_t *m, const void *buf,
+WECOM_API void wecom_mem_reader(wecom_reader_t *r, wecom_mem_t *m, const void *buf,
                       size_t len);
 
 /* Make w write into buf, which holds cap bytes; m->len counts the bytes
@@ -113,7 +113,7 @@ void wecom_mem_reader(wecom_reader_t *r, wecom_mem_t *m, const void *buf,
  * byte ever lands past buf + cap; the download then stops with that
  * error. To refuse a too-large medium before any byte moves, set the
  * download's max_bytes to cap as well. */
-void wecom_mem_writer(wecom_writer_t *w, wecom_mem_t *m, void *buf,
+WECOM_API void wecom_mem_writer(wecom_writer_t *w, wecom_mem_t *m, void *buf,
                       size_t cap);
 
 #ifdef __cplusplus

@@ -34,20 +34,20 @@ typedef struct wecom_posix_net {
  * it (resolv.conf "options timeout:N attempts:N"; glibc's default is 5 s
  * a try, 2 tries per name server). A connect that starts after the
  * deadline fails at once without resolving. */
-void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net);
+WECOM_API void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net);
 
 /* Fill port with the POSIX functions, using net for the connection (and
  * as sys_ctx, so that sleep_ms ends early on a cancel). Opens net's
  * wake-up pipe: release it with wecom_posix_net_free() before net is
  * filled again or goes away. */
-void wecom_posix_port_init(wecom_port_t *port, wecom_posix_net_t *net);
+WECOM_API void wecom_posix_port_init(wecom_port_t *port, wecom_posix_net_t *net);
 
 /* Close net's connection and its wake-up pipe. */
-void wecom_posix_net_free(wecom_posix_net_t *net);
+WECOM_API void wecom_posix_net_free(wecom_posix_net_t *net);
 
 /* getrandom() as an mbedTLS-style entropy callback: 0 or
  * WECOM_ERR_ENTROPY. ctx is unused. */
-int wecom_posix_entropy(void *ctx, unsigned char *buf, size_t len);
+WECOM_API int wecom_posix_entropy(void *ctx, unsigned char *buf, size_t len);
 
 /* A file descriptor as a reader or writer. Offsets count from the
  * descriptor's position when it was handed over (base); a regular file is
@@ -61,10 +61,10 @@ typedef struct wecom_posix_fd {
 } wecom_posix_fd_t;
 
 /* Make r read from fd. The descriptor stays the caller's. */
-void wecom_posix_reader(wecom_reader_t *r, wecom_posix_fd_t *f, int fd);
+WECOM_API void wecom_posix_reader(wecom_reader_t *r, wecom_posix_fd_t *f, int fd);
 
 /* Make w write to fd, retrying short writes and EINTR. */
-void wecom_posix_writer(wecom_writer_t *w, wecom_posix_fd_t *f, int fd);
+WECOM_API void wecom_posix_writer(wecom_writer_t *w, wecom_posix_fd_t *f, int fd);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "certs.h"
+#include "client.h"
 #include "heap_meter.h"
 #include "tls_server.h"
 #include "wecom/media.h"
@@ -83,8 +84,11 @@ int main(void)
     printf("sizeof(wecom_client_t)=%zu bytes\n", sizeof(wecom_client_t));
     printf("  of which tls=%zu (mbedTLS contexts), io buffer=%zu, json=%zu, "
            "multipart=%zu, token=%zu, target=%zu\n",
-           sizeof client.tls, sizeof client.io, sizeof client.json,
-           sizeof client.multipart, sizeof client.token, sizeof client.target);
+           sizeof wecom__client(&client)->tls, sizeof wecom__client(&client)->io,
+           sizeof wecom__client(&client)->json,
+           sizeof wecom__client(&client)->multipart,
+           sizeof wecom__client(&client)->token,
+           sizeof wecom__client(&client)->target);
 
     if (certs_make_ca(&ca, "bench CA") != 0 ||
         certs_make_server(&server, &ca, "localhost", "20200101000000", "20491231235959") != 0)
@@ -119,7 +123,7 @@ int main(void)
     req.method = "GET";
     req.target = "/";
     heap_reset_peak();
-    if (wecom__http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
+    if (wecom__http_exchange(&wecom__client(&client)->http, &req, &resp, NULL) != WECOM_OK)
         return 1;
     printf("handshake_heap_peak=%zu bytes above init (ECDHE-ECDSA P-256, "
            "first request included)\n", heap_peak() - after_init);
@@ -129,15 +133,15 @@ int main(void)
     /* Later requests on the kept connection must not grow the heap. */
     heap_reset_peak();
     for (i = 0; i < 20; i++)
-        if (wecom__http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
+        if (wecom__http_exchange(&wecom__client(&client)->http, &req, &resp, NULL) != WECOM_OK)
             return 1;
     printf("steady_heap_growth=%zu bytes over 20 more requests\n",
            heap_peak() - heap_in_use());
 
     /* A reconnect (session resumption) costs no more than the first. */
-    wecom__http_close(&client.http);
+    wecom__http_close(&wecom__client(&client)->http);
     heap_reset_peak();
-    if (wecom__http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
+    if (wecom__http_exchange(&wecom__client(&client)->http, &req, &resp, NULL) != WECOM_OK)
         return 1;
     printf("reconnect_heap_peak=%zu bytes above init\n", heap_peak() - after_init);
 
@@ -148,7 +152,7 @@ int main(void)
     /* A second whole life of a client must leave nothing behind. */
     base = heap_in_use();
     if (wecom_client_init(&client, &cfg) != WECOM_OK ||
-        wecom__http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
+        wecom__http_exchange(&wecom__client(&client)->http, &req, &resp, NULL) != WECOM_OK)
         return 1;
     wecom_client_free(&client);
     after_free = heap_in_use();

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "heap_meter.h"
 #include "wecom/media.h"
 #include "wecom/posix.h"
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
         req.method = "GET";
         req.target = "/warm-up";
         t0 = cpu_s();
-        if (wecom__http_exchange(&client.http, &req, &resp, NULL) != WECOM_OK)
+        if (wecom__http_exchange(&wecom__client(&client)->http, &req, &resp, NULL) != WECOM_OK)
             return 1;
         printf("connect cpu_ms=%.2f (TCP, TLS handshake, one small request)\n",
                (cpu_s() - t0) * 1e3);

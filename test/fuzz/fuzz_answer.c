@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "certs.h"
+#include "client.h"
 #include "json.h"
 #include "mem_stream.h"
 #include "wecom/media.h"
@@ -248,9 +249,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* 3. The download engine on the same bytes, split another way. */
     mem_stream_init(&m, (enum mem_split)(seed % 3), seed >> 8, NULL, 0);
     mem_stream_add(&m, data, size, 1);
-    wecom__http_close(&client.http);
+    wecom__http_close(&wecom__client(&client)->http);
     mem_stream_bind(&m, &s);
-    client.http.stream = s;
+    wecom__client(&client)->http.stream = s;
     memset(&dl, 0, sizeof dl);
     dl.media_id = "FUZZ";
     dl.writer = &w;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "certs.h"
+#include "client.h"
 #include "mem_stream.h"
 #include "wecom/media.h"
 #include "wecom/posix.h"
@@ -80,9 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mem_stream_add(&m, p, (size_t)(hit - p), data[0] & 0x40);
         p = hit == end ? end : hit + sizeof MARK - 1;
     }
-    wecom__http_close(&client.http);
+    wecom__http_close(&wecom__client(&client)->http);
     mem_stream_bind(&m, &s);
-    client.http.stream = s;
+    wecom__client(&client)->http.stream = s;
 
     memset(&dl, 0, sizeof dl);
     dl.media_id = "FUZZ";

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "mem_stream.h"
-#include "wecom/http.h"
+#include "http.h"
 
 static uint64_t body_seen;
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "filename.h"
-#include "wecom/multipart.h"
+#include "multipart.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

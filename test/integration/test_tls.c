@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "certs.h"
+#include "client.h"
 #include "tls_server.h"
 #include "wecom/media.h"
 #include "wecom/posix.h"
@@ -315,7 +316,7 @@ static void test_client_keeps_one_connection(void **state)
     req.method = "GET";
     req.target = "/cgi-bin/x";
     for (i = 0; i < 5; i++) {
-        assert_int_equal(wecom__http_exchange(&client.http, &req, &resp, NULL), 0);
+        assert_int_equal(wecom__http_exchange(&wecom__client(&client)->http, &req, &resp, NULL), 0);
         assert_int_equal(resp.status, 200);
         assert_int_equal(resp.body_bytes, 5);
         assert_string_equal(resp.content_type, "text/plain");

@@ -38,7 +38,7 @@ void client_fixture_init(client_fixture_t *f, enum mem_split split)
         assert_int_equal(certs_make_ca(&ca, "fixture CA"), 0);
         have_ca = 1;
     }
-    if (f->client.port != NULL) { /* set up before and not freed */
+    if (wecom__client(&f->client)->port != NULL) { /* set up before and not freed */
         wecom_client_free(&f->client);
         wecom_posix_net_free(&f->net);
     }
@@ -57,7 +57,7 @@ void client_fixture_init(client_fixture_t *f, enum mem_split split)
     assert_int_equal(wecom_client_set_token(&f->client, FIXTURE_TOKEN), WECOM_OK);
     mem_stream_init(&f->mem, split, 1, f->sent, sizeof f->sent);
     mem_stream_bind(&f->mem, &s);
-    f->client.http.stream = s;
+    wecom__client(&f->client)->http.stream = s;
 }
 
 void client_fixture_free(client_fixture_t *f)

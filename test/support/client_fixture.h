@@ -5,6 +5,7 @@
 #ifndef CLIENT_FIXTURE_H
 #define CLIENT_FIXTURE_H
 
+#include "client.h"
 #include "mem_stream.h"
 #include "wecom/media.h"
 #include "wecom/posix.h"

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wecom/http.h"
+#include "http.h"
 
 enum mem_split { MEM_WHOLE, MEM_BYTES, MEM_RANDOM };
 

@@ -849,8 +849,8 @@ static void test_truncated_body_resumes(void **state)
     int n;
     (void)state;
     setup(MEM_RANDOM);
-    mem_recv = f.client.http.stream.recv;
-    f.client.http.stream.recv = recv_unclean;
+    mem_recv = wecom__client(&f.client)->http.stream.recv;
+    wecom__client(&f.client)->http.stream.recv = recv_unclean;
     cut_without_notify = 1;
     n = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\n%sConnection: close\r\n\r\n%.37s",
                  MEDIA_HEADERS, medium);

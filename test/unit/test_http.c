@@ -21,8 +21,8 @@
 #include <cmocka.h>
 
 #include "mem_stream.h"
-#include "wecom/http.h"
-#include "wecom/version.h"
+#include "http.h"
+#include "wecom/media.h"
 
 static const char *g_case_dir;
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "wecom/multipart.h"
+#include "multipart.h"
 
 static int read_nothing(void *ctx, uint64_t off, unsigned char *buf, size_t len)
 {

@@ -249,9 +249,9 @@ static int flaky_recv(void *ctx, unsigned char *buf, size_t len)
 static void flaky_bind(void)
 {
     memset(&g_flaky, 0, sizeof g_flaky);
-    g_flaky.inner = f.client.http.stream;
-    f.client.http.stream.send = flaky_send;
-    f.client.http.stream.recv = flaky_recv;
+    g_flaky.inner = wecom__client(&f.client)->http.stream;
+    wecom__client(&f.client)->http.stream.send = flaky_send;
+    wecom__client(&f.client)->http.stream.recv = flaky_recv;
 }
 
 /* Complete multipart bodies that reached the server. */
@@ -692,7 +692,7 @@ static void test_no_token_is_an_error(void **state)
     mem_source_t src;
     (void)state;
     client_fixture_init(&f, MEM_WHOLE);
-    f.client.token[0] = '\0';
+    wecom__client(&f.client)->token[0] = '\0';
     assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_INVALID_ARG);
     assert_int_equal(f.mem.sent_len, 0);
     assert_int_equal(wecom_client_set_token(&f.client, "a&b=c"), WECOM_ERR_INVALID_ARG);

@@ -3,6 +3,7 @@
  * a byte is sent (RFC 7578). The head and tail are built once; the file
  * between them is read by offset from the caller's reader, so the body
  * streams through the client's I/O buffer and a retry re-reads it whole.
+ * Private to the library.
  */
 #ifndef WECOM_MULTIPART_H
 #define WECOM_MULTIPART_H

@@ -1,5 +1,6 @@
 /*
  * A TLS client session over a wecom_transport_t, on mbedTLS 2.28 or 3.x.
+ * Private to the library (its struct holds mbedTLS's contexts).
  *
  * Certificate verification is always required: the peer's chain must lead
  * to a configured CA and name the host. TLS 1.2 is the minimum; 1.3 is used
@@ -10,8 +11,8 @@
  * allocates its record buffers and the parsed CA chain through its own
  * calloc; nothing here does.
  */
-#ifndef WECOM_TLS_H
-#define WECOM_TLS_H
+#ifndef WECOM_CORE_TLS_H
+#define WECOM_CORE_TLS_H
 
 #include <signal.h>
 #include <stddef.h>
@@ -21,37 +22,11 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
-#include "wecom/config.h"
-#include "wecom/port.h"
+#include "wecom/media.h" /* wecom_tls_config_t */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef struct wecom_tls_config {
-    /* Trust anchors, any combination; with none set, WECOM_DEFAULT_CA_FILE.
-     * ca_pem must include its terminating NUL in ca_pem_len, as mbedTLS
-     * requires of PEM in memory. */
-    const char *ca_file;
-    const char *ca_path;
-    const unsigned char *ca_pem;
-    size_t ca_pem_len;
-    /* Bounds in milliseconds; 0 takes WECOM_DEFAULT_TIMEOUT_MS. The
-     * handshake bound covers the whole handshake, io_timeout_ms each wait
-     * for the network during a read or a write. */
-    uint32_t connect_timeout_ms;
-    uint32_t handshake_timeout_ms;
-    uint32_t io_timeout_ms;
-    /* Low-speed limit: a request and its response fail with
-     * WECOM_ERR_TOO_SLOW when fewer than low_speed_bytes (plain text, sent
-     * or received) move within any window of low_speed_ms. 0 takes
-     * WECOM_LOW_SPEED_BYTES / WECOM_LOW_SPEED_MS; low_speed_bytes =
-     * WECOM_TLS_LOW_SPEED_OFF turns it off. */
-    uint32_t low_speed_bytes;
-    uint32_t low_speed_ms;
-} wecom_tls_config_t;
-
-#define WECOM_TLS_LOW_SPEED_OFF 0xFFFFFFFFu
 
 typedef struct wecom_tls {
     mbedtls_ssl_context ssl;

@@ -8,7 +8,7 @@
  * closed it in between. Limits on header bytes, header count and interim
  * (1xx) responses fail with their own errors; nothing grows. Headers that
  * only inform (Content-Type, Content-Disposition, ETag, Last-Modified) are
- * dropped when they do not fit, never an error.
+ * dropped when they do not fit, never an error. Private to the library.
  */
 #ifndef WECOM_HTTP_H
 #define WECOM_HTTP_H
@@ -16,8 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wecom/config.h"
-#include "wecom/error.h"
+#include "wecom/media.h" /* WECOM_HTTP_DROPPED_* */
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,10 +58,6 @@ typedef struct wecom_http_response {
     uint64_t body_bytes;    /* body bytes handed to the sink */
 } wecom_http_response_t;
 
-#define WECOM_HTTP_DROPPED_CONTENT_TYPE 0x1u
-#define WECOM_HTTP_DROPPED_DISPOSITION 0x2u
-#define WECOM_HTTP_DROPPED_ETAG 0x4u
-#define WECOM_HTTP_DROPPED_LAST_MODIFIED 0x8u
 
 /* Where the response goes. Either function may be NULL; a non-zero return
  * stops the exchange, which then returns that value. */
@@ -93,9 +88,6 @@ typedef struct wecom_http_request {
  * systems), held as opaque storage so that users of these headers need
  * no llhttp headers; core/http_response.c checks at compile time that it
  * fits. */
-#ifndef WECOM_LLHTTP_STATE_SIZE
-#define WECOM_LLHTTP_STATE_SIZE 128
-#endif
 typedef union wecom_llhttp_state {
     unsigned char bytes[WECOM_LLHTTP_STATE_SIZE];
     void *align_ptr;

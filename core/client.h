@@ -1,0 +1,54 @@
+/*
+ * The client's real layout, private to the library. Applications hold it
+ * as wecom_client_t: opaque bytes of WECOM_CLIENT_SIZE (wecom/abi.h, which
+ * the build measures from this struct), so that mbedTLS's contexts and the
+ * engines' state stay out of the public headers. core/client.c checks at
+ * compile time that it fits that storage and its alignment.
+ */
+#ifndef WECOM_CORE_CLIENT_H
+#define WECOM_CORE_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+#include "multipart.h"
+#include "tls.h"
+#include "wecom/media.h"
+
+typedef struct wecom__client {
+    const wecom_port_t *port;
+    wecom_token_refresh_fn refresh;
+    void *refresh_ctx;
+    wecom_tls_t tls;
+    wecom_http_t http;
+    uint16_t server_port;
+    char host[WECOM_HOST_MAX];
+    char base_path[WECOM_BASE_PATH_MAX];
+    char token[WECOM_TOKEN_MAX + 1];
+    char target[WECOM_TARGET_MAX];
+    char headers[WECOM_HTTP_ETAG_MAX + 128]; /* extra request headers */
+    char json[WECOM_JSON_MAX];  /* the API's JSON answer */
+    size_t json_len;
+    wecom_multipart_t multipart;
+    unsigned char io[WECOM_IO_BUF_SIZE];
+} wecom__client_t;
+
+/* The real client inside the caller's storage, and back (the refresh hook
+ * is given the caller's pointer). */
+static inline wecom__client_t *wecom__client(wecom_client_t *c)
+{
+    return (wecom__client_t *)(void *)c;
+}
+
+static inline const wecom__client_t *wecom__client_const(const wecom_client_t *c)
+{
+    return (const wecom__client_t *)(const void *)c;
+}
+
+static inline wecom_client_t *wecom__client_public(wecom__client_t *c)
+{
+    return (wecom_client_t *)(void *)c;
+}
+
+#endif
