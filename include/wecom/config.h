@@ -23,6 +23,12 @@
 #define WECOM_API
 #endif
 
+/* The port the library is built with (Kconfig's choice; POSIX is the only
+ * one so far): port/posix/. */
+#ifndef WECOM_PORT_POSIX
+#define WECOM_PORT_POSIX 1
+#endif
+
 /* The client's one I/O buffer: request head and body chunks on the way out,
  * response bytes on the way in. Larger means fewer TLS records per MB. */
 #ifndef WECOM_IO_BUF_SIZE
