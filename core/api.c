@@ -4,45 +4,22 @@
 #include "api.h"
 #include "text.h"
 
-wecom_err_t wecom__api_append_encoded(char *dst, size_t cap, const char *s)
-{
-    static const char HEX[] = "0123456789ABCDEF";
-    size_t n = strlen(dst);
-    for (; *s != '\0'; s++) {
-        unsigned char ch = (unsigned char)*s;
-        int plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-                    ch == '.' || ch == '~';
-        size_t need = plain ? 1 : 3;
-        if (need >= cap - n)
-            return WECOM_ERR_BUFFER_TOO_SMALL;
-        if (plain) {
-            dst[n++] = (char)ch;
-        } else {
-            dst[n++] = '%';
-            dst[n++] = HEX[ch >> 4];
-            dst[n++] = HEX[ch & 15];
-        }
-    }
-    dst[n] = '\0';
-    return WECOM_OK;
-}
-
 wecom_err_t wecom__api_target(wecom__client_t *c, const char *path,
-                          const char *query)
+                              const char *param, const char *value)
 {
-    wecom_err_t rc;
-    c->target[0] = '\0';
+    wecom__text_t t;
+    wecom__text_init(&t, c->target, sizeof c->target, 1);
     if (c->token[0] == '\0')
         return WECOM_ERR_INVALID_ARG;
-    if ((rc = wecom__text_append(c->target, sizeof c->target, c->base_path)) != 0 ||
-        (rc = wecom__text_append(c->target, sizeof c->target, path)) != 0 ||
-        (rc = wecom__text_append(c->target, sizeof c->target, "?access_token=")) != 0 ||
-        (rc = wecom__text_append(c->target, sizeof c->target, c->token)) != 0 ||
-        (rc = wecom__text_append(c->target, sizeof c->target, "&")) != 0 ||
-        (rc = wecom__text_append(c->target, sizeof c->target, query)) != 0)
-        return rc;
-    return WECOM_OK;
+    wecom__text_put(&t, c->base_path);
+    wecom__text_put(&t, path);
+    wecom__text_put(&t, "?access_token=");
+    wecom__text_put(&t, c->token);
+    wecom__text_put(&t, "&");
+    wecom__text_put(&t, param);
+    wecom__text_put(&t, "=");
+    wecom__text_put_encoded(&t, value);
+    return wecom__text_status(&t, WECOM_ERR_BUFFER_TOO_SMALL);
 }
 
 static int json_headers(void *ctx, const wecom_http_response_t *r)

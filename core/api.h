@@ -7,13 +7,10 @@
 #include "json.h"
 #include "wecom/media.h"
 
-/* c->target = base path + path + "?access_token=TOKEN&" + query. */
+/* c->target = base path + path + "?access_token=TOKEN&" + param + "=" +
+ * value, percent-encoded. WECOM_ERR_BUFFER_TOO_SMALL when it does not fit. */
 wecom_err_t wecom__api_target(wecom__client_t *c, const char *path,
-                          const char *query);
-
-/* Append s to dst (NUL-terminated, capacity cap), percent-encoding every
- * byte outside RFC 3986's unreserved set. */
-wecom_err_t wecom__api_append_encoded(char *dst, size_t cap, const char *s);
+                              const char *param, const char *value);
 
 /* A sink that collects the body into c->json. */
 void wecom__api_json_sink(wecom__client_t *c, wecom_http_sink_t *sink);

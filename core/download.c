@@ -14,6 +14,7 @@
 #include "api.h"
 #include "filename.h"
 #include "range.h"
+#include "text.h"
 
 /* WAIT: no final head yet, so no body byte may come. */
 enum mode { WAIT, MEDIA, HOLD, DISCARD };
@@ -347,15 +348,10 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
     wecom_http_request_t req;
     wecom_http_response_t resp;
     wecom_http_sink_t sink;
-    char query[WECOM_MEDIA_ID_MAX * 3 + 16];
+    wecom__text_t h;
     wecom_err_t rc;
-    size_t n;
 
-    query[0] = '\0';
-    memcpy(query, "media_id=", 10);
-    rc = wecom__api_append_encoded(query, sizeof query, d->dl->media_id);
-    if (rc == WECOM_OK)
-        rc = wecom__api_target(c, "/cgi-bin/media/get", query);
+    rc = wecom__api_target(c, "/cgi-bin/media/get", "media_id", d->dl->media_id);
     if (rc != WECOM_OK)
         return rc;
 
@@ -368,24 +364,24 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
     }
     d->asked_range = d->pos > 0 || chunk != 0;
     d->validator = NULL;
-    c->headers[0] = '\0';
+    wecom__text_init(&h, c->headers, sizeof c->headers, 1);
     if (d->asked_range) {
-        rc = wecom__range_header(c->headers, sizeof c->headers, d->first, d->last);
-        if (rc != WECOM_OK)
+        wecom__range_header(&h, d->first, d->last);
+        if ((rc = wecom__text_status(&h, WECOM_ERR_BUFFER_TOO_SMALL)) != WECOM_OK)
             return rc;
         /* If-Range: should the medium have changed, the server sends it
-         * whole instead of a piece of something else. */
+         * whole instead of a piece of something else. One that does not
+         * fit is left out (the header stays as it was). */
         pick_validator(d);
-        n = strlen(c->headers);
-        if (d->validator != NULL &&
-            strlen(d->validator) + 12 < sizeof c->headers - n) {
-            memcpy(c->headers + n, "If-Range: ", 10);
-            n += 10;
-            memcpy(c->headers + n, d->validator, strlen(d->validator));
-            n += strlen(d->validator);
-            memcpy(c->headers + n, "\r\n", 3);
-        } else {
-            d->validator = NULL;
+        if (d->validator != NULL) {
+            size_t before = h.len;
+            wecom__text_put(&h, "If-Range: ");
+            wecom__text_put(&h, d->validator);
+            wecom__text_put(&h, "\r\n");
+            if (h.overflow) {
+                c->headers[before] = '\0';
+                d->validator = NULL;
+            }
         }
     }
 

@@ -9,22 +9,23 @@
 #include "http_internal.h"
 #include "text.h"
 
+/* host[:port], an IPv6 literal in brackets; dst has room for the longest
+ * (WECOM_HOST_MAX + 8). */
 static void format_host(char *dst, size_t cap, const char *host,
                         uint16_t port)
 {
-    size_t n = 0, i;
+    wecom__text_t t;
     int literal6 = strchr(host, ':') != NULL;
+    wecom__text_init(&t, dst, cap, 1);
     if (literal6)
-        dst[n++] = '[';
-    for (i = 0; host[i] != '\0' && n < cap - 9; i++)
-        dst[n++] = host[i];
+        wecom__text_put(&t, "[");
+    wecom__text_put(&t, host);
     if (literal6)
-        dst[n++] = ']';
+        wecom__text_put(&t, "]");
     if (port != 443) {
-        dst[n++] = ':';
-        n += wecom__text_u64_dec(dst + n, port);
+        wecom__text_put(&t, ":");
+        wecom__text_put_u64(&t, port);
     }
-    dst[n] = '\0';
 }
 
 wecom_err_t wecom__http_init(wecom_http_t *h, const wecom_stream_t *stream,

@@ -9,31 +9,6 @@
 #include "text.h"
 #include "wecom/media.h"
 
-typedef struct {
-    unsigned char *buf;
-    size_t cap;
-    size_t len;
-    int overflow;
-} out_t;
-
-static void put(out_t *o, const char *s)
-{
-    size_t n = strlen(s);
-    if (n > o->cap - o->len) {
-        o->overflow = 1;
-        return;
-    }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-}
-
-static void put_u64(out_t *o, uint64_t v)
-{
-    char tmp[21];
-    tmp[wecom__text_u64_dec(tmp, v)] = '\0';
-    put(o, tmp);
-}
-
 static int has_body(const wecom_http_request_t *req)
 {
     return req->body_read != NULL;
@@ -41,25 +16,26 @@ static int has_body(const wecom_http_request_t *req)
 
 static wecom_err_t write_request(wecom_http_t *h, const wecom_http_request_t *req)
 {
-    out_t o = { h->buf, h->buf_size, 0, 0 };
+    wecom__text_t o;
     uint64_t done = 0;
     int rc;
 
-    put(&o, req->method);
-    put(&o, " ");
-    put(&o, req->target);
-    put(&o, " HTTP/1.1\r\nHost: ");
-    put(&o, h->host_header);
-    put(&o, "\r\nUser-Agent: wecom-media/" WECOM_VERSION_STRING
+    wecom__text_init(&o, h->buf, h->buf_size, 0);
+    wecom__text_put(&o, req->method);
+    wecom__text_put(&o, " ");
+    wecom__text_put(&o, req->target);
+    wecom__text_put(&o, " HTTP/1.1\r\nHost: ");
+    wecom__text_put(&o, h->host_header);
+    wecom__text_put(&o, "\r\nUser-Agent: wecom-media/" WECOM_VERSION_STRING
             "\r\nAccept-Encoding: identity\r\n");
     if (has_body(req)) {
-        put(&o, "Content-Length: ");
-        put_u64(&o, req->body_len);
-        put(&o, "\r\n");
+        wecom__text_put(&o, "Content-Length: ");
+        wecom__text_put_u64(&o, req->body_len);
+        wecom__text_put(&o, "\r\n");
     }
     if (req->headers != NULL)
-        put(&o, req->headers);
-    put(&o, "\r\n");
+        wecom__text_put(&o, req->headers);
+    wecom__text_put(&o, "\r\n");
     if (o.overflow)
         return WECOM_ERR_HTTP_REQUEST_TOO_LARGE;
 
@@ -67,7 +43,7 @@ static wecom_err_t write_request(wecom_http_t *h, const wecom_http_request_t *re
         uint64_t left = req->body_len - done;
         size_t room = o.cap - o.len;
         size_t want = left < room ? (size_t)left : room;
-        int n = req->body_read(req->body_ctx, done, o.buf + o.len, want);
+        int n = req->body_read(req->body_ctx, done, (unsigned char *)o.buf + o.len, want);
         if (n < 0)
             return n;
         if (n == 0) /* the source ended before the length it announced */
@@ -76,7 +52,7 @@ static wecom_err_t write_request(wecom_http_t *h, const wecom_http_request_t *re
         done += (uint64_t)n;
         if (o.len < o.cap && done < req->body_len)
             continue;
-        rc = h->stream.send(h->stream.ctx, o.buf, o.len);
+        rc = h->stream.send(h->stream.ctx, (unsigned char *)o.buf, o.len);
         if (rc != 0)
             return rc;
         o.len = 0;
@@ -85,7 +61,7 @@ static wecom_err_t write_request(wecom_http_t *h, const wecom_http_request_t *re
             return WECOM_ERR_CANCELLED;
     }
     if (o.len > 0) {
-        rc = h->stream.send(h->stream.ctx, o.buf, o.len);
+        rc = h->stream.send(h->stream.ctx, (unsigned char *)o.buf, o.len);
         if (rc != 0)
             return rc;
     }

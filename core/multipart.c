@@ -1,35 +1,8 @@
-/* multipart/form-data with a precomputed length (see wecom/multipart.h). */
+/* multipart/form-data with a precomputed length (see multipart.h). */
 #include <string.h>
 
 #include "text.h"
 #include "multipart.h"
-
-typedef struct {
-    unsigned char *p;
-    size_t cap, len;
-    int overflow;
-} out_t;
-
-static void put_n(out_t *o, const char *s, size_t n)
-{
-    if (n > o->cap - o->len) {
-        o->overflow = 1;
-        return;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-}
-
-static void put(out_t *o, const char *s)
-{
-    put_n(o, s, strlen(s));
-}
-
-static void put_u64(out_t *o, uint64_t v)
-{
-    char tmp[20];
-    put_n(o, tmp, wecom__text_u64_dec(tmp, v));
-}
 
 static int boundary_ok(const char *b)
 {
@@ -66,7 +39,7 @@ wecom_err_t wecom__multipart_init(wecom_multipart_t *m, const char *boundary,
                                  const char *name, const char *part_type,
                                  const wecom_reader_t *r, uint64_t file_len)
 {
-    out_t o;
+    wecom__text_t o;
     const char *s;
     if (m == NULL || boundary == NULL || name == NULL || part_type == NULL ||
         r == NULL || !boundary_ok(boundary) ||
@@ -77,50 +50,42 @@ wecom_err_t wecom__multipart_init(wecom_multipart_t *m, const char *boundary,
     m->reader = r;
     m->file_len = file_len;
 
-    o.p = m->head;
-    o.cap = sizeof m->head;
-    o.len = 0;
-    o.overflow = 0;
-    put(&o, "--");
-    put(&o, boundary);
+    wecom__text_init(&o, m->head, sizeof m->head, 0);
+    wecom__text_put(&o, "--");
+    wecom__text_put(&o, boundary);
     /* WeCom wants the UTF-8 name as is in filename="..." (it answers
      * 44001 to RFC 2231's filename*=); only " and \ need escaping. */
-    put(&o, "\r\nContent-Disposition: form-data; name=\"media\"; filename=\"");
+    wecom__text_put(&o, "\r\nContent-Disposition: form-data; name=\"media\"; filename=\"");
     for (s = name; *s != '\0'; s++) {
         if (*s == '"' || *s == '\\')
-            put_n(&o, "\\", 1);
-        put_n(&o, s, 1);
+            wecom__text_put_n(&o, "\\", 1);
+        wecom__text_put_n(&o, s, 1);
     }
-    put(&o, "\"; filelength=");
-    put_u64(&o, file_len);
-    put(&o, "\r\nContent-Type: ");
-    put(&o, part_type);
-    put(&o, "\r\n\r\n");
+    wecom__text_put(&o, "\"; filelength=");
+    wecom__text_put_u64(&o, file_len);
+    wecom__text_put(&o, "\r\nContent-Type: ");
+    wecom__text_put(&o, part_type);
+    wecom__text_put(&o, "\r\n\r\n");
     m->head_len = o.len;
     if (o.overflow)
         return WECOM_ERR_INVALID_ARG;
 
-    o.p = m->tail;
-    o.cap = sizeof m->tail;
-    o.len = 0;
-    put(&o, "\r\n--");
-    put(&o, boundary);
-    put(&o, "--\r\n");
+    wecom__text_init(&o, m->tail, sizeof m->tail, 0);
+    wecom__text_put(&o, "\r\n--");
+    wecom__text_put(&o, boundary);
+    wecom__text_put(&o, "--\r\n");
     m->tail_len = o.len;
 
-    o.p = (unsigned char *)m->header;
-    o.cap = sizeof m->header - 1;
-    o.len = 0;
+    wecom__text_init(&o, m->header, sizeof m->header, 1);
     /* Without the boundary parameter WeCom answers 44001. */
-    put(&o, "Content-Type: multipart/form-data; boundary=");
+    wecom__text_put(&o, "Content-Type: multipart/form-data; boundary=");
     if (needs_quotes(boundary))
-        put(&o, "\"");
-    put(&o, boundary);
+        wecom__text_put(&o, "\"");
+    wecom__text_put(&o, boundary);
     if (needs_quotes(boundary))
-        put(&o, "\"");
-    put(&o, "\r\n");
-    m->header[o.len] = '\0';
-    return o.overflow ? WECOM_ERR_INVALID_ARG : WECOM_OK;
+        wecom__text_put(&o, "\"");
+    wecom__text_put(&o, "\r\n");
+    return wecom__text_status(&o, WECOM_ERR_INVALID_ARG);
 }
 
 uint64_t wecom__multipart_length(const wecom_multipart_t *m)

@@ -55,21 +55,12 @@ wecom_err_t wecom__content_range_parse(const char *v,
     return *p == '\0' ? WECOM_OK : WECOM_ERR_RANGE_MISMATCH;
 }
 
-wecom_err_t wecom__range_header(char *out, size_t cap, uint64_t first,
-                               uint64_t last)
+void wecom__range_header(wecom__text_t *t, uint64_t first, uint64_t last)
 {
-    static const char HEAD[] = "Range: bytes=";
-    size_t n = sizeof HEAD - 1;
-    /* first, '-', last (20 digits each at most), CRLF, NUL */
-    if (cap < n + 20 + 1 + 20 + 2 + 1)
-        return WECOM_ERR_BUFFER_TOO_SMALL;
-    memcpy(out, HEAD, n);
-    n += wecom__text_u64_dec(out + n, first);
-    out[n++] = '-';
+    wecom__text_put(t, "Range: bytes=");
+    wecom__text_put_u64(t, first);
+    wecom__text_put(t, "-");
     if (last != WECOM_RANGE_UNKNOWN)
-        n += wecom__text_u64_dec(out + n, last);
-    out[n++] = '\r';
-    out[n++] = '\n';
-    out[n] = '\0';
-    return WECOM_OK;
+        wecom__text_put_u64(t, last);
+    wecom__text_put(t, "\r\n");
 }

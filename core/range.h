@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "text.h"
 #include "wecom/error.h"
 
 #define WECOM_RANGE_UNKNOWN UINT64_MAX
@@ -22,9 +23,8 @@ typedef struct wecom_content_range {
 wecom_err_t wecom__content_range_parse(const char *v,
                                       wecom_content_range_t *out);
 
-/* Write "Range: bytes=FIRST-LAST" and CRLF into out; with LAST
+/* Write "Range: bytes=FIRST-LAST" and CRLF to t; with LAST
  * WECOM_RANGE_UNKNOWN the range is open-ended. */
-wecom_err_t wecom__range_header(char *out, size_t cap, uint64_t first,
-                               uint64_t last);
+void wecom__range_header(wecom__text_t *t, uint64_t first, uint64_t last);
 
 #endif

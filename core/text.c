@@ -27,11 +27,61 @@ size_t wecom__text_u64_dec(char *out, uint64_t v)
     return n;
 }
 
-wecom_err_t wecom__text_append(char *dst, size_t cap, const char *s)
+void wecom__text_init(wecom__text_t *t, void *buf, size_t cap, int cstr)
 {
-    size_t n = strlen(dst), k = strlen(s);
-    if (k >= cap - n)
-        return WECOM_ERR_BUFFER_TOO_SMALL;
-    memcpy(dst + n, s, k + 1);
-    return WECOM_OK;
+    t->buf = buf;
+    t->cap = cap;
+    t->len = 0;
+    t->cstr = cstr;
+    t->overflow = cstr && cap == 0;
+    if (cstr && cap > 0)
+        t->buf[0] = '\0';
+}
+
+void wecom__text_put_n(wecom__text_t *t, const void *s, size_t n)
+{
+    size_t room = t->cap - t->len - (t->cstr ? 1u : 0u);
+    if (t->overflow || n > room) {
+        t->overflow = 1;
+        return;
+    }
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    if (t->cstr)
+        t->buf[t->len] = '\0';
+}
+
+void wecom__text_put(wecom__text_t *t, const char *s)
+{
+    wecom__text_put_n(t, s, strlen(s));
+}
+
+void wecom__text_put_u64(wecom__text_t *t, uint64_t v)
+{
+    char tmp[20];
+    wecom__text_put_n(t, tmp, wecom__text_u64_dec(tmp, v));
+}
+
+void wecom__text_put_encoded(wecom__text_t *t, const char *s)
+{
+    static const char HEX[] = "0123456789ABCDEF";
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        char esc[3];
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+            (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+            ch == '.' || ch == '~') {
+            wecom__text_put_n(t, s, 1);
+            continue;
+        }
+        esc[0] = '%';
+        esc[1] = HEX[ch >> 4];
+        esc[2] = HEX[ch & 15];
+        wecom__text_put_n(t, esc, sizeof esc);
+    }
+}
+
+wecom_err_t wecom__text_status(const wecom__text_t *t, wecom_err_t on_overflow)
+{
+    return t->overflow ? on_overflow : WECOM_OK;
 }

@@ -13,6 +13,7 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
     wecom_http_response_t resp;
     wecom_http_sink_t sink;
     wecom_json_t j;
+    wecom__text_t t;
     wecom_api_error_t local;
     char token[WECOM_TOKEN_MAX + 1];
     wecom_err_t rc;
@@ -24,13 +25,16 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
     if (api == NULL)
         api = &local;
     memset(api, 0, sizeof *api);
-    c->target[0] = '\0';
-    if ((rc = wecom__text_append(c->target, sizeof c->target, c->base_path)) != 0 ||
-        (rc = wecom__text_append(c->target, sizeof c->target, "/cgi-bin/gettoken?corpid=")) != 0 ||
-        (rc = wecom__api_append_encoded(c->target, sizeof c->target, corpid)) != 0 ||
-        (rc = wecom__text_append(c->target, sizeof c->target, "&corpsecret=")) != 0 ||
-        (rc = wecom__api_append_encoded(c->target, sizeof c->target, secret)) != 0)
+    wecom__text_init(&t, c->target, sizeof c->target, 1);
+    wecom__text_put(&t, c->base_path);
+    wecom__text_put(&t, "/cgi-bin/gettoken?corpid=");
+    wecom__text_put_encoded(&t, corpid);
+    wecom__text_put(&t, "&corpsecret=");
+    wecom__text_put_encoded(&t, secret);
+    if ((rc = wecom__text_status(&t, WECOM_ERR_BUFFER_TOO_SMALL)) != WECOM_OK) {
+        wecom__api_wipe(c->target, sizeof c->target); /* part of the secret */
         return rc;
+    }
 
     memset(&req, 0, sizeof req);
     req.method = "GET";

@@ -37,21 +37,21 @@ static const char *default_name(wecom_kind_t kind, wecom_format_t format)
 }
 
 /* A boundary of 128 random bits, which no file will contain by chance. */
-static wecom_err_t make_boundary(wecom__client_t *c, char *out)
+static wecom_err_t make_boundary(wecom__client_t *c, char *out, size_t cap)
 {
     static const char HEX[] = "0123456789abcdef";
-    static const char PREFIX[] = "wecom-media-";
     unsigned char rnd[16];
-    size_t i, n = sizeof PREFIX - 1;
+    wecom__text_t t;
+    size_t i;
     if (c->port->entropy(c->port->sys_ctx, rnd, sizeof rnd) != 0)
         return WECOM_ERR_ENTROPY;
-    memcpy(out, PREFIX, n);
+    wecom__text_init(&t, out, cap, 1);
+    wecom__text_put(&t, "wecom-media-");
     for (i = 0; i < sizeof rnd; i++) {
-        out[n++] = HEX[rnd[i] >> 4];
-        out[n++] = HEX[rnd[i] & 15];
+        wecom__text_put_n(&t, &HEX[rnd[i] >> 4], 1);
+        wecom__text_put_n(&t, &HEX[rnd[i] & 15], 1);
     }
-    out[n] = '\0';
-    return WECOM_OK;
+    return wecom__text_status(&t, WECOM_ERR_BUFFER_TOO_SMALL);
 }
 
 typedef struct {
@@ -158,7 +158,6 @@ wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
     wecom__client_t *c = wecom__client(client);
     char name[WECOM_FILENAME_MAX + 1];
     char boundary[48];
-    char query[16];
     progress_map_t pm;
     wecom_http_request_t req;
     wecom_http_response_t resp;
@@ -190,16 +189,12 @@ wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
     if (name[0] == '\0')
         memcpy(name, default_name(kind, res->check.format),
                strlen(default_name(kind, res->check.format)) + 1);
-    rc = make_boundary(c, boundary);
+    rc = make_boundary(c, boundary, sizeof boundary);
     if (rc == WECOM_OK)
         rc = wecom__multipart_init(&c->multipart, boundary, name,
                                   part_type(kind, res->check.format),
                                   up->reader, up->length);
     if (rc != WECOM_OK)
-        return rc;
-    query[0] = '\0';
-    if ((rc = wecom__text_append(query, sizeof query, "type=")) != WECOM_OK ||
-        (rc = wecom__text_append(query, sizeof query, wecom_kind_name(kind))) != WECOM_OK)
         return rc;
 
     memset(&req, 0, sizeof req);
@@ -217,7 +212,8 @@ wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
     }
 
     for (attempt = 1;; attempt++) {
-        rc = wecom__api_target(c, "/cgi-bin/media/upload", query);
+        rc = wecom__api_target(c, "/cgi-bin/media/upload", "type",
+                               wecom_kind_name(kind));
         if (rc != WECOM_OK)
             return rc;
         wecom__api_json_sink(c, &sink);
