@@ -58,6 +58,8 @@ if [ ! -f "$SYSROOT/usr/include/mbedtls/ssl.h" ]; then
   rm -rf "$SYSROOT/dev" "$SYSROOT/tmp"
 fi
 
+[ -z "${CROSS_SYSROOT_ONLY:-}" ] || exit 0
+
 # shellcheck disable=SC2086
 cmake -S "$TOP" -B "$B" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
   -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/toolchain-$ARCH.cmake" -DCMAKE_SYSROOT="$SYSROOT" \

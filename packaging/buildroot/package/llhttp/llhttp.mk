@@ -1,0 +1,24 @@
+################################################################################
+#
+# llhttp
+#
+################################################################################
+
+LLHTTP_VERSION = 9.2.1
+LLHTTP_SOURCE = v$(LLHTTP_VERSION).tar.gz
+LLHTTP_SITE = https://github.com/nodejs/llhttp/archive/refs/tags/release
+LLHTTP_LICENSE = MIT
+LLHTTP_LICENSE_FILES = LICENSE-MIT
+LLHTTP_INSTALL_STAGING = YES
+
+# The release CMake build makes the shared library, the static one, or
+# both; follow the toolchain's choice (llhttp::llhttp_shared/_static).
+ifeq ($(BR2_STATIC_LIBS),y)
+LLHTTP_CONF_OPTS += -DBUILD_SHARED_LIBS=OFF -DBUILD_STATIC_LIBS=ON
+else ifeq ($(BR2_SHARED_STATIC_LIBS),y)
+LLHTTP_CONF_OPTS += -DBUILD_SHARED_LIBS=ON -DBUILD_STATIC_LIBS=ON
+else
+LLHTTP_CONF_OPTS += -DBUILD_SHARED_LIBS=ON -DBUILD_STATIC_LIBS=OFF
+endif
+
+$(eval $(cmake-package))

@@ -1,0 +1,46 @@
+SUMMARY = "WeCom temporary-media client for constrained Linux devices"
+DESCRIPTION = "Uploads and downloads WeCom temporary media over HTTPS \
+(mbedTLS) in a fixed amount of memory: a C library and the wecom-media tool."
+SECTION = "libs/network"
+
+# The sources carry no license file yet, so there is nothing to checksum:
+# once they do, set LICENSE and
+#   LIC_FILES_CHKSUM = "file://LICENSE;md5=<md5sum of that file>"
+LICENSE = "CLOSED"
+
+# Built from the tree this layer lives in (packaging/yocto/ of the
+# wecom-media sources). A release recipe would use instead:
+#   SRC_URI = "git://<its repository>;protocol=https;branch=main"
+#   SRCREV = "<commit>"
+inherit cmake pkgconfig externalsrc
+EXTERNALSRC ?= "${@os.path.abspath(os.path.join(d.getVar('FILE_DIRNAME'), '..', '..', '..', '..'))}"
+EXTERNALSRC_BUILD ?= "${WORKDIR}/build"
+
+DEPENDS = "mbedtls llhttp jsmn"
+
+# cli:    the wecom-media tool, packaged apart in ${PN}-cli
+# shared: libwecom-media.so (else the static library only)
+PACKAGECONFIG ??= "cli shared"
+PACKAGECONFIG[cli] = "-DWECOM_BUILD_CLI=ON,-DWECOM_BUILD_CLI=OFF"
+PACKAGECONFIG[shared] = "-DWECOM_BUILD_SHARED=ON,-DWECOM_BUILD_SHARED=OFF"
+
+# The library's Kconfig settings a device integrator changes (set them in
+# local.conf or a bbappend); those not named keep their defaults
+# (include/wecom/config.h). docs/firmware.md says what each costs.
+WECOM_IO_BUF_SIZE ?= "16384"
+WECOM_DEFAULT_CA_FILE ?= "/etc/ssl/certs/ca-certificates.crt"
+
+WECOM_KCONFIG = "${WORKDIR}/wecom.config"
+EXTRA_OECMAKE = "-DWECOM_BUILD_TESTS=OFF -DWECOM_KCONFIG=${WECOM_KCONFIG}"
+
+do_configure:prepend() {
+    printf '%s\n' \
+        'CONFIG_WECOM_IO_BUF_SIZE=${WECOM_IO_BUF_SIZE}' \
+        'CONFIG_WECOM_DEFAULT_CA_FILE="${WECOM_DEFAULT_CA_FILE}"' \
+        > ${WECOM_KCONFIG}
+}
+
+# An image can take the library alone; the tool comes with ${PN}-cli.
+PACKAGES =+ "${PN}-cli"
+FILES:${PN}-cli = "${bindir}/wecom-media"
+RRECOMMENDS:${PN} = "ca-certificates"

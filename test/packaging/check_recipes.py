@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""What the Buildroot and Yocto recipes pass to the build exists in it.
+
+  check_recipes.py TOP [FLAG...]
+
+- every -DNAME a recipe (.mk, .bb) passes is an option or cache variable
+  of the CMake build (or one CMake itself defines);
+- every CONFIG_WECOM_X a recipe writes into the .config fragment is a
+  Kconfig symbol, and the recipe's default equals Kconfig's;
+- every option of the Buildroot Config.in under BR2_PACKAGE_WECOM_MEDIA is
+  used by the .mk, and its help names the CMake option or Kconfig symbol
+  it sets, which the .mk passes;
+- each FLAG given (the flags test/packaging/check.sh builds with) is
+  passed by both recipes.
+Exit status 1 and one line per problem otherwise.
+"""
+import glob
+import os
+import re
+import sys
+
+TOP = sys.argv[1]
+FLAGS = sys.argv[2:]
+PK = os.path.join(TOP, "packaging")
+problems = []
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def strip_comments(text, mark="#"):
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(mark))
+
+
+# -- what the build offers --------------------------------------------------
+cmake_opts = set()
+for path in glob.glob(os.path.join(TOP, "**", "CMakeLists.txt"), recursive=True):
+    rel = os.path.relpath(path, TOP)
+    if rel.startswith(("build", "packaging")):
+        continue
+    text = strip_comments(read(path))
+    cmake_opts |= set(re.findall(r"\boption\(\s*([A-Za-z0-9_]+)", text))
+    cmake_opts |= set(re.findall(r"\bset\(\s*([A-Za-z0-9_]+)\s[^)]*\bCACHE\b", text, re.S))
+# Set by CMake or its modules, and passed by Buildroot's and Yocto's classes.
+STANDARD = re.compile(r"^(CMAKE_[A-Z0-9_]+|BUILD_TESTING|BUILD_SHARED_LIBS)$")
+
+kconfig = {}
+ktext = read(os.path.join(TOP, "Kconfig"))
+for m in re.finditer(r"^config\s+(WECOM_[A-Z0-9_]+)\n((?:[ \t]+.*\n|\n)*)", ktext, re.M):
+    d = re.search(r"^\s+default\s+(.+)$", m.group(2), re.M)
+    kconfig[m.group(1)] = d.group(1).strip() if d else None
+
+
+def check_d(where, text):
+    for name in sorted(set(re.findall(r"-D([A-Za-z0-9_]+)=", text))):
+        if name not in cmake_opts and not STANDARD.match(name):
+            problems.append("%s passes -D%s, which the CMake build does not define" % (where, name))
+
+
+def check_config(where, text, defaults):
+    names = set(re.findall(r"CONFIG_(WECOM_[A-Z0-9_]+)=", text))
+    for name in sorted(names):
+        if name not in kconfig:
+            problems.append("%s sets CONFIG_%s, which Kconfig does not have" % (where, name))
+        elif name in defaults and defaults[name] != kconfig[name]:
+            problems.append("%s: default of %s is %s, Kconfig's is %s"
+                            % (where, name, defaults[name], kconfig[name]))
+    return names
+
+
+# -- Buildroot ----------------------------------------------------------------
+mk_path = os.path.join(PK, "buildroot", "package", "wecom-media", "wecom-media.mk")
+cfg_path = os.path.join(PK, "buildroot", "package", "wecom-media", "Config.in")
+mk = strip_comments(read(mk_path))
+cfg = read(cfg_path)
+check_d("wecom-media.mk", mk)
+
+br_defaults, br_kconfig_of = {}, {}
+for m in re.finditer(r"^config\s+(BR2_PACKAGE_WECOM_MEDIA_[A-Z0-9_]+)\n((?:[ \t]+.*\n|\n)*)", cfg, re.M):
+    opt, body = m.group(1), m.group(2)
+    if ("$(%s)" % opt) not in mk and ("$(call qstrip,$(%s))" % opt) not in mk:
+        problems.append("Config.in option %s is not used by wecom-media.mk" % opt)
+    cm = re.search(r"\(CMake option ([A-Z0-9_]+)\.\)", body)
+    km = re.search(r"\(Kconfig ([A-Z0-9_]+)\.\)", body)
+    if cm:
+        if cm.group(1) not in cmake_opts:
+            problems.append("%s maps to CMake option %s, which does not exist" % (opt, cm.group(1)))
+        if "-D%s=" % cm.group(1) not in mk:
+            problems.append("%s maps to -D%s, which wecom-media.mk does not pass" % (opt, cm.group(1)))
+    elif km:
+        sym = km.group(1)
+        if "CONFIG_%s=" % sym not in mk:
+            problems.append("%s maps to CONFIG_%s, which wecom-media.mk does not write" % (opt, sym))
+        if not re.search(r"CONFIG_%s=[^\n]*\$\((call qstrip,\$\()?%s\)" % (sym, opt), mk):
+            problems.append("wecom-media.mk does not write %s from %s" % (sym, opt))
+        d = re.search(r"^\s+default\s+(.+)$", body, re.M)
+        if d:
+            br_defaults[sym] = d.group(1).strip()
+        br_kconfig_of[opt] = sym
+    else:
+        problems.append("%s: its help names no '(CMake option X.)' or '(Kconfig X.)'" % opt)
+check_config("wecom-media.mk / Config.in", mk, br_defaults)
+for sel in re.findall(r"^\s+select\s+(BR2_PACKAGE_[A-Z0-9_]+)", cfg, re.M):
+    print("buildroot selects %s" % sel)
+print("buildroot options: %s" % ", ".join("%s -> %s" % kv for kv in sorted(br_kconfig_of.items())))
+
+# -- Yocto --------------------------------------------------------------------
+bbs = glob.glob(os.path.join(PK, "yocto", "recipes-*", "wecom-media", "wecom-media_*.bb"))
+if len(bbs) != 1:
+    problems.append("expected one wecom-media_<version>.bb, found %d" % len(bbs))
+for bb_path in bbs:
+    bb = strip_comments(read(bb_path))
+    check_d(os.path.basename(bb_path), bb)
+    yv = dict(re.findall(r"^(WECOM_[A-Z0-9_]+)\s*\?=\s*\"([^\"]*)\"", bb, re.M))
+    ydefaults = {}
+    for sym, var in re.findall(r"CONFIG_(WECOM_[A-Z0-9_]+)=\"?\$\{(WECOM_[A-Z0-9_]+)\}", bb):
+        if var not in yv:
+            problems.append("%s writes %s from ${%s}, which has no ?= default" % (bb_path, sym, var))
+        else:
+            v = yv[var]
+            ydefaults[sym] = '"%s"' % v if (kconfig.get(sym) or "").startswith('"') else v
+    check_config(os.path.basename(bb_path), bb, ydefaults)
+    for need in ("inherit cmake pkgconfig", 'DEPENDS = "mbedtls llhttp jsmn"',
+                 'PACKAGES =+ "${PN}-cli"', "LICENSE ="):
+        if need not in bb:
+            problems.append("%s lacks %r" % (os.path.basename(bb_path), need))
+    for flag in FLAGS:
+        if flag not in bb and not flag.startswith("-DCMAKE_"):
+            problems.append("%s does not pass %s (check.sh builds with it)" % (bb_path, flag))
+lc = read(os.path.join(PK, "yocto", "conf", "layer.conf"))
+if not re.search(r'LAYERSERIES_COMPAT_\S+\s*=\s*"[^"]*scarthgap', lc):
+    problems.append("layer.conf: LAYERSERIES_COMPAT does not name scarthgap")
+
+for flag in FLAGS:
+    if flag not in mk and not flag.startswith("-DCMAKE_"):
+        problems.append("wecom-media.mk does not pass %s (check.sh builds with it)" % flag)
+
+for p in problems:
+    print("PROBLEM: " + p)
+print("recipes checked: %d problem(s); %d CMake options, %d Kconfig symbols known"
+      % (len(problems), len(cmake_opts), len(kconfig)))
+sys.exit(1 if problems else 0)
