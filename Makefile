@@ -19,7 +19,8 @@ DEB_PACKAGES = cmake ninja-build gcc libc6-dev pkg-config libmbedtls-dev \
 MBEDTLS3_SYSROOT ?= $(BUILD)-mbedtls3/sysroot
 
 .PHONY: all deps configure build test demo install clean test-mbedtls3 bench fuzz \
-        fuzz-build fuzz-long lint
+        fuzz-build fuzz-long lint \
+        test-armhf test-armhf-mbedtls2 test-aarch64 test-cross test-packaging
 
 all: build
 
@@ -74,6 +75,33 @@ test-mbedtls3:
 	  -DWECOM_MBEDTLS_STATIC=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-mbedtls3 -j $(JOBS)
 	cd $(BUILD)-mbedtls3 && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+# Cross builds for ARM Linux, their unit and end-to-end tests run under
+# qemu-user (test/packaging/cross.sh; sysroots from Debian by mmdebstrap):
+#   make test-armhf            armhf,   mbedTLS 3.6, llhttp 9.2 (Debian 13)
+#   make test-armhf-mbedtls2   armhf,   mbedTLS 2.28, llhttp 8.1 (Debian 12)
+#   make test-aarch64          aarch64, mbedTLS 3.6, llhttp 9.2 (Debian 13)
+#   make test-cross            the three, then the packaging checks
+# CROSS_TESTS=ci runs the C tests and a subset of the end-to-end classes
+# (what CI runs, to stay within its time); the default runs them all.
+CROSS_TESTS ?= all
+CROSS_CI_TESTS = ^test_|^no_heap|^e2e_(upload_UploadKinds|download_Download|download_Resume|hostile_HostileCertificate|files_SpecialOutputs)$$
+CROSS_CTEST_FLAGS = $(if $(filter ci,$(CROSS_TESTS)),-R '$(CROSS_CI_TESTS)')
+CROSS_DEPS = mmdebstrap $(if $(shell command -v qemu-arm-static 2>/dev/null),,qemu-user)
+test-armhf:
+	$(MAKE) deps EXTRA_PACKAGES="$(CROSS_DEPS) crossbuild-essential-armhf"
+	sh test/packaging/cross.sh armhf stable $(BUILD)-armhf $(CROSS_CTEST_FLAGS)
+test-armhf-mbedtls2:
+	$(MAKE) deps EXTRA_PACKAGES="$(CROSS_DEPS) crossbuild-essential-armhf"
+	sh test/packaging/cross.sh armhf bookworm $(BUILD)-armhf-mbedtls2 $(CROSS_CTEST_FLAGS)
+test-aarch64:
+	$(MAKE) deps EXTRA_PACKAGES="$(CROSS_DEPS) crossbuild-essential-arm64"
+	sh test/packaging/cross.sh aarch64 stable $(BUILD)-aarch64 $(CROSS_CTEST_FLAGS)
+test-cross: test-armhf test-armhf-mbedtls2 test-aarch64 test-packaging
+# What the Buildroot and Yocto recipes rely on (test/packaging/README.md).
+test-packaging:
+	$(MAKE) deps EXTRA_PACKAGES="$(CROSS_DEPS) crossbuild-essential-armhf crossbuild-essential-arm64"
+	sh test/packaging/check.sh $(BUILD)
 
 # libFuzzer targets and the unit tests under ASan and UBSan (clang-14).
 FUZZ_SECONDS ?= 300
