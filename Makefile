@@ -85,7 +85,7 @@ test-mbedtls3:
 # CROSS_TESTS=ci runs the C tests and a subset of the end-to-end classes
 # (what CI runs, to stay within its time); the default runs them all.
 CROSS_TESTS ?= all
-CROSS_CI_TESTS = ^test_|^no_heap|^e2e_(upload_UploadKinds|download_Download|download_Resume|hostile_HostileCertificate|files_SpecialOutputs)$$
+CROSS_CI_TESTS = ^test_|^no_heap|^e2e_(upload_UploadKinds|upload_UploadRefusals|download_Download|download_Names|hostile_HostileCertificate|files_SpecialOutputs)$$
 CROSS_CTEST_FLAGS = $(if $(filter ci,$(CROSS_TESTS)),-R '$(CROSS_CI_TESTS)')
 CROSS_DEPS = mmdebstrap $(if $(shell command -v qemu-arm-static 2>/dev/null),,qemu-user)
 test-armhf:

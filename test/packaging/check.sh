@@ -44,7 +44,8 @@ for ARCH in armhf aarch64; do
     echo "== $ARCH $LINK: build with the recipes' flags, install into DESTDIR"
     rm -rf "$STAGE"
     # The .config fragment the recipes write, with their default values.
-    printf '%s\n' 'CONFIG_WECOM_IO_BUF_SIZE=16384' \
+    printf '%s\n' 'CONFIG_WECOM_IO_BUF_SIZE=16384' 'CONFIG_WECOM_DOWNLOAD=1' \
+      'CONFIG_WECOM_CHECK_AMR=1' 'CONFIG_WECOM_CHECK_MP4=1' \
       'CONFIG_WECOM_DEFAULT_CA_FILE="/etc/ssl/certs/ca-certificates.crt"' > "$D/recipe.config"
     SHARED=ON; [ $LINK = shared ] || SHARED=OFF
     rm -rf "$D/build"
@@ -93,6 +94,37 @@ C
       summary="$summary$ARCH: text of libwecom-media.a (all objects) = $TEXT bytes
 "
     fi
+  done
+done
+
+echo "== what each device option costs: the static library's text, the client's size"
+# One build per setting turned off (as the recipes write it), the library
+# only, Release. Download off must take wecom_media_download out.
+for ARCH in armhf aarch64; do
+  case $ARCH in
+    armhf) TRIPLE=arm-linux-gnueabihf ABI="-D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64" ;;
+    aarch64) TRIPLE=aarch64-linux-gnu ABI="" ;;
+  esac
+  SYSROOT=$(cd "$B-$ARCH" && pwd)/sysroot
+  D=$B-$ARCH-recipe-options
+  mkdir -p "$D"
+  for SET in default WECOM_DOWNLOAD=0 WECOM_CHECK_AMR=0 WECOM_CHECK_MP4=0 WECOM_IO_BUF_SIZE=4096 \
+             "WECOM_DOWNLOAD=0 WECOM_CHECK_AMR=0 WECOM_CHECK_MP4=0 WECOM_IO_BUF_SIZE=4096"; do
+    : > "$D/opt.config"
+    for kv in $SET; do [ "$kv" = default ] || echo "CONFIG_$kv" >> "$D/opt.config"; done
+    rm -rf "$D/build"
+    # shellcheck disable=SC2086
+    cmake -S "$TOP" -B "$D/build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/toolchain-$ARCH.cmake" \
+      -DCMAKE_SYSROOT="$SYSROOT" -DCMAKE_C_FLAGS="$ABI" $CLASS_FLAGS $RECIPE_FLAGS \
+      -DCMAKE_CROSSCOMPILING_EMULATOR= -DWECOM_KCONFIG="$D/opt.config" \
+      -DWECOM_BUILD_SHARED=OFF -DWECOM_BUILD_CLI=OFF >/dev/null 2>&1
+    cmake --build "$D/build" -j "${JOBS:-2}" >/dev/null
+    TEXT=$($TRIPLE-size -t "$D/build/libwecom-media.a" | awk 'END{print $1}')
+    CSIZE=$(sed -n 's/^#define WECOM_CLIENT_SIZE \([0-9]*\).*/\1/p' "$D"/build/include/wecom/*.h | head -1)
+    HAS_DL=$($TRIPLE-nm -g --defined-only "$D/build/libwecom-media.a" 2>/dev/null | grep -c ' T wecom_media_download$' || true)
+    case $SET in *WECOM_DOWNLOAD=0*) [ "$HAS_DL" = 0 ] || { echo "download off left wecom_media_download in"; exit 1; } ;; esac
+    summary="$summary$ARCH: $SET: library text $TEXT bytes, sizeof(wecom_client_t) ${CSIZE:-?}
+"
   done
 done
 

@@ -114,6 +114,13 @@ for bb_path in bbs:
     bb = strip_comments(read(bb_path))
     check_d(os.path.basename(bb_path), bb)
     yv = dict(re.findall(r"^(WECOM_[A-Z0-9_]+)\s*\?=\s*\"([^\"]*)\"", bb, re.M))
+    # Switches from PACKAGECONFIG: on by default when PACKAGECONFIG ??= names them.
+    pc = re.search(r'^PACKAGECONFIG\s*\?\?=\s*"([^"]*)"', bb, re.M)
+    pc_default = pc.group(1).split() if pc else []
+    for var, feat in re.findall(r"^(WECOM_[A-Z0-9_]+)\s*=\s*\"\$\{@bb\.utils\.contains\('PACKAGECONFIG', '([a-z0-9-]+)', '1', '0', d\)\}\"", bb, re.M):
+        if "PACKAGECONFIG[%s]" % feat not in bb:
+            problems.append("%s: %s follows PACKAGECONFIG %s, which is not declared" % (bb_path, var, feat))
+        yv[var] = "y" if feat in pc_default else "n"
     ydefaults = {}
     for sym, var in re.findall(r"CONFIG_(WECOM_[A-Z0-9_]+)=\"?\$\{(WECOM_[A-Z0-9_]+)\}", bb):
         if var not in yv:

@@ -18,11 +18,22 @@ EXTERNALSRC_BUILD ?= "${WORKDIR}/build"
 
 DEPENDS = "mbedtls llhttp jsmn"
 
-# cli:    the wecom-media tool, packaged apart in ${PN}-cli
-# shared: libwecom-media.so (else the static library only)
-PACKAGECONFIG ??= "cli shared"
+# cli:       the wecom-media tool, packaged apart in ${PN}-cli
+# shared:    libwecom-media.so (else the static library only)
+# download:  fetching media back (media/get); off, the library shrinks
+# check-amr: walk an AMR voice's frames (length limit) before upload
+# check-mp4: check that a video is MP4 before upload
+PACKAGECONFIG ??= "cli shared download check-amr check-mp4"
 PACKAGECONFIG[cli] = "-DWECOM_BUILD_CLI=ON,-DWECOM_BUILD_CLI=OFF"
 PACKAGECONFIG[shared] = "-DWECOM_BUILD_SHARED=ON,-DWECOM_BUILD_SHARED=OFF"
+PACKAGECONFIG[download] = ",,"
+PACKAGECONFIG[check-amr] = ",,"
+PACKAGECONFIG[check-mp4] = ",,"
+# Kconfig switches, written 1/0 (the build turns "n" into no line at all,
+# which would leave the default, on).
+WECOM_DOWNLOAD = "${@bb.utils.contains('PACKAGECONFIG', 'download', '1', '0', d)}"
+WECOM_CHECK_AMR = "${@bb.utils.contains('PACKAGECONFIG', 'check-amr', '1', '0', d)}"
+WECOM_CHECK_MP4 = "${@bb.utils.contains('PACKAGECONFIG', 'check-mp4', '1', '0', d)}"
 
 # The library's Kconfig settings a device integrator changes (set them in
 # local.conf or a bbappend); those not named keep their defaults
@@ -36,6 +47,9 @@ EXTRA_OECMAKE = "-DWECOM_BUILD_TESTS=OFF -DWECOM_KCONFIG=${WECOM_KCONFIG}"
 do_configure:prepend() {
     printf '%s\n' \
         'CONFIG_WECOM_IO_BUF_SIZE=${WECOM_IO_BUF_SIZE}' \
+        'CONFIG_WECOM_DOWNLOAD=${WECOM_DOWNLOAD}' \
+        'CONFIG_WECOM_CHECK_AMR=${WECOM_CHECK_AMR}' \
+        'CONFIG_WECOM_CHECK_MP4=${WECOM_CHECK_MP4}' \
         'CONFIG_WECOM_DEFAULT_CA_FILE="${WECOM_DEFAULT_CA_FILE}"' \
         > ${WECOM_KCONFIG}
 }
