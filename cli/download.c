@@ -27,6 +27,8 @@
 
 #include "cli.h"
 
+#if WECOM_DOWNLOAD /* wecom/config.h: a device may build without */
+
 #define PART_SUFFIX ".part"
 #define INFO_SUFFIX ".info"
 /* The longest suffix added to FILE: FILE.part.info.new, the temporary
@@ -713,3 +715,5 @@ int cmd_download(cli_t *cli, int argc, char **argv)
         return to_device(cli, media_id, &o, kind == OUT_DEVICE_VIA_LINK, &seen);
     return to_file(cli, media_id, &o);
 }
+
+#endif /* WECOM_DOWNLOAD */

@@ -505,8 +505,10 @@ static int run(cli_t *cli, int argc, char **argv)
     optind = 0; /* reset getopt for the command's own options */
     if (strcmp(cmd, "upload") == 0)
         rc = cmd_upload(cli, argc, argv);
+#if WECOM_DOWNLOAD
     else if (strcmp(cmd, "download") == 0)
         rc = cmd_download(cli, argc, argv);
+#endif
     else if (strcmp(cmd, "token") == 0)
         rc = cmd_token(cli, argc, argv);
     else {

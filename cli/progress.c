@@ -38,7 +38,9 @@ void cli_progress_start(cli_progress_t *p, const cli_t *cli, const char *label)
     p->label = label;
     p->last_ms = 0;
     p->shown = 0;
-    p->enabled = cli->show_progress;
+    /* WECOM_CLI_PROGRESS 0 (config.h): never shown, and the drawing code
+     * below becomes dead and is dropped by the compiler. */
+    p->enabled = WECOM_CLI_PROGRESS && cli->show_progress;
 }
 
 int cli_progress_update(void *ctx, uint64_t done, uint64_t total)
@@ -47,7 +49,7 @@ int cli_progress_update(void *ctx, uint64_t done, uint64_t total)
     char bar[31];
     unsigned pct = 0, fill, i;
     uint64_t t;
-    if (!p->enabled)
+    if (!WECOM_CLI_PROGRESS || !p->enabled)
         return 0;
     t = now_ms();
     if (p->shown && t - p->last_ms < 100 && done != total)

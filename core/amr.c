@@ -1,6 +1,8 @@
 /* AMR duration by walking frame headers (see amr.h). */
 #include "amr.h"
 
+#if WECOM_CHECK_AMR /* config.h: the voice check may be left out */
+
 /* Bytes of speech data after the one-byte header, by frame type (FT).
  * 0-7 are the AMR modes 4.75 to 12.2 kbit/s, 8 is SID (comfort noise),
  * 15 NO_DATA. 9-11 are SIDs of other codecs and 12-14 reserved: none
@@ -44,3 +46,5 @@ wecom_err_t wecom__amr_duration(const wecom_reader_t *r, uint64_t size,
     *duration_ms = frames * 20u;
     return WECOM_OK;
 }
+
+#endif /* WECOM_CHECK_AMR */

@@ -159,24 +159,29 @@ wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
             return WECOM_ERR_MEDIA_FORMAT;
         break;
     case WECOM_KIND_VIDEO:
+#if WECOM_CHECK_MP4 /* off: a video goes as given, the server judges it */
         if (out->format != WECOM_FORMAT_MP4)
             return WECOM_ERR_MEDIA_FORMAT;
+#endif
         break;
-    case WECOM_KIND_VOICE: {
-        uint64_t ms = 0;
-        wecom_err_t rc;
+    case WECOM_KIND_VOICE:
         if (out->format == WECOM_FORMAT_AMR_WB)
             return WECOM_ERR_MEDIA_AMR_WB;
         if (out->format != WECOM_FORMAT_AMR)
             return WECOM_ERR_MEDIA_FORMAT;
-        rc = wecom__amr_duration(r, size, scratch, scratch_len, &ms);
-        if (rc != WECOM_OK)
-            return rc;
-        out->duration_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
-        if (ms > lim->voice_ms)
-            return refuse(out, WECOM_ERR_MEDIA_VOICE_TOO_LONG, ms, lim->voice_ms);
+#if WECOM_CHECK_AMR /* off: the AMR magic only; length and frames unchecked */
+        {
+            uint64_t ms = 0;
+            wecom_err_t rc = wecom__amr_duration(r, size, scratch, scratch_len, &ms);
+            if (rc != WECOM_OK)
+                return rc;
+            out->duration_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+            if (ms > lim->voice_ms)
+                return refuse(out, WECOM_ERR_MEDIA_VOICE_TOO_LONG, ms,
+                              lim->voice_ms);
+        }
+#endif
         break;
-    }
     default:
         break;
     }

@@ -16,6 +16,8 @@
 #include "range.h"
 #include "text.h"
 
+#if WECOM_DOWNLOAD /* config.h: a device may build without downloads */
+
 /* WAIT: no final head yet, so no body byte may come. */
 enum mode { WAIT, MEDIA, HOLD, DISCARD };
 
@@ -476,3 +478,5 @@ wecom_err_t wecom_media_download(wecom_client_t *client, const wecom_download_t 
     }
     return WECOM_OK;
 }
+
+#endif /* WECOM_DOWNLOAD */

@@ -93,6 +93,8 @@ void wecom__filename_clean(const char *in, char *out, size_t cap)
     last_component(in, strlen(in), out, cap, 0);
 }
 
+#if WECOM_DOWNLOAD /* Content-Disposition is read by downloads only */
+
 static int ieq(const char *a, size_t n, const char *lit)
 {
     size_t i;
@@ -218,3 +220,5 @@ void wecom__filename_from_disposition(const char *value, char *out,
     if (out[0] == '.')
         out[0] = '_';
 }
+
+#endif /* WECOM_DOWNLOAD */

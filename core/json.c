@@ -490,6 +490,8 @@ wecom_err_t wecom__json_digits(const wecom_json_t *j, const char *key,
     return WECOM_OK;
 }
 
+#if WECOM_DOWNLOAD /* the answer rule is for downloads only */
+
 /* --------------------------------------------- media or error answer */
 
 static int lower(int c)
@@ -580,3 +582,5 @@ wecom_answer_t wecom__json_answer_classify(const wecom_answer_in_t *in,
         return WECOM_ANSWER_UNDECIDED;
     return judge(in, j, errcode);
 }
+
+#endif /* WECOM_DOWNLOAD */

@@ -4,6 +4,8 @@
 #include "range.h"
 #include "text.h"
 
+#if WECOM_DOWNLOAD /* Range is used by downloads only */
+
 /* Digits to a uint64; *s advanced. -1 when none or on overflow. */
 static int parse_u64(const char **s, uint64_t *out)
 {
@@ -64,3 +66,5 @@ void wecom__range_header(wecom__text_t *t, uint64_t first, uint64_t last)
         wecom__text_put_u64(t, last);
     wecom__text_put(t, "\r\n");
 }
+
+#endif /* WECOM_DOWNLOAD */

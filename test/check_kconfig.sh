@@ -1,6 +1,6 @@
 #!/bin/sh
 # A Kconfig .config reaches the build: its CONFIG_WECOM_* values become
-# wecom/build_config.h, "n" leaves a setting out, and the library builds
+# wecom/build_config.h, "n" or "is not set" makes a bool 0, and the library builds
 # with a small I/O buffer taken from it.
 set -eu
 TOP=$1
@@ -21,7 +21,10 @@ H="$WORK/b/include/wecom/build_config.h"
 grep -qx '#define WECOM_IO_BUF_SIZE 4096' "$H"
 grep -qx '#define WECOM_LIMIT_IMAGE_BYTES 10485760' "$H"
 grep -qx '#define WECOM_DEFAULT_CA_FILE "/etc/device/ca.pem"' "$H"
-! grep -q 'SOMETHING_OFF\|NOT_SET\|OTHER_PROJECT' "$H"
+# a bool turned off either way is 0, so a default of 1 can be overridden
+grep -qx '#define WECOM_SOMETHING_OFF 0' "$H"
+grep -qx '#define WECOM_NOT_SET 0' "$H"
+! grep -q 'OTHER_PROJECT' "$H"
 cmake --build "$WORK/b" --target wecom_media_static >/dev/null
 cat > "$WORK/t.c" <<'C'
 #include <stdio.h>

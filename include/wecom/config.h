@@ -29,6 +29,24 @@
 #define WECOM_PORT_POSIX 1
 #endif
 
+/* Features a device may leave out to shrink the library (1 on, 0 off):
+ * downloads (wecom_media_download and what only it needs: Range,
+ * Content-Disposition, the answer rule), the AMR voice check's frame walk
+ * (length and corruption; the magic bytes are still checked), the MP4
+ * check of a video, and the command-line tool's progress bar. */
+#ifndef WECOM_DOWNLOAD
+#define WECOM_DOWNLOAD 1
+#endif
+#ifndef WECOM_CHECK_AMR
+#define WECOM_CHECK_AMR 1
+#endif
+#ifndef WECOM_CHECK_MP4
+#define WECOM_CHECK_MP4 1
+#endif
+#ifndef WECOM_CLI_PROGRESS
+#define WECOM_CLI_PROGRESS 1
+#endif
+
 /* The client's one I/O buffer: request head and body chunks on the way out,
  * response bytes on the way in. Larger means fewer TLS records per MB. */
 #ifndef WECOM_IO_BUF_SIZE

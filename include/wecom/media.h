@@ -288,6 +288,15 @@ WECOM_API wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
                               const char *secret, int64_t *expires_in,
                               wecom_api_error_t *api);
 
+/* Informative response headers left out because they did not fit or came
+ * twice (wecom_download_result_t's dropped). */
+#define WECOM_HTTP_DROPPED_CONTENT_TYPE 0x1u
+#define WECOM_HTTP_DROPPED_DISPOSITION 0x2u
+#define WECOM_HTTP_DROPPED_ETAG 0x4u
+#define WECOM_HTTP_DROPPED_LAST_MODIFIED 0x8u
+
+#if WECOM_DOWNLOAD /* wecom/config.h */
+
 /* -------------------------------------------------------------- download */
 
 typedef struct wecom_download {
@@ -305,12 +314,6 @@ typedef struct wecom_download {
     wecom_progress_fn progress;
     void *progress_ctx;
 } wecom_download_t;
-
-/* wecom_download_result_t's dropped bits. */
-#define WECOM_HTTP_DROPPED_CONTENT_TYPE 0x1u
-#define WECOM_HTTP_DROPPED_DISPOSITION 0x2u
-#define WECOM_HTTP_DROPPED_ETAG 0x4u
-#define WECOM_HTTP_DROPPED_LAST_MODIFIED 0x8u
 
 typedef struct wecom_download_result {
     uint64_t total;        /* the medium's size */
@@ -340,6 +343,8 @@ typedef struct wecom_download_result {
  * from the last byte written, with bounded retries. */
 WECOM_API wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,
                                  wecom_download_result_t *res);
+
+#endif /* WECOM_DOWNLOAD */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,33 @@
+#!/bin/sh
+# configs/minimal_defconfig builds, and leaves out what it says: no
+# download in the library (its function is not exported, nor declared for
+# an application) or in the tool, a smaller client.
+set -eu
+TOP=$1
+DEFAULT_SIZE=$2 # WECOM_CLIENT_SIZE of the default build
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/wecom-minimal.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cmake -S "$TOP" -B "$WORK/b" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
+    -DWECOM_WERROR=ON -DWECOM_BUILD_TESTS=OFF \
+    -DWECOM_KCONFIG="$TOP/configs/minimal_defconfig" >/dev/null
+cmake --build "$WORK/b" >/dev/null
+nm -D --defined-only "$WORK/b/libwecom-media.so" | awk '{print $NF}' > "$WORK/syms"
+grep -qx wecom_media_upload "$WORK/syms"
+if grep -q 'wecom_media_download' "$WORK/syms"; then
+    echo "the minimal library still exports wecom_media_download"; exit 1
+fi
+if "$WORK/b/cli/wecom-media" download x 2> "$WORK/err"; then
+    echo "the minimal tool still downloads"; exit 1
+fi
+grep -q "unknown command 'download'" "$WORK/err"
+cat > "$WORK/app.c" <<'C'
+#include <wecom/media.h>
+int main(void) { return wecom_media_download(0, 0, 0); }
+C
+if cc -Werror=implicit-function-declaration -I"$TOP/include" -I"$WORK/b/include" \
+        -c "$WORK/app.c" -o "$WORK/app.o" 2>/dev/null; then
+    echo "wecom_media_download is declared in a library without it"; exit 1
+fi
+SIZE=$(sed -n 's/^#define WECOM_CLIENT_SIZE //p' "$WORK/b/include/wecom/abi.h")
+[ "$SIZE" -lt "$DEFAULT_SIZE" ] || { echo "client $SIZE >= $DEFAULT_SIZE"; exit 1; }
+echo "minimal_defconfig: no download, sizeof(wecom_client_t) $SIZE (default $DEFAULT_SIZE)"
