@@ -65,6 +65,6 @@ cmake -S "$TOP" -B "$B" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInf
   -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/toolchain-$ARCH.cmake" -DCMAKE_SYSROOT="$SYSROOT" \
   -DCMAKE_C_FLAGS="$ABI_FLAGS" $LLHTTP_FLAGS ${CMAKE_FLAGS:-}
 cmake --build "$B" -j "${JOBS:-$(nproc)}"
-file "$B/cli/wecom-media"
+readelf -h "$B/cli/wecom-media" | grep -E "Class|Machine"
 # kconfig_reaches_build builds for the host and is run by the native suite.
 cd "$B" && ctest --output-on-failure -j "${JOBS:-$(nproc)}" -LE bench -E '^kconfig_reaches_build$' "$@"
