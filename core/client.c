@@ -42,7 +42,10 @@ static void tls_cork(void *ctx, int on)
 /* The real client must fit the storage applications declare, at no
  * stricter alignment. A failure here means wecom/abi.h is stale: re-run
  * cmake, which measures wecom__client_t again. */
+/* Only measured with offsetof: their members are never used. */
+// cppcheck-suppress unusedStructMember
 struct align_real { char c; wecom__client_t x; };
+// cppcheck-suppress unusedStructMember
 struct align_public { char c; wecom_client_t x; };
 typedef char client_fits_storage[
     sizeof(wecom__client_t) <= sizeof(wecom_client_t) ? 1 : -1];

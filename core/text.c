@@ -59,7 +59,8 @@ void wecom__text_put(wecom__text_t *t, const char *s)
 void wecom__text_put_u64(wecom__text_t *t, uint64_t v)
 {
     char tmp[20];
-    wecom__text_put_n(t, tmp, wecom__text_u64_dec(tmp, v));
+    size_t n = wecom__text_u64_dec(tmp, v);
+    wecom__text_put_n(t, tmp, n);
 }
 
 void wecom__text_put_encoded(wecom__text_t *t, const char *s)

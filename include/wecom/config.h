@@ -77,7 +77,7 @@
 #endif
 
 /* llhttp's parser state (96 bytes in llhttp 8 and 9 on 64-bit systems),
- * held inside the client as opaque bytes; core/http_response.c checks at
+ * held inside the client as opaque bytes; the library checks at
  * compile time that it fits. */
 #ifndef WECOM_LLHTTP_STATE_SIZE
 #define WECOM_LLHTTP_STATE_SIZE 128
