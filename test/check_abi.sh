@@ -1,8 +1,8 @@
 #!/bin/sh
 # The ABI guard. An application compiled with a setting other than the
 # library's fails to compile, naming the setting; one compiled against the
-# headers of another build (here: abi.h with a different client size)
-# gets WECOM_ERR_ABI_MISMATCH from wecom_client_init, never a silent
+# headers of another build (here: abi.h with a different client size, or
+# another settings stamp) gets WECOM_ERR_ABI_MISMATCH from wecom_client_init, never a silent
 # mismatch. The same application built as it should be gets past the
 # check.
 set -eu
@@ -44,4 +44,12 @@ sed -i 's/^#define WECOM_CLIENT_SIZE \([0-9]*\)/#define WECOM_CLIENT_SIZE (\1 + 
 link stale
 out=$("$WORK/stale")
 [ "$out" = WECOM_ERR_ABI_MISMATCH ] || { echo "stale headers gave $out"; exit 1; }
-echo "stale headers: wecom_client_init returned $out"
+# 4. The same size but other settings baked into the headers (a stamp
+# that differs): refused too.
+cp "$BUILD/include/wecom/abi.h" "$WORK/inc/wecom/abi.h"
+sed -i 's/^#define WECOM_ABI_STAMP \(.*\)$/#define WECOM_ABI_STAMP (\1 + 1)/' \
+    "$WORK/inc/wecom/abi.h"
+link stamp
+out2=$("$WORK/stamp")
+[ "$out2" = WECOM_ERR_ABI_MISMATCH ] || { echo "another stamp gave $out2"; exit 1; }
+echo "stale headers: wecom_client_init returned $out (size) and $out2 (stamp)"
