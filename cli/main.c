@@ -28,8 +28,10 @@ static const char USAGE[] =
     "         [--length BYTES] FILE...\n"
     "                      upload files (FILE - is standard input, with\n"
     "                      --length); prints one media_id per file\n"
+#if WECOM_DOWNLOAD
     "  download MEDIA_ID [-o FILE | -O [--clobber]] [--continue] [--chunk BYTES]\n"
     "                      download a medium; -o - writes to standard output\n"
+#endif
     "  token               print an access token fetched with gettoken\n"
     "\n"
     "Options:\n"

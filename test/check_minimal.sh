@@ -20,6 +20,9 @@ if "$WORK/b/cli/wecom-media" download x 2> "$WORK/err"; then
     echo "the minimal tool still downloads"; exit 1
 fi
 grep -q "unknown command 'download'" "$WORK/err"
+if "$WORK/b/cli/wecom-media" --help | grep -q '^  download'; then
+    echo "the minimal tool's help still offers download"; exit 1
+fi
 cat > "$WORK/app.c" <<'C'
 #include <wecom/media.h>
 int main(void) { return wecom_media_download(0, 0, 0); }
