@@ -76,7 +76,7 @@ cp "$STAGE/use.c" "$STAGE/app/use.c"
 cat > "$STAGE/app/CMakeLists.txt" <<'CM'
 cmake_minimum_required(VERSION 3.16)
 project(consumer C)
-find_package(wecom-media CONFIG REQUIRED)
+find_package(wecom-media @VERSION@ CONFIG REQUIRED)
 add_executable(use_static use.c)
 target_link_libraries(use_static PRIVATE wecom::media_static)
 if(TARGET wecom::media)
@@ -84,11 +84,20 @@ if(TARGET wecom::media)
   target_link_libraries(use_shared PRIVATE wecom::media)
 endif()
 CM
+VERSION=$(sed -n 's/^#define WECOM_VERSION_STRING "\(.*\)"/\1/p' "$INCDIR/wecom/media.h")
+sed -i "s/@VERSION@/$VERSION/" "$STAGE/app/CMakeLists.txt"
 cmake -S "$STAGE/app" -B "$STAGE/app/b" -DCMAKE_PREFIX_PATH="$ROOT" >/dev/null
 cmake --build "$STAGE/app/b" >/dev/null
 "$STAGE/app/b/use_static" > /dev/null
 if [ -e "$STAGE/app/b/use_shared" ]; then
     LD_LIBRARY_PATH="$LIBDIR" "$STAGE/app/b/use_shared" > /dev/null
+fi
+# Semantic versioning: a later major (or, before 1.0, minor) is refused.
+mkdir "$STAGE/newer"
+printf 'cmake_minimum_required(VERSION 3.16)\nproject(newer C)\nfind_package(wecom-media 99.0 CONFIG REQUIRED)\n' \
+    > "$STAGE/newer/CMakeLists.txt"
+if cmake -S "$STAGE/newer" -B "$STAGE/newer/b" -DCMAKE_PREFIX_PATH="$ROOT" >/dev/null 2>&1; then
+    echo "find_package(wecom-media 99.0) accepted version $VERSION"; exit 1
 fi
 echo "installed under DESTDIR with prefix '$PREFIX': tool runs; an application" \
      "builds and runs against it (pkg-config, find_package; static, shared)" \
