@@ -60,11 +60,28 @@ fi
 
 [ -z "${CROSS_SYSROOT_ONLY:-}" ] || exit 0
 
+# The download size cap at 64 MiB instead of 512: the hostile-server test
+# of a body without end must reach the cap within the emulator's 120 s,
+# and qemu-aarch64 moves TLS bytes at a few MB/s (the cap's code is the
+# same; no test downloads more than 20 MiB). The native suite keeps 512.
+printf '%s\n' 'CONFIG_WECOM_MEDIA_MAX_BYTES=67108864' > "$B/cross.config"
+
 # shellcheck disable=SC2086
 cmake -S "$TOP" -B "$B" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
   -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/toolchain-$ARCH.cmake" -DCMAKE_SYSROOT="$SYSROOT" \
-  -DCMAKE_C_FLAGS="$ABI_FLAGS" $LLHTTP_FLAGS ${CMAKE_FLAGS:-}
+  -DCMAKE_C_FLAGS="$ABI_FLAGS" -DWECOM_KCONFIG="$(cd "$B" && pwd)/cross.config" \
+  $LLHTTP_FLAGS ${CMAKE_FLAGS:-}
 cmake --build "$B" -j "${JOBS:-$(nproc)}"
 readelf -h "$B/cli/wecom-media" | grep -E "Class|Machine"
 # kconfig_reaches_build builds for the host and is run by the native suite.
-cd "$B" && ctest --output-on-failure -j "${JOBS:-$(nproc)}" -LE bench -E '^kconfig_reaches_build$' "$@"
+EXCLUDE='kconfig_reaches_build'
+if [ "$ARCH" = armhf ] && [ "$SUITE" = bookworm ]; then
+  # Debian 12's armhf mbedTLS is built without large-file support, and
+  # under qemu-user on a 64-bit host its readdir() meets the host's 64-bit
+  # directory offsets: EOVERFLOW, so test_tls's CA-directory case cannot
+  # load the directory (a 32-bit kernel, or a 64-bit one running a 32-bit
+  # process, gives 32-bit offsets: not a device problem). test_tls runs for
+  # 2.28 natively in make test and for armhf with 3.6 in make test-armhf.
+  EXCLUDE="$EXCLUDE|test_tls"
+fi
+cd "$B" && ctest --output-on-failure -j "${JOBS:-$(nproc)}" -LE bench -E "^($EXCLUDE)\$" "$@"
