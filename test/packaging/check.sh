@@ -44,8 +44,8 @@ for ARCH in armhf aarch64; do
     echo "== $ARCH $LINK: build with the recipes' flags, install into DESTDIR"
     rm -rf "$STAGE"
     # The .config fragment the recipes write, with their default values.
-    printf '%s\n' 'CONFIG_WECOM_IO_BUF_SIZE=16384' 'CONFIG_WECOM_DOWNLOAD=1' \
-      'CONFIG_WECOM_CHECK_AMR=1' 'CONFIG_WECOM_CHECK_MP4=1' \
+    printf '%s\n' 'CONFIG_WECOM_IO_BUF_SIZE=16384' 'CONFIG_WECOM_DOWNLOAD=y' \
+      'CONFIG_WECOM_CHECK_AMR=y' 'CONFIG_WECOM_CHECK_MP4=y' 'CONFIG_WECOM_CLI_PROGRESS=y' \
       'CONFIG_WECOM_DEFAULT_CA_FILE="/etc/ssl/certs/ca-certificates.crt"' > "$D/recipe.config"
     SHARED=ON; [ $LINK = shared ] || SHARED=OFF
     rm -rf "$D/build"
@@ -108,8 +108,8 @@ for ARCH in armhf aarch64; do
   SYSROOT=$(cd "$B-$ARCH" && pwd)/sysroot
   D=$B-$ARCH-recipe-options
   mkdir -p "$D"
-  for SET in default WECOM_DOWNLOAD=0 WECOM_CHECK_AMR=0 WECOM_CHECK_MP4=0 WECOM_IO_BUF_SIZE=4096 \
-             "WECOM_DOWNLOAD=0 WECOM_CHECK_AMR=0 WECOM_CHECK_MP4=0 WECOM_IO_BUF_SIZE=4096"; do
+  for SET in default WECOM_DOWNLOAD=n WECOM_CHECK_AMR=n WECOM_CHECK_MP4=n WECOM_IO_BUF_SIZE=4096 \
+             "WECOM_DOWNLOAD=n WECOM_CHECK_AMR=n WECOM_CHECK_MP4=n WECOM_IO_BUF_SIZE=4096"; do
     : > "$D/opt.config"
     for kv in $SET; do [ "$kv" = default ] || echo "CONFIG_$kv" >> "$D/opt.config"; done
     rm -rf "$D/build"
@@ -122,7 +122,7 @@ for ARCH in armhf aarch64; do
     TEXT=$($TRIPLE-size -t "$D/build/libwecom-media.a" | awk 'END{print $1}')
     CSIZE=$(sed -n 's/^#define WECOM_CLIENT_SIZE \([0-9]*\).*/\1/p' "$D"/build/include/wecom/*.h | head -1)
     HAS_DL=$($TRIPLE-nm -g --defined-only "$D/build/libwecom-media.a" 2>/dev/null | grep -c ' T wecom_media_download$' || true)
-    case $SET in *WECOM_DOWNLOAD=0*) [ "$HAS_DL" = 0 ] || { echo "download off left wecom_media_download in"; exit 1; } ;; esac
+    case $SET in *WECOM_DOWNLOAD=n*) [ "$HAS_DL" = 0 ] || { echo "download off left wecom_media_download in"; exit 1; } ;; esac
     summary="$summary$ARCH: $SET: library text $TEXT bytes, sizeof(wecom_client_t) ${CSIZE:-?}
 "
   done

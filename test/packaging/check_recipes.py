@@ -117,7 +117,7 @@ for bb_path in bbs:
     # Switches from PACKAGECONFIG: on by default when PACKAGECONFIG ??= names them.
     pc = re.search(r'^PACKAGECONFIG\s*\?\?=\s*"([^"]*)"', bb, re.M)
     pc_default = pc.group(1).split() if pc else []
-    for var, feat in re.findall(r"^(WECOM_[A-Z0-9_]+)\s*=\s*\"\$\{@bb\.utils\.contains\('PACKAGECONFIG', '([a-z0-9-]+)', '1', '0', d\)\}\"", bb, re.M):
+    for var, feat in re.findall(r"^(WECOM_[A-Z0-9_]+)\s*=\s*\"\$\{@bb\.utils\.contains\('PACKAGECONFIG', '([a-z0-9-]+)', 'y', 'n', d\)\}\"", bb, re.M):
         if "PACKAGECONFIG[%s]" % feat not in bb:
             problems.append("%s: %s follows PACKAGECONFIG %s, which is not declared" % (bb_path, var, feat))
         yv[var] = "y" if feat in pc_default else "n"

@@ -18,8 +18,6 @@ WECOM_MEDIA_DEPENDENCIES = host-pkgconf mbedtls llhttp jsmn
 
 # The library's settings reach its build as a Kconfig .config fragment
 # (CMake option WECOM_KCONFIG); settings not named keep their defaults.
-# Switches are written 1/0, not y/n: the build turns "n" into no line at
-# all, which would leave a setting at its default (on).
 WECOM_MEDIA_KCONFIG = $(@D)/buildroot-wecom.config
 WECOM_MEDIA_CONF_OPTS = \
 	-DWECOM_BUILD_TESTS=OFF \
@@ -40,9 +38,10 @@ endif
 define WECOM_MEDIA_WRITE_KCONFIG
 	{ \
 	  echo 'CONFIG_WECOM_IO_BUF_SIZE=$(BR2_PACKAGE_WECOM_MEDIA_IO_BUF_SIZE)'; \
-	  echo 'CONFIG_WECOM_DOWNLOAD=$(if $(BR2_PACKAGE_WECOM_MEDIA_DOWNLOAD),1,0)'; \
-	  echo 'CONFIG_WECOM_CHECK_AMR=$(if $(BR2_PACKAGE_WECOM_MEDIA_CHECK_AMR),1,0)'; \
-	  echo 'CONFIG_WECOM_CHECK_MP4=$(if $(BR2_PACKAGE_WECOM_MEDIA_CHECK_MP4),1,0)'; \
+	  echo 'CONFIG_WECOM_DOWNLOAD=$(if $(BR2_PACKAGE_WECOM_MEDIA_DOWNLOAD),y,n)'; \
+	  echo 'CONFIG_WECOM_CHECK_AMR=$(if $(BR2_PACKAGE_WECOM_MEDIA_CHECK_AMR),y,n)'; \
+	  echo 'CONFIG_WECOM_CHECK_MP4=$(if $(BR2_PACKAGE_WECOM_MEDIA_CHECK_MP4),y,n)'; \
+	  echo 'CONFIG_WECOM_CLI_PROGRESS=$(if $(BR2_PACKAGE_WECOM_MEDIA_CLI_PROGRESS),y,n)'; \
 	  echo 'CONFIG_WECOM_DEFAULT_CA_FILE="$(call qstrip,$(BR2_PACKAGE_WECOM_MEDIA_CA_FILE))"'; \
 	} > $(WECOM_MEDIA_KCONFIG)
 endef

@@ -23,17 +23,19 @@ DEPENDS = "mbedtls llhttp jsmn"
 # download:  fetching media back (media/get); off, the library shrinks
 # check-amr: walk an AMR voice's frames (length limit) before upload
 # check-mp4: check that a video is MP4 before upload
-PACKAGECONFIG ??= "cli shared download check-amr check-mp4"
+# progress:  the tool's progress bar
+PACKAGECONFIG ??= "cli shared download check-amr check-mp4 progress"
 PACKAGECONFIG[cli] = "-DWECOM_BUILD_CLI=ON,-DWECOM_BUILD_CLI=OFF"
 PACKAGECONFIG[shared] = "-DWECOM_BUILD_SHARED=ON,-DWECOM_BUILD_SHARED=OFF"
 PACKAGECONFIG[download] = ",,"
 PACKAGECONFIG[check-amr] = ",,"
 PACKAGECONFIG[check-mp4] = ",,"
-# Kconfig switches, written 1/0 (the build turns "n" into no line at all,
-# which would leave the default, on).
-WECOM_DOWNLOAD = "${@bb.utils.contains('PACKAGECONFIG', 'download', '1', '0', d)}"
-WECOM_CHECK_AMR = "${@bb.utils.contains('PACKAGECONFIG', 'check-amr', '1', '0', d)}"
-WECOM_CHECK_MP4 = "${@bb.utils.contains('PACKAGECONFIG', 'check-mp4', '1', '0', d)}"
+PACKAGECONFIG[progress] = ",,"
+# Kconfig switches, y or n as in a .config.
+WECOM_DOWNLOAD = "${@bb.utils.contains('PACKAGECONFIG', 'download', 'y', 'n', d)}"
+WECOM_CHECK_AMR = "${@bb.utils.contains('PACKAGECONFIG', 'check-amr', 'y', 'n', d)}"
+WECOM_CHECK_MP4 = "${@bb.utils.contains('PACKAGECONFIG', 'check-mp4', 'y', 'n', d)}"
+WECOM_CLI_PROGRESS = "${@bb.utils.contains('PACKAGECONFIG', 'progress', 'y', 'n', d)}"
 
 # The library's Kconfig settings a device integrator changes (set them in
 # local.conf or a bbappend); those not named keep their defaults
@@ -50,6 +52,7 @@ do_configure:prepend() {
         'CONFIG_WECOM_DOWNLOAD=${WECOM_DOWNLOAD}' \
         'CONFIG_WECOM_CHECK_AMR=${WECOM_CHECK_AMR}' \
         'CONFIG_WECOM_CHECK_MP4=${WECOM_CHECK_MP4}' \
+        'CONFIG_WECOM_CLI_PROGRESS=${WECOM_CLI_PROGRESS}' \
         'CONFIG_WECOM_DEFAULT_CA_FILE="${WECOM_DEFAULT_CA_FILE}"' \
         > ${WECOM_KCONFIG}
 }
