@@ -55,11 +55,23 @@ cc -I"$INC" -M "$STAGE/use.c" > "$STAGE/deps"
 if grep -E 'mbedtls|llhttp|jsmn' "$STAGE/deps"; then
     echo "the installed headers include a dependency's header"; exit 1
 fi
+# Dependencies that live outside the linker's default path (make
+# test-mbedtls3 builds against a private prefix) are found where the build
+# found them, and taken static as the build took them; otherwise a
+# consumer would link the system's other mbedTLS.
+DEP_L="" BSTATIC="" BDYNAMIC=""
+for d in $(printf '%s' "${WECOM_DEP_LIBDIRS:-}" | tr ':' ' '); do
+    DEP_L="$DEP_L -L$d"
+done
+if [ -n "$DEP_L" ]; then
+    BSTATIC=-Wl,-Bstatic BDYNAMIC=-Wl,-Bdynamic
+fi
 # Built and run against the installed tree, static and shared, through
 # pkg-config (its paths carry the space, so they are taken apart here).
 LIBS_STATIC=$(pc --static --libs-only-l wecom-media)
+# shellcheck disable=SC2086
 cc -I"$INC" "$STAGE/use.c" -o "$STAGE/use-static" "$LIBDIR/libwecom-media.a" \
-    $(echo "$LIBS_STATIC" | sed 's/-lwecom-media//')
+    $DEP_L $BSTATIC $(echo "$LIBS_STATIC" | sed 's/-lwecom-media//') $BDYNAMIC
 "$STAGE/use-static" > /dev/null
 if [ -e "$LIBDIR/libwecom-media.so" ]; then
     cc -I"$INC" "$STAGE/use.c" -o "$STAGE/use-shared" -L"$LIBDIR" \
@@ -79,6 +91,12 @@ project(consumer C)
 find_package(wecom-media @VERSION@ CONFIG REQUIRED)
 add_executable(use_static use.c)
 target_link_libraries(use_static PRIVATE wecom::media_static)
+if(DEP_DIRS) # dependencies from a private prefix, static as the build took them
+  target_link_directories(use_static PRIVATE ${DEP_DIRS})
+  target_link_options(use_static PRIVATE -Wl,-Bstatic)
+  set_target_properties(use_static PROPERTIES SKIP_BUILD_RPATH ON) # not that prefix's libc
+  set(CMAKE_C_STANDARD_LIBRARIES -Wl,-Bdynamic) # libc and libgcc_s as usual
+endif()
 if(TARGET wecom::media)
   add_executable(use_shared use.c)
   target_link_libraries(use_shared PRIVATE wecom::media)
@@ -86,7 +104,12 @@ endif()
 CM
 VERSION=$(sed -n 's/^#define WECOM_VERSION_STRING "\(.*\)"/\1/p' "$INCDIR/wecom/media.h")
 sed -i "s/@VERSION@/$VERSION/" "$STAGE/app/CMakeLists.txt"
-cmake -S "$STAGE/app" -B "$STAGE/app/b" -DCMAKE_PREFIX_PATH="$ROOT" >/dev/null
+if [ -n "$DEP_L" ]; then
+    cmake -S "$STAGE/app" -B "$STAGE/app/b" -DCMAKE_PREFIX_PATH="$ROOT" \
+        -DDEP_DIRS="$(printf '%s' "$WECOM_DEP_LIBDIRS" | tr ':' ';')" >/dev/null
+else
+    cmake -S "$STAGE/app" -B "$STAGE/app/b" -DCMAKE_PREFIX_PATH="$ROOT" >/dev/null
+fi
 cmake --build "$STAGE/app/b" >/dev/null
 "$STAGE/app/b/use_static" > /dev/null
 if [ -e "$STAGE/app/b/use_shared" ]; then
