@@ -220,7 +220,8 @@ WECOM_API void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms
  * "stopping?" check and its next call is not lost. The connection is
  * closed; the client is otherwise intact. An upload cancelled after its
  * whole body went out may have been stored, as with
- * WECOM_ERR_UPLOAD_UNCONFIRMED. */
+ * WECOM_ERR_UPLOAD_UNCONFIRMED. It must not race wecom_client_free() (or
+ * wecom_posix_net_free()): stop whatever may cancel before freeing. */
 WECOM_API void wecom_client_cancel(wecom_client_t *c);
 
 /* Undo wecom_client_cancel() so that calls work again; from the thread
