@@ -140,23 +140,10 @@ int wecom__api_retryable(wecom_err_t rc, const wecom_api_error_t *api)
     }
 }
 
-int wecom__api_refresh_token(wecom__client_t *c, wecom_err_t rc,
-                         const wecom_api_error_t *api, int *refreshed)
+wecom_err_t wecom__api_backoff_ms(wecom__client_t *c, uint32_t delay_ms,
+                                  wecom_err_t *rc)
 {
-    if (rc != WECOM_ERR_API || api == NULL || *refreshed || c->refresh == NULL ||
-        (api->errcode != 40014 && api->errcode != 42001))
-        return 0;
-    *refreshed = 1;
-    return c->refresh(c->refresh_ctx, wecom__client_public(c)) == 0;
-}
-
-wecom_err_t wecom__api_backoff(wecom__client_t *c, unsigned attempt,
-                               wecom_err_t *rc)
-{
-    uint64_t wait = WECOM_RETRY_BACKOFF_MS;
-    unsigned i;
-    for (i = 1; i < attempt && wait < 60000; i++)
-        wait *= 2;
+    uint64_t wait = delay_ms;
     if (c->tls.cancelled)
         return *rc = WECOM_ERR_CANCELLED;
     if (c->tls.deadline_ms != 0 &&

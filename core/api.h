@@ -33,17 +33,11 @@ void wecom__api_wipe(void *p, size_t n);
  * WeCom said busy (-1) or too many concurrent calls (45033). */
 int wecom__api_retryable(wecom_err_t rc, const wecom_api_error_t *api);
 
-/* After an answer of 40014 or 42001 (token invalid or expired): ask the
- * refresh hook, once per call (*refreshed tracks it), for a new token.
- * 1 when the call should be made again now. */
-int wecom__api_refresh_token(wecom__client_t *c, wecom_err_t rc,
-                         const wecom_api_error_t *api, int *refreshed);
-
-/* Sleep before attempt number `attempt` (1, 2, ...): the backoff doubles
- * each time. WECOM_ERR_DEADLINE when the deadline would pass first (the
- * call then returns its last error, *rc); WECOM_ERR_CANCELLED, put in *rc
- * too, when wecom_client_cancel came before or during the sleep. */
-wecom_err_t wecom__api_backoff(wecom__client_t *c, unsigned attempt,
-                               wecom_err_t *rc);
+/* Sleep delay_ms before a retry (the delay comes from retry.c).
+ * WECOM_ERR_DEADLINE when the deadline would pass first (the call then
+ * returns its last error, *rc); WECOM_ERR_CANCELLED, put in *rc too, when
+ * wecom_client_cancel came before or during the sleep. */
+wecom_err_t wecom__api_backoff_ms(wecom__client_t *c, uint32_t delay_ms,
+                                  wecom_err_t *rc);
 
 #endif

@@ -76,6 +76,8 @@ wecom_err_t wecom_client_init_checked(wecom_client_t *client,
     if (rc != WECOM_OK)
         return rc == WECOM_ERR_BUFFER_TOO_SMALL ? WECOM_ERR_INVALID_ARG : rc;
     c->port = cfg->port;
+    c->retry_max = (unsigned)(WECOM_RETRY_MAX > 0 ? WECOM_RETRY_MAX - 1 : 0);
+    c->retry_max_ms = (uint32_t)WECOM_RETRY_MAX_MS;
     rc = wecom__tls_init(&c->tls, cfg->port, &cfg->tls);
     if (rc != WECOM_OK)
         return rc;
@@ -149,6 +151,20 @@ void wecom_client_on_token_expiry(wecom_client_t *client, wecom_token_refresh_fn
     wecom__client_t *c = wecom__client(client);
     c->refresh = fn;
     c->refresh_ctx = ctx;
+}
+
+void wecom_client_on_retry(wecom_client_t *client, wecom_retry_fn fn, void *ctx)
+{
+    wecom__client_t *c = wecom__client(client);
+    c->on_retry = fn;
+    c->on_retry_ctx = ctx;
+}
+
+void wecom_client_set_retry(wecom_client_t *client, unsigned retries, uint32_t max_ms)
+{
+    wecom__client_t *c = wecom__client(client);
+    c->retry_max = retries;
+    c->retry_max_ms = max_ms;
 }
 
 void wecom_client_set_deadline(wecom_client_t *client, uint64_t deadline_ms)

@@ -20,6 +20,10 @@ typedef struct wecom__client {
     const wecom_port_t *port;
     wecom_token_refresh_fn refresh;
     void *refresh_ctx;
+    wecom_retry_fn on_retry;
+    void *on_retry_ctx;
+    unsigned retry_max;     /* retries after the first request */
+    uint32_t retry_max_ms;  /* bound on one run of retries, 0 for none */
     wecom_tls_t tls;
     wecom_http_t http;
     uint16_t server_port;

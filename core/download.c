@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "retry.h"
 #include "filename.h"
 #include "range.h"
 #include "text.h"
@@ -429,8 +430,7 @@ wecom_err_t wecom_media_download(wecom_client_t *client, const wecom_download_t 
     wecom__client_t *c = wecom__client(client);
     dl_t d;
     uint64_t chunk;
-    unsigned failures = 0, retries = 0;
-    int refreshed = 0;
+    wecom__retry_t retry;
     wecom_err_t rc;
 
     if (c == NULL || c->port == NULL || dl == NULL || res == NULL ||
@@ -447,15 +447,14 @@ wecom_err_t wecom_media_download(wecom_client_t *client, const wecom_download_t 
         return WECOM_ERR_DOWNLOAD_TOO_LARGE;
     chunk = dl->chunk > WECOM_RANGE_MAX_BYTES ? WECOM_RANGE_MAX_BYTES : dl->chunk;
 
+    wecom__retry_init(&retry);
     while (!d.done) {
         uint64_t before = d.pos;
         rc = request_once(&d, chunk);
         if (rc == WECOM_OK) {
-            failures = 0;
+            wecom__retry_progress(&retry, 0);
             continue;
         }
-        if (wecom__api_refresh_token(c, rc, &res->api, &refreshed))
-            continue;
         if (rc == WECOM_ERR_API && res->api.errcode == 830002 &&
             (chunk == 0 || chunk / 2 >= WECOM_RANGE_MIN_BYTES)) {
             /* Over the server's range limit: WeCom's documented 20 MB
@@ -464,16 +463,12 @@ wecom_err_t wecom_media_download(wecom_client_t *client, const wecom_download_t 
                                                                 : chunk / 2;
             continue;
         }
-        /* A body cut without TLS close_notify is a drop like any other:
-         * what was written stays, the rest is asked for by range. */
-        if (!wecom__api_retryable(rc, &res->api) && rc != WECOM_ERR_HTTP_TRUNCATED)
-            return rc;
-        if (d.pos == before)
-            failures++;
-        /* Progress resets the count; the total is still bounded. */
-        if (failures >= WECOM_RETRY_MAX || ++retries > 16u * WECOM_RETRY_MAX)
-            return rc;
-        if (d.pos == before && wecom__api_backoff(c, failures, &rc) != WECOM_OK)
+        /* A body cut without TLS close_notify is a drop like any other
+         * (retryable): what was written stays, the rest is asked for by
+         * range. Progress resets the failure count (retry.c). */
+        if (d.pos != before)
+            wecom__retry_progress(&retry, 1);
+        if (!wecom__retry_next(c, &retry, &rc, &res->api))
             return rc;
     }
     return WECOM_OK;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "retry.h"
 #include "text.h"
 
 wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
@@ -17,7 +18,7 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
     wecom_api_error_t local;
     char token[WECOM_TOKEN_MAX + 1];
     wecom_err_t rc;
-    unsigned attempt;
+    wecom__retry_t retry;
 
     if (c == NULL || c->port == NULL || corpid == NULL || secret == NULL ||
         corpid[0] == '\0' || secret[0] == '\0')
@@ -39,7 +40,9 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
     memset(&req, 0, sizeof req);
     req.method = "GET";
     req.target = c->target;
-    for (attempt = 1;; attempt++) {
+    wecom__retry_init(&retry);
+    retry.no_refresh = 1; /* this is where a token comes from */
+    for (;;) {
         wecom__api_json_sink(c, &sink);
         rc = wecom__http_exchange(&c->http, &req, &resp, &sink);
         if (rc == WECOM_OK) {
@@ -49,8 +52,7 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
             if (rc == WECOM_ERR_JSON_PARSE && resp.status != 200)
                 rc = WECOM_ERR_HTTP_STATUS;
         }
-        if (rc == WECOM_OK || !wecom__api_retryable(rc, api) ||
-            attempt >= WECOM_RETRY_MAX || wecom__api_backoff(c, attempt, &rc) != WECOM_OK)
+        if (!wecom__retry_next(c, &retry, &rc, api))
             break;
     }
     /* The secret sat in the target and in the request head; it goes no

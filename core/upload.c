@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "retry.h"
 #include "filename.h"
 #include "text.h"
 
@@ -164,8 +165,8 @@ wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
     wecom_http_sink_t sink;
     wecom_kind_t kind;
     wecom_err_t rc;
+    wecom__retry_t retry;
     unsigned attempt;
-    int refreshed = 0;
 
     if (c == NULL || c->port == NULL || up == NULL || res == NULL ||
         up->reader == NULL || (unsigned)up->kind > WECOM_KIND_FILE)
@@ -211,6 +212,9 @@ wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
         req.progress_ctx = &pm;
     }
 
+    wecom__retry_init(&retry);
+    /* A pipe is read once: neither a refresh nor a retry can resend it. */
+    retry.no_repeat = up->reader->once;
     for (attempt = 1;; attempt++) {
         rc = wecom__api_target(c, "/cgi-bin/media/upload", "type",
                                wecom_kind_name(kind));
@@ -224,12 +228,8 @@ wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
             rc = read_answer(c, &resp, res);
         else if (c->http.request_sent && answer_lost(rc))
             return WECOM_ERR_UPLOAD_UNCONFIRMED; /* never sent twice */
-        if (!up->reader->once && wecom__api_refresh_token(c, rc, &res->api, &refreshed))
-            continue; /* the target is rebuilt with the new token */
-        if (rc == WECOM_OK || !wecom__api_retryable(rc, &res->api) ||
-            up->reader->once || attempt >= WECOM_RETRY_MAX)
-            return rc;
-        if (wecom__api_backoff(c, attempt, &rc) != WECOM_OK)
+        /* After a refresh the target is rebuilt with the new token. */
+        if (!wecom__retry_next(c, &retry, &rc, &res->api))
             return rc;
     }
 }

@@ -196,6 +196,12 @@
 #ifndef WECOM_RETRY_BACKOFF_MS
 #define WECOM_RETRY_BACKOFF_MS 500
 #endif
+/* The longest a call keeps retrying one failure (ms, backoff included;
+ * 0: only the attempts and the deadline bound it). Per client:
+ * wecom_client_set_retry(). */
+#ifndef WECOM_RETRY_MAX_MS
+#define WECOM_RETRY_MAX_MS 120000
+#endif
 
 /* How long a wait may run before it looks at the cancel flag
  * (wecom_client_cancel) where nothing wakes it: a port without a cancel

@@ -203,6 +203,26 @@ WECOM_API wecom_err_t wecom_client_set_token(wecom_client_t *c, const char *toke
 WECOM_API void wecom_client_on_token_expiry(wecom_client_t *c, wecom_token_refresh_fn fn,
                                   void *ctx);
 
+/* Called before each retry the client makes: retry is its number in the
+ * call (1, 2, ...), rc and api (NULL unless rc is WECOM_ERR_API) why the
+ * request failed, delay_ms the backoff about to be slept (0 after a token
+ * refresh). For a log; it must not call into the client. */
+typedef void (*wecom_retry_fn)(void *ctx, unsigned retry, wecom_err_t rc,
+                               const wecom_api_error_t *api, uint32_t delay_ms);
+
+/* Install (or with NULL remove) the retry hook (after wecom_client_init,
+ * which clears it). */
+WECOM_API void wecom_client_on_retry(wecom_client_t *c, wecom_retry_fn fn, void *ctx);
+
+/* How often a call sends a failed request again: `retries` more times at
+ * most (0: never; default WECOM_RETRY_MAX - 1), and for at most max_ms
+ * from the first failure of a run, backoff included (0: no bound but the
+ * deadline; default WECOM_RETRY_MAX_MS). A token refresh on 40014/42001
+ * happens once per call whatever these say, and is not counted. After
+ * wecom_client_init, which sets the defaults. */
+WECOM_API void wecom_client_set_retry(wecom_client_t *c, unsigned retries,
+                                      uint32_t max_ms);
+
 /* A bound on everything the client does until it is changed: an absolute
  * time on the port's monotonic clock in ms, or 0 for none. */
 WECOM_API void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms);
@@ -270,8 +290,9 @@ typedef struct wecom_upload_result {
 /* Check, then upload one file as temporary media (valid 3 days). The
  * body streams from the reader through the client's I/O buffer with an
  * exact Content-Length. A connection that fails before the body's last
- * byte is written, errcode -1 (busy) or 45033 is retried with backoff,
- * re-reading the file from offset 0. Once the whole body is written it is
+ * byte is written, errcode -1 (busy) or 45033 is retried with backoff
+ * (as wecom_client_set_retry() allows), re-reading the file from offset 0;
+ * 45009 and other errcodes never are. Once the whole body is written it is
  * never sent again: a lost answer (timeout, drop, cut) then gives
  * WECOM_ERR_UPLOAD_UNCONFIRMED, as WeCom may have stored the file. A
  * media_id outside WeCom's URL-safe characters is WECOM_ERR_MEDIA_ID. */
@@ -283,8 +304,9 @@ WECOM_API wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t
 /* Fetch an access token with gettoken for corpid and secret, and make it
  * the client's token. expires_in (seconds) is set when not NULL. The
  * secret travels in the request's query, as the API wants; it is never
- * kept, logged or put in an error. Caching and refreshing are the
- * caller's: WeCom blocks callers that ask too often. */
+ * kept, logged or put in an error. A failed connect or TLS setup, -1 and
+ * 45033 are retried as for upload; nothing else is (WeCom blocks callers
+ * that ask too often). Caching and refreshing are the caller's. */
 WECOM_API wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
                               const char *secret, int64_t *expires_in,
                               wecom_api_error_t *api);

@@ -389,6 +389,20 @@ static void test_retries_without_progress_are_bounded(void **state)
     assert_int_equal(f.sleeps, WECOM_RETRY_MAX - 1);
 }
 
+static void test_no_retries_is_one_request(void **state)
+{
+    wecom_download_result_t res;
+    int i;
+    (void)state;
+    setup(MEM_WHOLE);
+    wecom_client_set_retry(&f.client, 0, 0);
+    for (i = 0; i < 3; i++)
+        mem_stream_add(&f.mem, NULL, 0, 0);
+    assert_int_equal(get(0, 0, 0, NULL, &res), WECOM_ERR_CLOSED);
+    assert_int_equal(res.requests, 1);
+    assert_int_equal(f.sleeps, 0);
+}
+
 static void test_range_too_large_falls_back_to_ranges(void **state)
 {
     wecom_download_result_t res;
@@ -867,6 +881,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_medium),
+        cmocka_unit_test(test_no_retries_is_one_request),
         cmocka_unit_test(test_json_error_writes_nothing),
         cmocka_unit_test(test_text_medium_is_not_an_error),
         cmocka_unit_test(test_chunks_on_one_connection),

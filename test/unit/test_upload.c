@@ -18,11 +18,12 @@
 #include <cmocka.h>
 
 #include "client_fixture.h"
+#include "retry.h"
 
 static const char *g_case_dir;
 static client_fixture_t f;
 
-static char g_answers[8][2048];
+static char g_answers[12][2048];
 
 /* A 200 answer with body json, kept in g_answers[slot]. */
 static const char *answer(int slot, const char *json)
@@ -210,7 +211,8 @@ static void test_busy_is_retried_with_whole_body(void **state)
     assert_int_equal(upload_jpeg(&res, &src), WECOM_OK);
     assert_int_equal(res.attempts, 3);
     assert_int_equal(f.sleeps, 2);
-    assert_int_equal(f.slept_ms, 500 + 1000); /* doubling backoff */
+    /* doubling backoff, each drawn from its upper half (jitter) */
+    assert_in_range(f.slept_ms, 250 + 500, 500 + 1000);
     /* three complete bodies went out, the file in each */
     assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "--" FIXTURE_BOUNDARY "--\r\n"), 3);
     assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "JFIF"), 3);
@@ -224,6 +226,8 @@ typedef struct {
     int fail_send_at; /* this send call fails (1-based); 0: none */
     int fail_sends;   /* every send fails */
     int recv_error;   /* every receive fails with this */
+    int fail_opens;   /* this many opens fail (a refused connect) */
+    int open_error;   /* with this */
 } flaky_t;
 
 static flaky_t g_flaky;
@@ -246,12 +250,22 @@ static int flaky_recv(void *ctx, unsigned char *buf, size_t len)
     return g_flaky.inner.recv(ctx, buf, len);
 }
 
+static int flaky_open(void *ctx)
+{
+    if (g_flaky.fail_opens > 0) {
+        g_flaky.fail_opens--;
+        return g_flaky.open_error;
+    }
+    return g_flaky.inner.open(ctx);
+}
+
 static void flaky_bind(void)
 {
     memset(&g_flaky, 0, sizeof g_flaky);
     g_flaky.inner = wecom__client(&f.client)->http.stream;
     wecom__client(&f.client)->http.stream.send = flaky_send;
     wecom__client(&f.client)->http.stream.recv = flaky_recv;
+    wecom__client(&f.client)->http.stream.open = flaky_open;
 }
 
 /* Complete multipart bodies that reached the server. */
@@ -362,6 +376,256 @@ static void test_retries_are_bounded(void **state)
     assert_int_equal(res.attempts, WECOM_RETRY_MAX);
     assert_int_equal(f.mem.opens, WECOM_RETRY_MAX);
     assert_int_equal(bodies_sent(), 0);
+    client_fixture_free(&f);
+}
+
+/* The retry policy (core/retry.c), as upload and gettoken see it. */
+
+typedef struct {
+    int refreshes;
+    unsigned retries;
+    unsigned last_retry;
+    wecom_err_t last_rc;
+    int64_t last_errcode;
+    uint32_t delays[16];
+} retry_log_t;
+
+static retry_log_t g_log;
+
+static int refresh_ok(void *ctx, wecom_client_t *c)
+{
+    (void)ctx;
+    g_log.refreshes++;
+    return wecom_client_set_token(c, "tok_REFRESHED-0123456789") == WECOM_OK ? 0 : -1;
+}
+
+static void log_retry(void *ctx, unsigned retry, wecom_err_t rc,
+                      const wecom_api_error_t *api, uint32_t delay_ms)
+{
+    (void)ctx;
+    if (g_log.retries < 16)
+        g_log.delays[g_log.retries] = delay_ms;
+    g_log.retries++;
+    g_log.last_retry = retry;
+    g_log.last_rc = rc;
+    g_log.last_errcode = api != NULL ? api->errcode : 0;
+}
+
+static void retry_fixture(void)
+{
+    client_fixture_init(&f, MEM_WHOLE);
+    memset(&g_log, 0, sizeof g_log);
+    wecom_client_on_token_expiry(&f.client, refresh_ok, NULL);
+    wecom_client_on_retry(&f.client, log_retry, NULL);
+}
+
+static void test_refresh_does_not_use_an_attempt(void **state)
+{
+    wecom_upload_result_t res;
+    mem_source_t src;
+    (void)state;
+    /* -1, then the token lapses, then -1 until the attempts are used up:
+     * WECOM_RETRY_MAX attempts plus the one the refresh repeated. */
+    retry_fixture();
+    add_answer(0, "{\"errcode\":-1,\"errmsg\":\"busy\"}");
+    add_answer(1, "{\"errcode\":42001,\"errmsg\":\"access_token expired\"}");
+    add_answer(2, "{\"errcode\":-1,\"errmsg\":\"busy\"}");
+    add_answer(3, "{\"errcode\":-1,\"errmsg\":\"busy\"}");
+    add_answer(4, "{\"errcode\":-1,\"errmsg\":\"busy\"}");
+    add_answer(5, "{\"errcode\":-1,\"errmsg\":\"busy\"}");
+    add_answer(6, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_API);
+    assert_int_equal(res.api.errcode, -1);
+    assert_int_equal(res.attempts, WECOM_RETRY_MAX + 1);
+    assert_int_equal(bodies_sent(), WECOM_RETRY_MAX + 1);
+    assert_int_equal(g_log.refreshes, 1);
+    assert_int_equal(f.sleeps, WECOM_RETRY_MAX - 1); /* none for the refresh */
+    /* each repetition was reported, the refresh with no delay */
+    assert_int_equal(g_log.retries, WECOM_RETRY_MAX);
+    assert_int_equal(g_log.delays[1], 0);
+    assert_true(g_log.delays[0] > 0 && g_log.delays[2] > 0);
+    assert_int_equal(g_log.last_retry, WECOM_RETRY_MAX); /* numbered 1, 2, ... */
+    assert_int_equal(g_log.last_rc, WECOM_ERR_API);
+    assert_int_equal(g_log.last_errcode, -1);
+    /* the new token went out after the refresh */
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "tok_REFRESHED"),
+                     WECOM_RETRY_MAX - 1);
+
+    /* a second lapse in the same call is not refreshed again */
+    retry_fixture();
+    add_answer(0, "{\"errcode\":42001,\"errmsg\":\"expired\"}");
+    add_answer(1, "{\"errcode\":40014,\"errmsg\":\"invalid\"}");
+    add_answer(2, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_API);
+    assert_int_equal(res.api.errcode, 40014);
+    assert_int_equal(res.attempts, 2);
+    assert_int_equal(g_log.refreshes, 1);
+    client_fixture_free(&f);
+}
+
+static void test_rate_limit_is_never_retried(void **state)
+{
+    wecom_upload_result_t res;
+    wecom_api_error_t api;
+    mem_source_t src;
+    (void)state;
+    retry_fixture();
+    add_answer(0, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}");
+    add_answer(1, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_API);
+    assert_int_equal(res.api.errcode, 45009);
+    assert_int_equal(res.attempts, 1);
+    assert_int_equal(f.sleeps, 0);
+    assert_int_equal(g_log.retries, 0);
+
+    retry_fixture();
+    add_answer(0, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}");
+    add_answer(1, "{\"errcode\":0,\"access_token\":\"tok_X\",\"expires_in\":7200}");
+    assert_int_equal(wecom_token_fetch(&f.client, "wwcorp", "secret-0123456789", NULL, &api),
+                     WECOM_ERR_API);
+    assert_int_equal(api.errcode, 45009);
+    assert_int_equal(f.mem.opens, 1);
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "GET /cgi-bin/gettoken"), 1);
+    assert_int_equal(f.sleeps, 0);
+    client_fixture_free(&f);
+}
+
+static void test_no_retries_sends_one_request(void **state)
+{
+    wecom_upload_result_t res;
+    wecom_api_error_t api;
+    mem_source_t src;
+    (void)state;
+    retry_fixture();
+    wecom_client_set_retry(&f.client, 0, 0);
+    add_answer(0, "{\"errcode\":-1,\"errmsg\":\"busy\"}");
+    add_answer(1, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_API);
+    assert_int_equal(res.attempts, 1);
+    assert_int_equal(bodies_sent(), 1);
+    assert_int_equal(f.sleeps, 0);
+    assert_int_equal(g_log.retries, 0);
+
+    /* a refused connect, for upload and for gettoken */
+    retry_fixture();
+    wecom_client_set_retry(&f.client, 0, 0);
+    flaky_bind();
+    g_flaky.fail_opens = 1;
+    g_flaky.open_error = WECOM_ERR_CONNECT;
+    add_answer(0, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_ERR_CONNECT);
+    assert_int_equal(res.attempts, 1);
+    assert_int_equal(f.mem.opens, 0);
+    g_flaky.fail_opens = 1;
+    assert_int_equal(wecom_token_fetch(&f.client, "wwcorp", "secret-0123456789", NULL, &api),
+                     WECOM_ERR_CONNECT);
+    assert_int_equal(f.sleeps, 0);
+
+    /* the token refresh is not a retry: it still happens once */
+    retry_fixture();
+    wecom_client_set_retry(&f.client, 0, 0);
+    add_answer(0, "{\"errcode\":42001,\"errmsg\":\"expired\"}");
+    add_answer(1, SUCCESS);
+    assert_int_equal(upload_jpeg(&res, &src), WECOM_OK);
+    assert_int_equal(res.attempts, 2);
+    assert_int_equal(g_log.refreshes, 1);
+    client_fixture_free(&f);
+}
+
+static void test_gettoken_retries(void **state)
+{
+    static const char TOKEN_OK[] =
+        "{\"errcode\":0,\"access_token\":\"tok_FETCHED-0123\",\"expires_in\":7200}";
+    wecom_api_error_t api;
+    int64_t expires = 0;
+    (void)state;
+    /* busy, then the answer */
+    retry_fixture();
+    add_answer(0, "{\"errcode\":-1,\"errmsg\":\"busy\"}");
+    add_answer(1, TOKEN_OK);
+    assert_int_equal(wecom_token_fetch(&f.client, "wwcorp", "secret-0123456789", &expires, &api),
+                     WECOM_OK);
+    assert_int_equal(expires, 7200);
+    assert_string_equal(wecom_client_token(&f.client), "tok_FETCHED-0123");
+    assert_int_equal(count_occurrences(f.sent, f.mem.sent_len, "GET /cgi-bin/gettoken"), 2);
+    assert_int_equal(f.sleeps, 1);
+    assert_int_equal(g_log.retries, 1);
+    assert_int_equal(g_log.last_errcode, -1);
+
+    /* a refused connect, twice, then the answer */
+    retry_fixture();
+    flaky_bind();
+    g_flaky.fail_opens = 2;
+    g_flaky.open_error = WECOM_ERR_CONNECT;
+    add_answer(0, TOKEN_OK);
+    assert_int_equal(wecom_token_fetch(&f.client, "wwcorp", "secret-0123456789", NULL, &api),
+                     WECOM_OK);
+    assert_int_equal(f.mem.opens, 1);
+    assert_int_equal(f.sleeps, 2);
+    assert_int_equal(g_log.last_rc, WECOM_ERR_CONNECT);
+
+    /* a rejected secret is not retried, nor "refreshed" */
+    retry_fixture();
+    add_answer(0, "{\"errcode\":40001,\"errmsg\":\"invalid credential\"}");
+    add_answer(1, TOKEN_OK);
+    assert_int_equal(wecom_token_fetch(&f.client, "wwcorp", "secret-0123456789", NULL, &api),
+                     WECOM_ERR_API);
+    assert_int_equal(api.errcode, 40001);
+    assert_int_equal(f.mem.opens, 1);
+    assert_int_equal(f.sleeps, 0);
+    client_fixture_free(&f);
+}
+
+static unsigned char g_entropy_byte;
+
+static int fixed_entropy(void *ctx, unsigned char *buf, size_t len)
+{
+    (void)ctx;
+    memset(buf, g_entropy_byte, len);
+    return 0;
+}
+
+static int failing_entropy(void *ctx, unsigned char *buf, size_t len)
+{
+    (void)ctx;
+    (void)buf;
+    (void)len;
+    return -1;
+}
+
+static void test_jitter_stays_within_bounds(void **state)
+{
+    static const unsigned char BYTES[] = { 0x00, 0x01, 0x7f, 0x80, 0xa5, 0xfe, 0xff };
+    wecom__client_t *c;
+    size_t i;
+    unsigned n;
+    (void)state;
+    client_fixture_init(&f, MEM_WHOLE);
+    c = wecom__client(&f.client);
+    f.port.entropy = fixed_entropy;
+    for (i = 0; i < sizeof BYTES; i++) {
+        g_entropy_byte = BYTES[i];
+        for (n = 1; n <= 20; n++) {
+            uint64_t full = WECOM_RETRY_BACKOFF_MS;
+            uint32_t d = wecom__retry_delay(c, n);
+            unsigned k;
+            for (k = 1; k < n && full < 60000; k++)
+                full *= 2;
+            if (full > 60000)
+                full = 60000;
+            if (d < full / 2 || d > full)
+                fail_msg("retry %u: %lu ms outside [%lu, %lu]", n, (unsigned long)d,
+                         (unsigned long)(full / 2), (unsigned long)full);
+        }
+    }
+    /* different entropy, different delays: the jitter is real */
+    g_entropy_byte = 0x00;
+    n = wecom__retry_delay(c, 3);
+    g_entropy_byte = 0xa5;
+    assert_int_not_equal(n, wecom__retry_delay(c, 3));
+    /* without entropy: the full backoff, never a shorter one */
+    f.port.entropy = failing_entropy;
+    assert_int_equal(wecom__retry_delay(c, 1), WECOM_RETRY_BACKOFF_MS);
     client_fixture_free(&f);
 }
 
@@ -717,6 +981,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_refusals_send_nothing),
         cmocka_unit_test(test_no_token_is_an_error),
         cmocka_unit_test(test_media_id_is_checked),
+        cmocka_unit_test(test_refresh_does_not_use_an_attempt),
+        cmocka_unit_test(test_rate_limit_is_never_retried),
+        cmocka_unit_test(test_no_retries_sends_one_request),
+        cmocka_unit_test(test_gettoken_retries),
+        cmocka_unit_test(test_jitter_stays_within_bounds),
         cmocka_unit_test(test_token_scrubbed_before_errmsg_is_cut),
         cmocka_unit_test(test_gettoken_error_hides_the_secret),
         cmocka_unit_test(test_client_free_leaves_no_token),
