@@ -29,6 +29,10 @@ typedef struct cli {
     char token_buf[WECOM_TOKEN_MAX + 2];
     unsigned timeout_s;
     unsigned max_time_s;
+    unsigned retry;          /* --retry: retries after the first request */
+    unsigned retry_max_time_s; /* --retry-max-time, 0 for no bound */
+    int retry_set;           /* --retry given */
+    int retry_max_time_set;  /* --retry-max-time given */
     uint32_t low_speed_bytes; /* --low-speed, as wecom_tls_config_t takes it */
     uint32_t low_speed_ms;
     int json;

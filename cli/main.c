@@ -48,6 +48,13 @@ static const char USAGE[] =
     "  --timeout SECONDS   bound on each network wait (default 30)\n"
     "  --max-time SECONDS  deadline for the whole command, retries included\n"
     "                      (DNS resolution excepted: the system resolver bounds it)\n"
+    "  --retry N           send a failed request again at most N times (default\n"
+    "                      %u; 0 turns retries off): connect and TLS setup\n"
+    "                      failures, a reset before the whole request went\n"
+    "                      out, errcode -1 and 45033, never 45009\n"
+    "  --retry-max-time SECONDS\n"
+    "                      stop retrying one failure after SECONDS, backoff\n"
+    "                      included (default %u; 0: only --max-time bounds it)\n"
     "  --low-speed BYTES:SECONDS\n"
     "                      fail when fewer than BYTES move in SECONDS\n"
     "                      (default 1024:30; 0 turns the limit off)\n"
@@ -61,6 +68,12 @@ static const char USAGE[] =
     "(an upload whose answer was lost after its last byte is not sent again:\n"
     "it may have been stored), 5 WeCom answered with an errcode (printed on\n"
     "stderr).\n";
+
+static void print_usage(FILE *f)
+{
+    fprintf(f, USAGE, (unsigned)(WECOM_RETRY_MAX > 0 ? WECOM_RETRY_MAX - 1 : 0),
+            (unsigned)(WECOM_RETRY_MAX_MS / 1000));
+}
 
 int cli_exit_code(wecom_err_t err)
 {
@@ -284,6 +297,20 @@ static int fetch_token(cli_t *cli)
     return EXIT_OK;
 }
 
+/* -v: each retry, why and after how long. WeCom's errmsg is left out (the
+ * final error prints it); the errcode says enough. */
+static void on_retry(void *ctx, unsigned retry, wecom_err_t rc,
+                     const wecom_api_error_t *api, uint32_t delay_ms)
+{
+    (void)ctx;
+    if (rc == WECOM_ERR_API && api != NULL)
+        fprintf(stderr, "wecom-media: retry %u after errcode %lld, in %lu ms\n",
+                retry, (long long)api->errcode, (unsigned long)delay_ms);
+    else
+        fprintf(stderr, "wecom-media: retry %u after %s, in %lu ms\n", retry,
+                wecom_strerror(rc), (unsigned long)delay_ms);
+}
+
 /* WeCom revoked or expired the token mid-run: fetch another. */
 static int refresh_token(void *ctx, wecom_client_t *c)
 {
@@ -325,6 +352,14 @@ int cli_connect(cli_t *cli)
         return cli_exit_code(rc);
     }
     cli->client_ready = 1;
+    if (cli->retry_set || cli->retry_max_time_set)
+        wecom_client_set_retry(cli->client,
+                               cli->retry_set ? cli->retry
+                               : (unsigned)(WECOM_RETRY_MAX > 0 ? WECOM_RETRY_MAX - 1 : 0),
+                               cli->retry_max_time_set ? cli->retry_max_time_s * 1000u
+                               : WECOM_RETRY_MAX_MS);
+    if (cli->verbose)
+        wecom_client_on_retry(cli->client, on_retry, cli);
     if (cli->max_time_s > 0)
         wecom_client_set_deadline(cli->client,
                                   cli->port.now_ms(NULL) + cli->max_time_s * 1000ull);
@@ -347,6 +382,19 @@ int cli_connect(cli_t *cli)
     fprintf(stderr, "wecom-media: no access token: set WECOM_ACCESS_TOKEN, "
                     "use --token-file, or --corpid with WECOM_CORPSECRET\n");
     return EXIT_USAGE;
+}
+
+/* A whole number from 0 to max. */
+static int parse_count(const char *s, unsigned max, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > max)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
 }
 
 static int parse_seconds(const char *s, unsigned *out)
@@ -400,6 +448,8 @@ enum {
     OPT_TIMEOUT,
     OPT_MAX_TIME,
     OPT_LOW_SPEED,
+    OPT_RETRY,
+    OPT_RETRY_MAX_TIME,
     OPT_JSON,
     OPT_VERSION
 };
@@ -419,6 +469,8 @@ static int run(cli_t *cli, int argc, char **argv)
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "max-time", required_argument, NULL, OPT_MAX_TIME },
         { "low-speed", required_argument, NULL, OPT_LOW_SPEED },
+        { "retry", required_argument, NULL, OPT_RETRY },
+        { "retry-max-time", required_argument, NULL, OPT_RETRY_MAX_TIME },
         { "json", no_argument, NULL, OPT_JSON },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -480,6 +532,20 @@ static int run(cli_t *cli, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case OPT_RETRY:
+            if (parse_count(optarg, 100, &cli->retry) != 0) {
+                fprintf(stderr, "wecom-media: --retry: a whole number from 0 to 100\n");
+                return EXIT_USAGE;
+            }
+            cli->retry_set = 1;
+            break;
+        case OPT_RETRY_MAX_TIME:
+            if (parse_count(optarg, 86400u, &cli->retry_max_time_s) != 0) {
+                fprintf(stderr, "wecom-media: --retry-max-time: a whole number of seconds, 0 or more\n");
+                return EXIT_USAGE;
+            }
+            cli->retry_max_time_set = 1;
+            break;
         case OPT_LOW_SPEED:
             if (parse_low_speed(optarg, &cli->low_speed_bytes, &cli->low_speed_ms) != 0) {
                 fprintf(stderr, "wecom-media: --low-speed: BYTES:SECONDS (e.g. 1024:30), or 0 for none\n");
@@ -488,7 +554,7 @@ static int run(cli_t *cli, int argc, char **argv)
             break;
         case OPT_JSON: cli->json = 1; break;
         case 'v': cli->verbose = 1; break;
-        case 'h': fputs(USAGE, stdout); return EXIT_OK;
+        case 'h': print_usage(stdout); return EXIT_OK;
         case OPT_VERSION:
             printf("wecom-media %s\n", WECOM_VERSION_STRING);
             return EXIT_OK;
@@ -498,7 +564,7 @@ static int run(cli_t *cli, int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        fputs(USAGE, stderr);
+        print_usage(stderr);
         return EXIT_USAGE;
     }
     cmd = argv[optind];

@@ -369,6 +369,43 @@ class UploadFaults(EmulatorCase):
         self.assertIn("errcode -1", p.stderr.decode())
         self.assertLessEqual(len(self.uploads()), 8)
 
+    def test_retry_zero_sends_one_request(self):
+        path = self.write("a.jpg", jpeg(1000))
+        self.client.config(force_errcode={"errcode": -1, "count": 1})
+        p = self.cli("--retry", "0", "upload", path, expect=5)
+        self.assertIn("errcode -1", p.stderr.decode())
+        self.assertEqual([e["errcode"] for e in self.uploads()], [-1])
+        # a refused connect is not tried again either
+        self.client.reset()
+        p = self.cli("--retry", "0", "--base-url", "https://127.0.0.1:1", "-v",
+                     "upload", path, expect=4)
+        self.assertNotIn("retry 1", p.stderr.decode())
+
+    def test_verbose_names_each_retry(self):
+        data = jpeg(1000)
+        path = self.write("a.jpg", data)
+        self.client.config(force_errcode={"errcode": -1, "count": 2})
+        p = self.cli("--retry", "2", "upload", path, global_args=("-v",))
+        media_id = p.stdout.decode().strip()
+        self.assertEqual(self.client.media_get(media_id), data)
+        err = p.stderr.decode()
+        self.assertRegex(err, r"retry 1 after errcode -1, in \d+ ms")
+        self.assertRegex(err, r"retry 2 after errcode -1, in \d+ ms")
+        self.assertNotIn("retry 3", err)
+        self.assertEqual([e["errcode"] for e in self.uploads()], [-1, -1, 0])
+        # one retry allowed: the second -1 is the answer
+        self.client.reset()
+        self.client.config(force_errcode={"errcode": -1, "count": 2})
+        self.cli("--retry", "1", "upload", path, expect=5)
+        self.assertEqual(len(self.uploads()), 2)
+
+    def test_retry_options_are_checked(self):
+        for opt, value in (("--retry", "-1"), ("--retry", "x"), ("--retry", "101"),
+                           ("--retry-max-time", "soon")):
+            with self.subTest(opt=opt, value=value):
+                p = self.cli(opt, value, "upload", "a.jpg", expect=2)
+                self.assertIn(opt, p.stderr.decode())
+
     def test_rate_limit_fails_fast(self):
         path = self.write("a.jpg", jpeg(1000))
         self.client.config(force_errcode={"errcode": 45009, "count": 1})
