@@ -11,16 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_source.h"
+
 #include "filename.h"
 #include "multipart.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)         \
-    do {                 \
-        if (!(c))        \
-            abort();     \
-    } while (0)
 
 /* flags */
 #define F_RAW_BOUNDARY 0x01 /* boundary bytes as given, not mapped */
@@ -59,27 +55,6 @@ static size_t take(cursor_t *c, size_t want, const uint8_t **out)
 
 /* ---------------------------------------------------------------- source */
 
-typedef struct {
-    const uint8_t *p;
-    size_t n;
-    size_t max_chunk; /* short reads, as a pipe or a slow disk gives */
-} src_t;
-
-static int src_read(void *ctx, uint64_t off, unsigned char *buf, size_t len)
-{
-    src_t *s = ctx;
-    size_t n;
-    CHECK(len > 0); /* a zero-length read would look like the end */
-    if (off >= s->n)
-        return 0;
-    n = s->n - (size_t)off;
-    if (n > len)
-        n = len;
-    if (n > s->max_chunk)
-        n = s->max_chunk;
-    memcpy(buf, s->p + off, n);
-    return (int)n;
-}
 
 /* --------------------------------------------------- strict reader (RFC) */
 

@@ -14,37 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_source.h"
+
 #include "wecom/media.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)         \
-    do {                 \
-        if (!(c))        \
-            abort();     \
-    } while (0)
 
-typedef struct {
-    const uint8_t *p;
-    size_t n;
-    size_t max_chunk;
-} src_t;
-
-static int src_read(void *ctx, uint64_t off, unsigned char *buf, size_t len)
-{
-    src_t *s = ctx;
-    size_t n;
-    CHECK(len > 0); /* a zero-length read would look like the end */
-    if (off >= s->n)
-        return 0;
-    n = s->n - (size_t)off;
-    if (n > len)
-        n = len;
-    if (n > s->max_chunk)
-        n = s->max_chunk;
-    memcpy(buf, s->p + off, n);
-    return (int)n;
-}
 
 static wecom_err_t run(const src_t *src, uint64_t claimed, wecom_kind_t kind,
                        const wecom_limits_t *lim, size_t scratch_len,
