@@ -48,6 +48,14 @@ typedef struct cli {
  * gettoken). On failure the message is printed; returns an exit code. */
 int cli_connect(cli_t *cli);
 
+/* The client's token (credentials.c): as given, or from gettoken with a
+ * refresh hook. Messages printed; returns an exit code. */
+int cli_token_setup(cli_t *cli);
+/* --token-file: the first line of path into cli->token_buf. */
+int cli_read_token_file(cli_t *cli, const char *path);
+/* Zero a credential where the compiler cannot drop the stores. */
+void cli_wipe(void *p, size_t n);
+
 /* Exit code for a library error. */
 int cli_exit_code(wecom_err_t err);
 

@@ -75,228 +75,6 @@ static void print_usage(FILE *f)
             (unsigned)(WECOM_RETRY_MAX_MS / 1000));
 }
 
-int cli_exit_code(wecom_err_t err)
-{
-    switch (err) {
-    case WECOM_OK:
-        return EXIT_OK;
-    case WECOM_ERR_INVALID_ARG:
-        return EXIT_USAGE;
-    case WECOM_ERR_API:
-        return EXIT_API;
-    case WECOM_ERR_FILE_READ:
-    case WECOM_ERR_FILE_WRITE:
-    case WECOM_ERR_NOT_REWINDABLE:
-    case WECOM_ERR_MEDIA_TOO_SMALL:
-    case WECOM_ERR_MEDIA_TOO_LARGE:
-    case WECOM_ERR_MEDIA_FORMAT:
-    case WECOM_ERR_MEDIA_VOICE_TOO_LONG:
-    case WECOM_ERR_MEDIA_AMR_WB:
-    case WECOM_ERR_MEDIA_AMR_CORRUPT:
-    case WECOM_ERR_MEDIA_LENGTH:
-    case WECOM_ERR_TLS_CA_LOAD:
-        return EXIT_LOCAL;
-    default:
-        return EXIT_NETWORK;
-    }
-}
-
-void cli_report(const char *context, wecom_err_t err,
-                const wecom_api_error_t *api)
-{
-    fputs("wecom-media: ", stderr);
-    cli_put_escaped(stderr, context);
-    if (err == WECOM_ERR_API && api != NULL) {
-        fprintf(stderr, ": WeCom errcode %lld: ", (long long)api->errcode);
-        cli_put_escaped(stderr, api->errmsg);
-        fputc('\n', stderr);
-    } else {
-        fprintf(stderr, ": %s\n", wecom_strerror(err));
-    }
-}
-
-/* Bidirectional embeddings, overrides and isolates: text after them can
- * show in another order than it is (a name that hides its extension). */
-static int is_bidi(unsigned long cp)
-{
-    return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
-/* The length (1 to 4) of the well-formed UTF-8 character at s, its code
- * point in *cp; 0 for a byte that does not start one (RFC 3629: no
- * overlong forms, no surrogates, nothing past U+10FFFF). */
-static size_t utf8_char(const unsigned char *s, unsigned long *cp)
-{
-    size_t len, i;
-    unsigned long min;
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        len = 2, min = 0x80, *cp = s[0] & 0x1Fu;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        len = 3, min = 0x800, *cp = s[0] & 0x0Fu;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        len = 4, min = 0x10000, *cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
-            return 0;
-        *cp = (*cp << 6) | (s[i] & 0x3Fu);
-    }
-    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
-/* A character a terminal would act on instead of showing. */
-static int is_control(unsigned long cp)
-{
-    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || is_bidi(cp);
-}
-
-void cli_put_escaped(FILE *f, const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    while (*s != '\0') {
-        unsigned long cp;
-        size_t n = utf8_char(s, &cp), i;
-        if (n == 0 || is_control(cp)) {
-            for (i = 0; i < (n == 0 ? 1 : n); i++)
-                fprintf(f, "\\x%02X", s[i]);
-            s += n == 0 ? 1 : n;
-        } else {
-            fwrite(s, 1, n, f);
-            s += n;
-        }
-    }
-}
-
-void cli_json_string(const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    putchar('"');
-    while (*s != '\0') {
-        unsigned long cp;
-        size_t n = utf8_char(s, &cp);
-        if (n == 0) { /* JSON text is UTF-8: a stray byte cannot stay */
-            fputs("\\ufffd", stdout);
-            s++;
-            continue;
-        }
-        if (cp == '"' || cp == '\\')
-            printf("\\%c", (int)cp);
-        else if (is_control(cp))
-            printf("\\u%04lx", cp);
-        else
-            fwrite(s, 1, n, stdout);
-        s += n;
-    }
-    putchar('"');
-}
-
-void cli_bad_option(const char *cmd, const char *arg, int opt)
-{
-    fputs("wecom-media: ", stderr);
-    if (cmd != NULL)
-        fprintf(stderr, "%s: ", cmd);
-    fputs("unknown, ambiguous or incomplete option '", stderr);
-    if (arg != NULL && strncmp(arg, "--", 2) == 0) {
-        /* the name only: in --toke=VALUE the value may be a token */
-        char name[64];
-        size_t n = strcspn(arg, "=");
-        if (n >= sizeof name)
-            n = sizeof name - 1;
-        memcpy(name, arg, n);
-        name[n] = '\0';
-        cli_put_escaped(stderr, name);
-    } else if (opt > 0x20 && opt < 0x7F) {
-        fprintf(stderr, "-%c", opt);
-    } else {
-        fputs("-?", stderr);
-    }
-    fputs("'\nTry 'wecom-media --help'.\n", stderr);
-}
-
-/* Zero a credential so that it outlives its use in no buffer: through a
- * volatile pointer, which the compiler cannot drop as a dead store. */
-static void cli_wipe(void *p, size_t n)
-{
-    volatile unsigned char *v = p;
-    while (n-- > 0)
-        *v++ = 0;
-}
-
-/* The first line of a file, without its line end: for a token or a
- * secret kept in a file readable by the service alone. */
-static int read_line_file(const char *path, char *out, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    size_t n;
-    if (f == NULL)
-        return -1;
-    if (fgets(out, (int)cap, f) == NULL) {
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    n = strcspn(out, "\r\n");
-    if (out[n] == '\0' && n == cap - 1)
-        return -1; /* longer than the buffer */
-    out[n] = '\0';
-    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
-        out[--n] = '\0';
-    return n > 0 ? 0 : -1;
-}
-
-/* The corp secret, from --secret-file or WECOM_CORPSECRET. */
-static int read_secret(const cli_t *cli, char *secret, size_t cap)
-{
-    const char *env = getenv("WECOM_CORPSECRET");
-    if (cli->secret_file != NULL) {
-        if (read_line_file(cli->secret_file, secret, cap) != 0) {
-            fprintf(stderr, "wecom-media: cannot read a secret from %s\n",
-                    cli->secret_file);
-            return EXIT_LOCAL;
-        }
-        return EXIT_OK;
-    }
-    if (env != NULL && env[0] != '\0' && strlen(env) < cap) {
-        memcpy(secret, env, strlen(env) + 1);
-        return EXIT_OK;
-    }
-    fprintf(stderr, "wecom-media: --corpid needs the secret in "
-                    "WECOM_CORPSECRET or --secret-file\n");
-    return EXIT_USAGE;
-}
-
-/* gettoken with the corp's secret; the secret is read, used and wiped. */
-static int fetch_token(cli_t *cli)
-{
-    char secret[512];
-    wecom_api_error_t api;
-    int64_t expires = 0;
-    wecom_err_t rc;
-    int ex = read_secret(cli, secret, sizeof secret);
-    if (ex != EXIT_OK) {
-        cli_wipe(secret, sizeof secret); /* a part may have been read */
-        return ex;
-    }
-    rc = wecom_token_fetch(cli->client, cli->corpid, secret, &expires, &api);
-    cli_wipe(secret, sizeof secret);
-    if (rc != WECOM_OK) {
-        cli_report("gettoken", rc, &api);
-        return cli_exit_code(rc);
-    }
-    if (cli->verbose)
-        fprintf(stderr, "wecom-media: token fetched, valid %lld s\n",
-                (long long)expires);
-    return EXIT_OK;
-}
-
 /* -v: each retry, why and after how long. WeCom's errmsg is left out (the
  * final error prints it); the errcode says enough. */
 static void on_retry(void *ctx, unsigned retry, wecom_err_t rc,
@@ -309,16 +87,6 @@ static void on_retry(void *ctx, unsigned retry, wecom_err_t rc,
     else
         fprintf(stderr, "wecom-media: retry %u after %s, in %lu ms\n", retry,
                 wecom_strerror(rc), (unsigned long)delay_ms);
-}
-
-/* WeCom revoked or expired the token mid-run: fetch another. */
-static int refresh_token(void *ctx, wecom_client_t *c)
-{
-    cli_t *cli = ctx;
-    (void)c;
-    if (cli->verbose)
-        fprintf(stderr, "wecom-media: the token expired; fetching a new one\n");
-    return fetch_token(cli) == EXIT_OK ? 0 : -1;
 }
 
 int cli_connect(cli_t *cli)
@@ -364,24 +132,7 @@ int cli_connect(cli_t *cli)
         wecom_client_set_deadline(cli->client,
                                   cli->port.now_ms(NULL) + cli->max_time_s * 1000ull);
 
-    if (cli->token != NULL) {
-        rc = wecom_client_set_token(cli->client, cli->token);
-        if (rc != WECOM_OK) {
-            fprintf(stderr, "wecom-media: the access token is malformed "
-                            "(1 to %d URL-safe characters)\n", WECOM_TOKEN_MAX);
-            return EXIT_USAGE;
-        }
-        return EXIT_OK;
-    }
-    if (cli->corpid != NULL) {
-        int ex = fetch_token(cli);
-        if (ex == EXIT_OK)
-            wecom_client_on_token_expiry(cli->client, refresh_token, cli);
-        return ex;
-    }
-    fprintf(stderr, "wecom-media: no access token: set WECOM_ACCESS_TOKEN, "
-                    "use --token-file, or --corpid with WECOM_CORPSECRET\n");
-    return EXIT_USAGE;
+    return cli_token_setup(cli);
 }
 
 /* A whole number from 0 to max. */
@@ -505,11 +256,8 @@ static int run(cli_t *cli, int argc, char **argv)
             cli->token = cli->token_buf;
             break;
         case OPT_TOKEN_FILE:
-            if (read_line_file(optarg, cli->token_buf, sizeof cli->token_buf) != 0) {
-                fprintf(stderr, "wecom-media: cannot read a token from %s\n", optarg);
-                return EXIT_LOCAL;
-            }
-            cli->token = cli->token_buf;
+            if ((rc = cli_read_token_file(cli, optarg)) != EXIT_OK)
+                return rc;
             break;
         case OPT_CORPID: cli->corpid = optarg; break;
         case OPT_SECRET_FILE: cli->secret_file = optarg; break;
