@@ -53,9 +53,6 @@ static size_t take(cursor_t *c, size_t want, const uint8_t **out)
     return n;
 }
 
-/* ---------------------------------------------------------------- source */
-
-
 /* --------------------------------------------------- strict reader (RFC) */
 
 static int is_tchar(unsigned char c)
