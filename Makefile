@@ -129,9 +129,16 @@ lint:
 	$(MAKE) deps EXTRA_PACKAGES="cppcheck clang-tidy-14"
 	sh test/lint/lint.sh $(BUILD)-lint $(JOBS)
 
+# The figures README.md quotes: code size, the engine's CPU over the AEAD
+# floor and its heap, then the table of wecom-media against curl built
+# with the same mbedTLS (test/bench/build_curl.sh fetches curl's Debian
+# source once, into build-curl/; BENCH_CURL=PATH uses another curl,
+# BENCH_CURL=none leaves its columns empty).
+BENCH_CURL ?=
 bench: build
 	sh test/bench/size.sh $(BUILD)-size
 	sh test/bench/run.sh $(BUILD)
+	python3 test/bench/table.py $(BUILD) --curl "$(if $(BENCH_CURL),$(BENCH_CURL),$$(sh test/bench/build_curl.sh))"
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-mbedtls3 $(BUILD)-size $(BUILD)-fuzz $(BUILD)-lint

@@ -14,63 +14,19 @@ set -eu
 BUILD=$(cd "${1:-build}" && pwd)
 REPEATS=${REPEATS:-5}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/wecom-bench.XXXXXX")
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-if [ ! -x "$NGINX" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        apt-get install -y -q --no-install-recommends nginx >/dev/null
-    else
-        echo "nginx is needed: sudo apt-get install -y nginx"; exit 1
-    fi
-fi
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 cleanup() {
-    [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+    sh "$HERE/nginx.sh" stop "$WORK"
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
 
 cd "$WORK"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" \
-    -keyout key.pem -out cert.pem 2>/dev/null
 head -c $((20 * 1048576)) /dev/urandom > m20.bin
 head -c 1048576 /dev/urandom > m1.bin
-chmod 755 "$WORK" && chmod 644 m1.bin m20.bin   # nginx's workers run as www-data
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-
-cat > nginx.conf <<CONF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/body;
-    proxy_temp_path $WORK/proxy;
-    fastcgi_temp_path $WORK/fcgi;
-    uwsgi_temp_path $WORK/uwsgi;
-    scgi_temp_path $WORK/scgi;
-    client_max_body_size 64m;
-    keepalive_requests 10000;
-    server {
-        listen 127.0.0.1:$PORT ssl;
-        ssl_certificate $WORK/cert.pem;
-        ssl_certificate_key $WORK/key.pem;
-        ssl_protocols TLSv1.2 TLSv1.3;
-        location = /cgi-bin/media/upload {
-            default_type application/json;
-            return 200 '{"errcode":0,"errmsg":"","type":"file","media_id":"BENCH","created_at":"1"}';
-        }
-        location = /cgi-bin/media/get {
-            alias $WORK/\$arg_media_id;
-            default_type application/octet-stream;
-            add_header Content-Disposition 'attachment; filename="m.bin"';
-        }
-    }
-}
-CONF
-"$NGINX" -p "$WORK" -c "$WORK/nginx.conf"
+PORT=$(sh "$HERE/nginx.sh" start "$WORK")
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 URL="https://localhost:$PORT"
 
 best() { # best cpu_ms of REPEATS runs of bench_transfer "$@"; prints its last line
