@@ -146,8 +146,8 @@ wecom_err_t wecom__api_backoff_ms(wecom__client_t *c, uint32_t delay_ms,
     uint64_t wait = delay_ms;
     if (c->tls.cancelled)
         return *rc = WECOM_ERR_CANCELLED;
-    if (c->tls.deadline_ms != 0 &&
-        c->port->now_ms(c->port->sys_ctx) + wait >= c->tls.deadline_ms)
+    if (c->deadline_ms != 0 &&
+        c->port->now_ms(c->port->sys_ctx) + wait >= c->deadline_ms)
         return WECOM_ERR_DEADLINE;
     if (c->port->sleep_ms == NULL)
         return WECOM_OK;

@@ -81,6 +81,7 @@ wecom_err_t wecom_client_init_checked(wecom_client_t *client,
     rc = wecom__tls_init(&c->tls, cfg->port, &cfg->tls);
     if (rc != WECOM_OK)
         return rc;
+    wecom__tls_bind_deadline(&c->tls, &c->deadline_ms);
     rc = wecom__tls_set_peer(&c->tls, c->host, c->server_port);
     if (rc != WECOM_OK)
         goto fail;
@@ -170,7 +171,7 @@ void wecom_client_set_retry(wecom_client_t *client, unsigned retries, uint32_t m
 void wecom_client_set_deadline(wecom_client_t *client, uint64_t deadline_ms)
 {
     wecom__client_t *c = wecom__client(client);
-    wecom__tls_set_deadline(&c->tls, deadline_ms);
+    c->deadline_ms = deadline_ms;
 }
 
 unsigned long wecom_client_handshakes(const wecom_client_t *client)

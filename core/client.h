@@ -24,6 +24,10 @@ typedef struct wecom__client {
     void *on_retry_ctx;
     unsigned retry_max;     /* retries after the first request */
     uint32_t retry_max_ms;  /* bound on one run of retries, 0 for none */
+    /* The whole-operation bound (wecom_client_set_deadline; monotonic ms,
+     * 0 for none): the client's, which the retry policy, the backoff and
+     * every wait of the TLS layer (bound to it at init) go by. */
+    uint64_t deadline_ms;
     wecom_tls_t tls;
     wecom_http_t http;
     uint16_t server_port;

@@ -94,7 +94,7 @@ int wecom__retry_next(wecom__client_t *c, wecom__retry_t *s, wecom_err_t *rc,
         return 0;
     /* The client's deadline would pass during the sleep: stop now, with
      * the last error, and report no retry that will not be made. */
-    if (c->tls.deadline_ms != 0 && now + delay >= c->tls.deadline_ms)
+    if (c->deadline_ms != 0 && now + delay >= c->deadline_ms)
         return 0;
     s->retries++;
     report(c, s, e, api, delay);

@@ -51,6 +51,12 @@ static uint64_t now_ms(const wecom_tls_t *t)
     return t->port->now_ms(t->port->sys_ctx);
 }
 
+/* The owner's whole-operation bound, 0 for none. */
+static uint64_t deadline(const wecom_tls_t *t)
+{
+    return t->deadline_ms != NULL ? *t->deadline_ms : 0;
+}
+
 /*
  * The low-speed window. Each single wait is bounded, but a server that
  * sends a byte just before every bound would hold a transfer for ever: so
@@ -101,8 +107,8 @@ static uint32_t wait_budget(wecom_tls_t *t, uint64_t call_end, int *why)
         limit = t->win_start + t->low_speed_ms;
         *why = WECOM_ERR_TOO_SLOW;
     }
-    if (t->deadline_ms != 0 && t->deadline_ms <= limit) {
-        limit = t->deadline_ms;
+    if (deadline(t) != 0 && deadline(t) <= limit) {
+        limit = deadline(t);
         *why = WECOM_ERR_DEADLINE;
     }
     return limit > now ? (uint32_t)(limit - now) : 0;
@@ -302,7 +308,7 @@ wecom_err_t wecom__tls_set_peer(wecom_tls_t *t, const char *host,
     return WECOM_OK;
 }
 
-void wecom__tls_set_deadline(wecom_tls_t *t, uint64_t deadline_ms)
+void wecom__tls_bind_deadline(wecom_tls_t *t, const uint64_t *deadline_ms)
 {
     t->deadline_ms = deadline_ms;
 }

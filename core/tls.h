@@ -45,7 +45,10 @@ typedef struct wecom_tls {
     int win_armed;         /* a request is under way */
     int sending;           /* the last call was a send */
     uint64_t wait_until;   /* absolute bound of the current wait, ms */
-    uint64_t deadline_ms;  /* whole-operation bound (0: none), ms */
+    /* The whole-operation bound is the client's (core/client.h): read
+     * through this pointer before each wait, so the client may move it
+     * between calls without telling the TLS layer. NULL or 0: none. */
+    const uint64_t *deadline_ms;
     volatile sig_atomic_t cancelled; /* wecom_client_cancel: every wait ends */
     int io_err;            /* the transport's last error, for mapping */
     uint32_t verify_flags; /* mbedTLS verify result of the last handshake */
@@ -68,9 +71,10 @@ wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
 wecom_err_t wecom__tls_set_peer(wecom_tls_t *t, const char *host,
                                uint16_t port);
 
-/* A bound for everything until it is changed (monotonic ms, 0 for none);
- * waits are cut short and fail with WECOM_ERR_DEADLINE past it. */
-void wecom__tls_set_deadline(wecom_tls_t *t, uint64_t deadline_ms);
+/* Where the whole-operation bound lives (monotonic ms, 0 for none; NULL
+ * for no bound): its owner's variable, read before every wait. Waits are
+ * cut short and fail with WECOM_ERR_DEADLINE past it. */
+void wecom__tls_bind_deadline(wecom_tls_t *t, const uint64_t *deadline_ms);
 
 /* Connect and handshake. Errors name the reason: WECOM_ERR_TLS_CERT_*
  * for a certificate refused, WECOM_ERR_TIMEOUT, WECOM_ERR_CONNECT, ... */
