@@ -138,7 +138,13 @@ BENCH_CURL ?=
 bench: build
 	sh test/bench/size.sh $(BUILD)-size
 	sh test/bench/run.sh $(BUILD)
-	python3 test/bench/table.py $(BUILD) --curl "$(if $(BENCH_CURL),$(BENCH_CURL),$$(sh test/bench/build_curl.sh))"
+	cmake --build $(BUILD) --target tcp_floor maxrss wecom_heap_preload
+	cmake -S . -B $(BUILD)-static -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
+	  -DWECOM_MBEDTLS_STATIC=ON -DWECOM_STATIC_CLI=ON -DWECOM_BUILD_SHARED=OFF \
+	  -DWECOM_BUILD_TESTS=OFF >/dev/null
+	cmake --build $(BUILD)-static --target wecom-media
+	python3 test/bench/table.py $(BUILD) --static-cli $(BUILD)-static/cli/wecom-media \
+	  --curl "$(if $(BENCH_CURL),$(BENCH_CURL),$$(sh test/bench/build_curl.sh))"
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-mbedtls3 $(BUILD)-size $(BUILD)-fuzz $(BUILD)-lint
+	rm -rf $(BUILD) $(BUILD)-mbedtls3 $(BUILD)-size $(BUILD)-static $(BUILD)-fuzz $(BUILD)-lint

@@ -47,6 +47,15 @@
 #define WECOM_CLI_PROGRESS 1
 #endif
 
+/* The static arena (bytes) the command-line tool hands mbedTLS at start
+ * (wecom_posix_mbedtls_arena), used where mbedTLS was built to take one
+ * (packaging/mbedtls/wecom_mbedtls_config.h) and ignored otherwise; 0: the
+ * tool never hands one over. It must hold the CA file's certificates as
+ * mbedTLS parses them: a few roots fit, the whole system bundle does not. */
+#ifndef WECOM_CLI_MBEDTLS_ARENA
+#define WECOM_CLI_MBEDTLS_ARENA 49152
+#endif
+
 /* The client's one I/O buffer: request head and body chunks on the way out,
  * response bytes on the way in. Larger means fewer TLS records per MB. */
 #ifndef WECOM_IO_BUF_SIZE

@@ -4,10 +4,10 @@
  * the allocator really gave) and, at exit, appends one line to the file
  * named by $WECOM_HEAP_OUT:
  *
- *   heap_peak=BYTES heap_exit=BYTES calls=N rss_peak_kib=N
+ *   heap_peak=BYTES heap_exit=BYTES calls=N vmhwm_kib=N
  *
  * heap_exit is what was still allocated when the process ended (libc's
- * own stdio buffers included). rss_peak_kib is the kernel's VmHWM of the
+ * own stdio buffers included). vmhwm_kib is the kernel's VmHWM of the
  * program itself: getrusage's ru_maxrss would also count the parent's
  * pages the child held between fork and exec. Used by test/bench/table.py for
  * wecom-media and for curl alike.
@@ -118,7 +118,7 @@ __attribute__((destructor)) static void report(void)
     int fd, n;
     if (path == NULL || path[0] == '\0')
         return;
-    n = snprintf(line, sizeof line, "heap_peak=%zu heap_exit=%zu calls=%zu rss_peak_kib=%lu\n",
+    n = snprintf(line, sizeof line, "heap_peak=%zu heap_exit=%zu calls=%zu vmhwm_kib=%lu\n",
                  g_peak, g_in_use, g_calls, rss_peak_kib());
     fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd >= 0 && n > 0) {

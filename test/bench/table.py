@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """make bench's table: wecom-media and curl doing the same requests.
 
-    test/bench/table.py BUILD_DIR [--curl PATH] [--repeats N]
+    test/bench/table.py BUILD_DIR [--curl PATH] [--static-cli PATH] [--repeats N]
 
 For 200 KB, 1 MB and 20 MB uploads and downloads, against nginx on
 loopback (test/bench/nginx.sh), each from a new process as a script on a
 device runs it: the CPU (user + system) and wall time of wecom-media and
 of curl, the floor under the same bytes (test/bench/tcp_floor: the
 cheaper AEAD plus a plain TCP transfer and the file I/O), heap peak and
-heap at exit and peak RSS (test/bench/heap_preload.c), and the TLS
-handshakes wecom-media made, full and resumed (its -v line).
+heap at exit (test/bench/heap_preload.c), peak RSS (test/bench/maxrss.c,
+also of a statically linked wecom-media when --static-cli gives one), and
+the TLS handshakes wecom-media made, full and resumed (its -v line).
 
 The runs are interleaved (floor, wecom-media, curl, floor, ...) and the
 best of N is kept for each: the machine is shared and noisy, so only the
@@ -34,11 +35,15 @@ SIZES = [("200 KB", "m200k", 200 * 1000), ("1 MB", "m1m", 1000 * 1000),
 TOKEN = "benchtoken"
 
 
+MAXRSS = None  # the launcher that measures peak RSS, set in main()
+
+
 def run_measured(argv, env, heap_out):
     """Run argv; returns (rc, cpu_ms, wall_ms, maxrss_kib, heap dict, stderr)."""
     if os.path.exists(heap_out):
         os.unlink(heap_out)
     env = dict(env, WECOM_HEAP_OUT=heap_out)
+    argv = [MAXRSS, heap_out] + argv
     t0 = time.monotonic()
     p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
@@ -51,8 +56,8 @@ def run_measured(argv, env, heap_out):
         with open(heap_out) as f:
             for k, v in re.findall(r"(\w+)=(\d+)", f.read()):
                 heap[k] = int(v)
+    # the launcher's own CPU is a fork and a wait: noise next to a TLS run
     cpu = (ru.ru_utime + ru.ru_stime) * 1e3
-    # ru_maxrss would count this Python's pages the child held before exec
     rss = heap.get("rss_peak_kib")
     return p.returncode, cpu, wall, rss, heap, err.decode("utf-8", "replace")
 
@@ -110,10 +115,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
     ap.add_argument("--curl", default=os.environ.get("WECOM_BENCH_CURL", ""))
+    ap.add_argument("--static-cli", default=os.environ.get("WECOM_BENCH_STATIC_CLI", ""))
     ap.add_argument("--repeats", type=int, default=int(os.environ.get("REPEATS", "7")))
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     cli = os.path.join(build, "cli", "wecom-media")
+    global MAXRSS
+    MAXRSS = os.path.join(build, "test", "bench", "maxrss")
+    static_cli = args.static_cli if args.static_cli and os.access(args.static_cli, os.X_OK) else None
     preload = os.path.join(build, "test", "bench", "libwecom_heap_preload.so")
     curl = args.curl if args.curl and os.access(args.curl, os.X_OK) else None
     work = tempfile.mkdtemp(prefix="wecom-table.")
@@ -138,7 +147,7 @@ def main():
         for label, name, _ in SIZES:
             path = os.path.join(work, name)
             for direction in ("upload", "download"):
-                floor, ours, theirs = None, Best(), Best()
+                floor, ours, theirs, static = None, Best(), Best(), Best()
                 for _ in range(args.repeats):
                     f = floor_ms(build, "up" if direction == "upload" else "down",
                                  path, out if direction == "download" else None)
@@ -155,6 +164,12 @@ def main():
                     if rc != 0:
                         sys.exit("wecom-media failed (%d): %s" % (rc, err))
                     ours.add(cpu, wall, rss, heap, *handshakes(err))
+                    if static_cli:
+                        rc, cpu, wall, rss, heap, err = run_measured(
+                            [static_cli] + argv[1:], env, heap_out)
+                        if rc != 0:
+                            sys.exit("static wecom-media failed (%d): %s" % (rc, err))
+                        static.add(cpu, wall, rss, None)
                     if curl:
                         if direction == "upload":
                             cargv = [curl, "-sS", "--cacert", ca, "-o", "/dev/null",
@@ -171,7 +186,11 @@ def main():
                         if rc != 0:
                             sys.exit("curl failed (%d): %s" % (rc, err))
                         theirs.add(cpu, wall, rss, heap)
-                rows.append((label, direction, floor, ours, theirs))
+                rows.append((label, direction, floor, ours, theirs, static))
+        base = os.path.join(work, "true.txt")
+        subprocess.run([MAXRSS, base, "/bin/true"], check=True)
+        with open(base) as f:
+            true_rss = int(re.search(r"rss_peak_kib=(\d+)", f.read()).group(1))
     finally:
         subprocess.run(["sh", os.path.join(HERE, "nginx.sh"), "stop", work])
         shutil.rmtree(work, ignore_errors=True)
@@ -183,17 +202,19 @@ def main():
           % (" (%s)" % curl if curl else " (not given: --curl PATH)", args.repeats))
     print("| transfer | floor ms | wecom-media CPU ms | ×floor | curl CPU ms | ×floor "
           "| CPU ours/curl | wall ms ours / curl | heap peak ours / curl "
-          "| heap at exit ours / curl | peak RSS ours / curl | handshakes full / resumed |")
+          "| heap at exit ours / curl | peak RSS ours / static / curl "
+          "| handshakes full / resumed |")
     print("|" + " --- |" * 12)
-    for label, direction, floor, o, t in rows:
+    for label, direction, floor, o, t, st in rows:
         print("| %s %s | %.1f | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s "
-              "| %s / %s | %s / %s |" % (
+              "| %s / %s / %s | %s / %s |" % (
                   label, direction, floor, fmt(o.cpu), ratio(o.cpu, floor),
                   fmt(t.cpu), ratio(t.cpu, floor), ratio(o.cpu, t.cpu),
                   fmt(o.wall), fmt(t.wall), kib(o.heap_peak), kib(t.heap_peak),
                   kib(o.heap_exit), kib(t.heap_exit),
-                  fmt(o.rss, " KiB"), fmt(t.rss, " KiB"),
+                  fmt(o.rss, " KiB"), fmt(st.rss, " KiB"), fmt(t.rss, " KiB"),
                   fmt(o.full), fmt(o.resumed)))
+    print("peak RSS of /bin/true through the same launcher: %d KiB" % true_rss)
 
 
 if __name__ == "__main__":
