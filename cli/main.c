@@ -336,10 +336,20 @@ static int run(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+#if WECOM_CLI_MBEDTLS_ARENA > 0
+/* mbedTLS's whole heap, where mbedTLS was built to take one (see
+ * wecom_posix_mbedtls_arena; other builds ignore it and stay on malloc). */
+static unsigned char g_tls_arena[WECOM_CLI_MBEDTLS_ARENA];
+#endif
+
 int main(int argc, char **argv)
 {
     static cli_t cli;
-    int rc = run(&cli, argc, argv);
+    int rc;
+#if WECOM_CLI_MBEDTLS_ARENA > 0
+    (void)wecom_posix_mbedtls_arena(g_tls_arena, sizeof g_tls_arena);
+#endif
+    rc = run(&cli, argc, argv);
     if (cli.client_ready) {
         if (cli.verbose)
             fprintf(stderr, "wecom-media: %lu TLS handshake(s), %lu connection(s)\n",

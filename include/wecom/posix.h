@@ -49,6 +49,20 @@ WECOM_API void wecom_posix_net_free(wecom_posix_net_t *net);
  * WECOM_ERR_ENTROPY. ctx is unused. */
 WECOM_API int wecom_posix_entropy(void *ctx, unsigned char *buf, size_t len);
 
+/* Hand mbedTLS's allocator a static arena of len bytes: from then on
+ * every mbedTLS allocation in the process comes from buf, so TLS needs no
+ * heap at all. Call it once, before any client exists, and keep buf for
+ * the life of the process (mbedTLS's allocator is process-wide and not
+ * thread-safe: one thread doing TLS). An arena too small fails whatever
+ * runs out with a WECOM_ERR_TLS_* code (mbedTLS reports a certificate
+ * check that ran out as untrusted), never corrupts memory. Needs an mbedTLS built
+ * with MBEDTLS_MEMORY_BUFFER_ALLOC_C and MBEDTLS_PLATFORM_MEMORY
+ * (packaging/mbedtls/wecom_mbedtls_config.h; README gives the size an
+ * upload and a download need); with any other mbedTLS it returns
+ * WECOM_ERR_TLS_SETUP and mbedTLS keeps using the C heap. A second call,
+ * NULL or len under 1 KiB: WECOM_ERR_INVALID_ARG. */
+WECOM_API wecom_err_t wecom_posix_mbedtls_arena(void *buf, size_t len);
+
 /* A file descriptor as a reader or writer. Offsets count from the
  * descriptor's position when it was handed over (base); a regular file is
  * read with pread() so any offset can be asked for again, a pipe only

@@ -1,0 +1,51 @@
+#!/bin/sh
+# The smallest static arena on which mbedTLS completes a handshake over an
+# RSA-2048 chain and a 20 MiB upload and download (binary search, to 64
+# bytes). Needs an mbedTLS built with packaging/mbedtls/wecom_mbedtls_config.h
+# (make test-arena builds one).
+#
+#   test/arena/search.sh BUILD_DIR [MIB]
+#
+# Prints "smallest arena: N bytes" last; exits 1 if even 1 MiB fails.
+set -eu
+
+BUILD=$(cd "$1" && pwd)
+MIB=${2:-20}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PROBE=$BUILD/test/arena/transfer_probe
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/wecom-arena.XXXXXX")
+TOKEN=arena-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+EMU_PID=""
+
+cleanup() {
+    [ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+python3 "$HERE/rsa_emulator.py" --state-dir "$WORK/emu" --token "$TOKEN" > "$WORK/emu.out" 2>&1 &
+EMU_PID=$!
+i=0
+while [ ! -s "$WORK/emu/port" ]; do
+    i=$((i + 1))
+    [ $i -le 300 ] && kill -0 "$EMU_PID" 2>/dev/null || { cat "$WORK/emu.out" >&2; exit 1; }
+    sleep 0.1
+done
+URL=$(cat "$WORK/emu/url")
+head -c $((MIB * 1048576)) /dev/urandom > "$WORK/m.bin"
+
+fits() { "$PROBE" --arena "$1" "$URL" "$WORK/emu/ca.pem" "$TOKEN" "$WORK/m.bin" 2>/dev/null; }
+
+hi=1048576
+if ! fits $hi; then
+    "$PROBE" --arena $hi "$URL" "$WORK/emu/ca.pem" "$TOKEN" "$WORK/m.bin" || true
+    echo "an upload and download of $MIB MiB fails even with a 1 MiB arena" >&2
+    exit 1
+fi
+lo=4096 # fails: less than one record buffer
+while [ $((hi - lo)) -gt 64 ]; do
+    mid=$(((lo + hi) / 2))
+    if fits $mid; then hi=$mid; else lo=$mid; fi
+done
+echo "RSA-2048 chain (root, intermediate, leaf), $MIB MiB up and down"
+echo "smallest arena: $hi bytes ($(awk "BEGIN { printf \"%.1f\", $hi / 1024 }") KiB)"
