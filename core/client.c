@@ -53,6 +53,22 @@ typedef char client_alignment_fits[
     offsetof(struct align_real, x) <= offsetof(struct align_public, x) &&
     offsetof(struct align_real, x) == WECOM_CLIENT_ALIGN ? 1 : -1];
 
+/* The configuration's proxy, if any, into the TLS layer's connect path. */
+static wecom_err_t set_proxy(wecom__client_t *c, const wecom_client_config_t *cfg)
+{
+    if (cfg->proxy_host == NULL)
+        return cfg->proxy_user == NULL && cfg->proxy_password == NULL
+                   ? WECOM_OK
+                   : WECOM_ERR_INVALID_ARG;
+#if WECOM_PROXY
+    return wecom__tls_set_proxy(&c->tls, cfg->proxy_host, cfg->proxy_port,
+                               cfg->proxy_user, cfg->proxy_password);
+#else
+    (void)c;
+    return WECOM_ERR_INVALID_ARG;
+#endif
+}
+
 wecom_err_t wecom_client_init_checked(wecom_client_t *client,
                                       const wecom_client_config_t *cfg,
                                       size_t client_size,
@@ -83,6 +99,10 @@ wecom_err_t wecom_client_init_checked(wecom_client_t *client,
         return rc;
     wecom__tls_bind_deadline(&c->tls, &c->deadline_ms);
     rc = wecom__tls_set_peer(&c->tls, c->host, c->server_port);
+    if (rc == WECOM_OK)
+        rc = set_proxy(c, cfg);
+    if (rc == WECOM_OK)
+        rc = wecom__tls_set_rate(&c->tls, cfg->rate_limit);
     if (rc != WECOM_OK)
         goto fail;
     stream.open = tls_open;
@@ -172,6 +192,25 @@ void wecom_client_set_deadline(wecom_client_t *client, uint64_t deadline_ms)
 {
     wecom__client_t *c = wecom__client(client);
     c->deadline_ms = deadline_ms;
+}
+
+wecom_err_t wecom_client_set_rate_limit(wecom_client_t *client, uint32_t bytes_per_s)
+{
+    wecom__client_t *c = wecom__client(client);
+    if (c == NULL || c->port == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    return wecom__tls_set_rate(&c->tls, bytes_per_s);
+}
+
+int wecom_client_proxy_status(const wecom_client_t *client)
+{
+#if WECOM_PROXY
+    const wecom__client_t *c = wecom__client_const(client);
+    return c != NULL && c->port != NULL ? c->tls.proxy.status : 0;
+#else
+    (void)client;
+    return 0;
+#endif
 }
 
 unsigned long wecom_client_handshakes(const wecom_client_t *client)

@@ -36,6 +36,14 @@ static const entry_t ENTRIES[] = {
       "time window"),
     E(WECOM_ERR_OUTPUT_FULL,
       "the output buffer is full: the medium is larger than the memory given"),
+    E(WECOM_ERR_PROXY_AUTH,
+      "the proxy wants credentials (407): none were given or it refused "
+      "them (check --proxy-user or the proxy URL's user:password)"),
+    E(WECOM_ERR_PROXY_REFUSED,
+      "the proxy refused to open a tunnel to the server (403, 502 or "
+      "another status)"),
+    E(WECOM_ERR_PROXY_PROTOCOL,
+      "the proxy's answer to CONNECT is malformed or too large"),
     E(WECOM_ERR_TLS_SETUP, "TLS setup failed"),
     E(WECOM_ERR_TLS_CA_LOAD, "no CA certificate could be loaded"),
     E(WECOM_ERR_TLS_HANDSHAKE, "TLS handshake failed"),

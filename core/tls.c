@@ -125,13 +125,89 @@ static int bio_result(wecom_tls_t *t, int n, int why)
     return BIO_FAILED;
 }
 
+/* Sleep ms through the port, ended early by a cancel; a sleep that would
+ * pass the deadline is not begun. */
+static wecom_err_t pause_for(wecom_tls_t *t, uint64_t ms)
+{
+    uint64_t end = now_ms(t) + ms;
+    if (deadline(t) != 0 && end >= deadline(t))
+        return WECOM_ERR_DEADLINE;
+    /* A port whose cancel wakes its sleep sleeps once; any other in
+     * slices, looking at the flag between them. */
+    while (!t->cancelled) {
+        uint64_t now = now_ms(t), left = end > now ? end - now : 0;
+        if (left == 0)
+            return WECOM_OK;
+        if (t->port->transport.cancel == NULL && left > WECOM_CANCEL_SLICE_MS)
+            left = WECOM_CANCEL_SLICE_MS;
+        t->port->sleep_ms(t->port->sys_ctx, (uint32_t)left);
+    }
+    return WECOM_ERR_CANCELLED;
+}
+
+static uint64_t bucket_cap(const wecom_tls_t *t)
+{
+    uint64_t cap = (uint64_t)t->rate_bps * WECOM_RATE_BURST_MS;
+    return cap < 1000 ? 1000 : cap; /* a byte at least */
+}
+
+static void bucket_fill(wecom_tls_t *t, wecom__tls_bucket_t *b)
+{
+    uint64_t now = now_ms(t), cap = bucket_cap(t);
+    if (!b->primed || now - b->at_ms >= cap / t->rate_bps + 1) {
+        b->level = cap; /* idle for a burst's time or more: full */
+    } else {
+        b->level += (now - b->at_ms) * t->rate_bps;
+        if (b->level > cap)
+            b->level = cap;
+    }
+    b->primed = 1;
+    b->at_ms = now;
+}
+
+/* The rate limit: how many of len bytes may move now (*allow), after a
+ * sleep until the bucket holds them or a full burst. Only application
+ * data is paced: a slow handshake would only run into its own bound. */
+static wecom_err_t pace(wecom_tls_t *t, int sending, size_t len, size_t *allow)
+{
+    wecom__tls_bucket_t *b = &t->bucket[sending ? 1 : 0];
+    uint64_t need;
+    *allow = len;
+    if (t->rate_bps == 0 || !t->connected || len == 0)
+        return WECOM_OK;
+    need = len < bucket_cap(t) / 1000 ? (uint64_t)len * 1000 : bucket_cap(t);
+    bucket_fill(t, b);
+    while (b->level < need) {
+        wecom_err_t rc = pause_for(t, (need - b->level + t->rate_bps - 1) /
+                                          t->rate_bps);
+        if (rc != WECOM_OK)
+            return rc;
+        bucket_fill(t, b);
+    }
+    if (b->level / 1000 < len)
+        *allow = (size_t)(b->level / 1000);
+    return WECOM_OK;
+}
+
+static void pace_charge(wecom_tls_t *t, int sending, int n)
+{
+    wecom__tls_bucket_t *b = &t->bucket[sending ? 1 : 0];
+    uint64_t used = (uint64_t)n * 1000;
+    if (t->rate_bps != 0 && t->connected && n > 0)
+        b->level = b->level > used ? b->level - used : 0;
+}
+
 /* One transport call (send or receive) within its bounds. A wait that
  * ends with the low-speed window is taken up again in the next window
  * when enough bytes moved in this one. */
 static int bio_io(wecom_tls_t *t, const unsigned char *out,
                   unsigned char *in, size_t len)
 {
-    uint64_t call_end = now_ms(t) + t->io_timeout_ms;
+    uint64_t call_end;
+    wecom_err_t paced = pace(t, out != NULL, len, &len);
+    if (paced != WECOM_OK)
+        return bio_result(t, paced, paced);
+    call_end = now_ms(t) + t->io_timeout_ms;
     for (;;) {
         int why, n, sliced;
         uint32_t budget;
@@ -158,6 +234,7 @@ static int bio_io(wecom_tls_t *t, const unsigned char *out,
                                                   len, budget);
         if (n == WECOM_ERR_TIMEOUT && (why == WECOM_ERR_TOO_SLOW || sliced))
             continue;
+        pace_charge(t, out != NULL, n);
         return bio_result(t, n, why);
     }
 }
@@ -171,6 +248,52 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
     return bio_io(ctx, NULL, buf, len);
 }
+
+#if WECOM_PROXY
+/* The tunnel talks through the same bounded waits; its errors are the
+ * transport's own, not mbedTLS's stand-in. */
+static int tunnel_io(wecom_tls_t *t, const unsigned char *out,
+                     unsigned char *in, size_t len)
+{
+    int n = bio_io(t, out, in, len);
+    return n == BIO_FAILED ? t->io_err : n;
+}
+
+static int tunnel_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    return tunnel_io(ctx, buf, NULL, len);
+}
+
+static int tunnel_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    return tunnel_io(ctx, NULL, buf, len);
+}
+
+/* Readable before the client spoke: the transport's is_stale says so. */
+static int tunnel_pending(void *ctx)
+{
+    wecom_tls_t *t = ctx;
+    return t->port->transport.is_stale(t->port->transport.ctx);
+}
+
+/* Over the connection to the proxy: the tunnel to the peer, within what
+ * is left of the connect's bound (a proxy that never answers is a
+ * connect that never completes). */
+static wecom_err_t open_tunnel(wecom_tls_t *t, uint64_t until)
+{
+    wecom__proxy_io_t io;
+    wecom_err_t rc;
+    io.send = tunnel_send;
+    io.recv = tunnel_recv;
+    io.pending = tunnel_pending;
+    io.ctx = t;
+    t->wait_until = until;
+    rc = wecom__proxy_connect(&t->proxy, &io, t->peer_host, t->peer_port);
+    t->wait_until = 0;
+    t->io_err = 0;
+    return rc;
+}
+#endif
 
 /* Which certificate problem to report when several flags are set: the one
  * a user must fix first. */
@@ -313,6 +436,29 @@ void wecom__tls_bind_deadline(wecom_tls_t *t, const uint64_t *deadline_ms)
     t->deadline_ms = deadline_ms;
 }
 
+#if WECOM_PROXY
+wecom_err_t wecom__tls_set_proxy(wecom_tls_t *t, const char *host,
+                                uint16_t port, const char *user,
+                                const char *password)
+{
+    wecom__tls_close(t);
+    if (host == NULL) {
+        wecom__proxy_clear(&t->proxy);
+        return WECOM_OK;
+    }
+    return wecom__proxy_set(&t->proxy, host, port, user, password);
+}
+#endif
+
+wecom_err_t wecom__tls_set_rate(wecom_tls_t *t, uint32_t bytes_per_s)
+{
+    if (bytes_per_s != 0 && t->port->sleep_ms == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    t->rate_bps = bytes_per_s;
+    memset(t->bucket, 0, sizeof t->bucket);
+    return WECOM_OK;
+}
+
 static int same_peer_as_session(const wecom_tls_t *t)
 {
     return t->have_session && t->session_port == t->peer_port &&
@@ -337,7 +483,10 @@ wecom_err_t wecom__tls_connect(wecom_tls_t *t)
 {
     int ret, why;
     uint32_t budget;
+    uint64_t connect_end;
     wecom_err_t rc;
+    const char *to_host = t->peer_host;
+    uint16_t to_port = t->peer_port;
 
     if (t->peer_host[0] == '\0')
         return WECOM_ERR_INVALID_ARG;
@@ -351,13 +500,24 @@ wecom_err_t wecom__tls_connect(wecom_tls_t *t)
         return WECOM_ERR_TLS_SETUP;
     if (t->cancelled)
         return WECOM_ERR_CANCELLED;
-    budget = wait_budget(t, now_ms(t) + t->connect_timeout_ms, &why);
+    connect_end = now_ms(t) + t->connect_timeout_ms;
+    budget = wait_budget(t, connect_end, &why);
     if (budget == 0)
         return why;
-    rc = t->port->transport.connect(t->port->transport.ctx, t->peer_host,
-                                    t->peer_port, budget);
+#if WECOM_PROXY
+    if (t->proxy.port != 0) { /* the proxy resolves the peer's name */
+        to_host = t->proxy.host;
+        to_port = t->proxy.port;
+    }
+#endif
+    rc = t->port->transport.connect(t->port->transport.ctx, to_host, to_port,
+                                    budget);
     if (rc != 0)
         return rc == WECOM_ERR_TIMEOUT ? why : rc;
+#if WECOM_PROXY
+    if (t->proxy.port != 0 && (rc = open_tunnel(t, connect_end)) != WECOM_OK)
+        goto fail;
+#endif
     /* SNI and the name the certificate must carry. */
     if (mbedtls_ssl_set_hostname(&t->ssl, t->peer_host) != 0) {
         rc = WECOM_ERR_TLS_SETUP;
@@ -481,5 +641,8 @@ void wecom__tls_free(wecom_tls_t *t)
     mbedtls_ssl_config_free(&t->conf);
     mbedtls_x509_crt_free(&t->ca);
     mbedtls_ctr_drbg_free(&t->drbg);
+#if WECOM_PROXY
+    wecom__proxy_clear(&t->proxy); /* its credentials */
+#endif
     t->port = NULL;
 }

@@ -22,11 +22,21 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "proxy.h"
 #include "wecom/media.h" /* wecom_tls_config_t */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* A token bucket for one direction of a rate limit: its level in
+ * byte-milliseconds (bytes * 1000, so that a slow rate still fills it
+ * every millisecond) and when it was last filled. */
+typedef struct wecom__tls_bucket {
+    uint64_t level;
+    uint64_t at_ms;
+    int primed; /* filled once: a new bucket starts full */
+} wecom__tls_bucket_t;
 
 typedef struct wecom_tls {
     mbedtls_ssl_context ssl;
@@ -59,6 +69,11 @@ typedef struct wecom_tls {
     char session_host[WECOM_HOST_MAX];
     uint16_t session_port;
     unsigned long handshakes; /* full and abbreviated, since init */
+    uint32_t rate_bps;     /* bytes per second each way, 0: no limit */
+    wecom__tls_bucket_t bucket[2]; /* [0] received, [1] sent */
+#if WECOM_PROXY
+    wecom__proxy_t proxy;  /* port 0: straight to the peer */
+#endif
 } wecom_tls_t;
 
 /* Seed the DRBG from the port's entropy, load the CA and configure the
@@ -76,8 +91,27 @@ wecom_err_t wecom__tls_set_peer(wecom_tls_t *t, const char *host,
  * cut short and fail with WECOM_ERR_DEADLINE past it. */
 void wecom__tls_bind_deadline(wecom_tls_t *t, const uint64_t *deadline_ms);
 
-/* Connect and handshake. Errors name the reason: WECOM_ERR_TLS_CERT_*
- * for a certificate refused, WECOM_ERR_TIMEOUT, WECOM_ERR_CONNECT, ... */
+#if WECOM_PROXY
+/* Reach the peer through an HTTP proxy (host NULL: straight again) with
+ * Basic credentials (user and password, or both NULL): copied, wiped by
+ * wecom__tls_free. A connection open now is closed. */
+wecom_err_t wecom__tls_set_proxy(wecom_tls_t *t, const char *host,
+                                uint16_t port, const char *user,
+                                const char *password);
+#endif
+
+/* Cap application data to bytes_per_s each way (0: no cap), by a token
+ * bucket per direction: the bio callbacks sleep through the port's
+ * sleep_ms between bursts of WECOM_RATE_BURST_MS worth of bytes; a cancel
+ * ends the sleep, and a sleep that would pass the deadline fails at once
+ * with WECOM_ERR_DEADLINE. The handshake is not paced. WECOM_ERR_INVALID_ARG
+ * for a port without sleep_ms. */
+wecom_err_t wecom__tls_set_rate(wecom_tls_t *t, uint32_t bytes_per_s);
+
+/* Connect (through the proxy, if one is set, with a CONNECT tunnel: the
+ * connect's bound covers its answer too) and handshake. Errors name the
+ * reason: WECOM_ERR_TLS_CERT_* for a certificate refused, WECOM_ERR_PROXY_*
+ * for a proxy's refusal, WECOM_ERR_TIMEOUT, WECOM_ERR_CONNECT, ... */
 wecom_err_t wecom__tls_connect(wecom_tls_t *t);
 
 /* Send all len bytes: 0 or error. */

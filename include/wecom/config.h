@@ -46,6 +46,12 @@
 #ifndef WECOM_CLI_PROGRESS
 #define WECOM_CLI_PROGRESS 1
 #endif
+/* HTTP proxies: the CONNECT tunnel (core/proxy.c) between the transport
+ * and TLS, and the client's proxy settings. Off: a proxy in the
+ * configuration is refused with WECOM_ERR_INVALID_ARG. */
+#ifndef WECOM_PROXY
+#define WECOM_PROXY 1
+#endif
 
 /* The static arena (bytes) the command-line tool hands mbedTLS at start
  * (wecom_posix_mbedtls_arena), used where mbedTLS was built to take one
@@ -148,6 +154,25 @@
 #endif
 #ifndef WECOM_LOW_SPEED_MS
 #define WECOM_LOW_SPEED_MS 30000
+#endif
+
+/* A proxy's answer to CONNECT is read byte by byte against this bound
+ * (status line and headers, bytes): nothing of it is stored, so the bound
+ * only stops a hostile proxy that sends headers without end. */
+#ifndef WECOM_PROXY_HEAD_MAX
+#define WECOM_PROXY_HEAD_MAX 8192
+#endif
+/* Longest "user:password" for a proxy's Basic authentication (bytes); the
+ * client holds it base64-encoded (4/3 of this) and wipes it on free. */
+#ifndef WECOM_PROXY_CREDENTIALS_MAX
+#define WECOM_PROXY_CREDENTIALS_MAX 256
+#endif
+
+/* A rate limit (wecom_client_set_rate_limit) lets a burst of at most this
+ * many milliseconds' worth of bytes through at once; between bursts the
+ * client sleeps. Shorter smooths the rate at the cost of more wake-ups. */
+#ifndef WECOM_RATE_BURST_MS
+#define WECOM_RATE_BURST_MS 100
 #endif
 
 /* Media limits from WeCom's documentation (MB = 1,048,576 bytes, the

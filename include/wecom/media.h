@@ -160,6 +160,23 @@ typedef struct wecom_client_config {
     wecom_tls_config_t tls;
     /* The platform; wecom_posix_port_init() fills one for POSIX. */
     const wecom_port_t *port;
+    /* An HTTP proxy (RFC 9110 CONNECT) to reach the server through, as
+     * host name or IP literal (no brackets) and port; NULL: straight to
+     * the server. The tunnel carries TLS end to end: SNI and the
+     * certificate check are for the server's name, never the proxy's.
+     * proxy_user and proxy_password (both, or neither) go as Basic
+     * authentication; the client keeps them encoded, at most
+     * WECOM_PROXY_CREDENTIALS_MAX bytes as "user:password", and
+     * wecom_client_free() wipes them. WECOM_ERR_INVALID_ARG for a bad
+     * value, or any proxy where the library was built without
+     * WECOM_PROXY. */
+    const char *proxy_host;
+    uint16_t proxy_port;
+    const char *proxy_user;
+    const char *proxy_password;
+    /* Transfer rate cap, bytes per second each way; 0: none. See
+     * wecom_client_set_rate_limit(). */
+    uint32_t rate_limit;
 } wecom_client_config_t;
 
 /* The client: opaque storage of the size the library was built with
@@ -226,6 +243,21 @@ WECOM_API void wecom_client_set_retry(wecom_client_t *c, unsigned retries,
 /* A bound on everything the client does until it is changed: an absolute
  * time on the port's monotonic clock in ms, or 0 for none. */
 WECOM_API void wecom_client_set_deadline(wecom_client_t *c, uint64_t deadline_ms);
+
+/* Cap what the client sends and receives to bytes_per_s each way (0: no
+ * cap), as curl's --limit-rate does, so that a push does not starve a
+ * camera's live stream on a shared uplink. A token bucket per direction
+ * lets bursts of WECOM_RATE_BURST_MS worth of bytes through and sleeps
+ * between them through the port's sleep_ms: a cancel ends the sleep, and
+ * one that would pass the deadline fails with WECOM_ERR_DEADLINE. A rate
+ * below the low-speed limit (wecom_tls_config_t) trips it.
+ * WECOM_ERR_INVALID_ARG for a port without sleep_ms. */
+WECOM_API wecom_err_t wecom_client_set_rate_limit(wecom_client_t *c,
+                                                  uint32_t bytes_per_s);
+
+/* The HTTP status of the proxy's last answer to CONNECT (0: none, or no
+ * proxy): after WECOM_ERR_PROXY_REFUSED it says why (403, 502, ...). */
+WECOM_API int wecom_client_proxy_status(const wecom_client_t *c);
 
 /* Cancel from outside, for a firmware that shuts down: the call in
  * progress on c ends with WECOM_ERR_CANCELLED within one poll slice
