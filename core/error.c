@@ -59,6 +59,12 @@ static const entry_t ENTRIES[] = {
     E(WECOM_ERR_TLS_CERT_INVALID, "server certificate refused"),
     E(WECOM_ERR_TLS_IO, "TLS error during transfer"),
     E(WECOM_ERR_TLS_HOST_TOO_LONG, "host name too long"),
+    E(WECOM_ERR_TLS_CA_EMPTY,
+      "the CA file holds no certificate (expected PEM blocks or one DER "
+      "certificate)"),
+    E(WECOM_ERR_TLS_SESSION_REFUSED,
+      "saved TLS session refused: for another server or CA, or from another "
+      "build"),
     E(WECOM_ERR_HTTP_PARSE, "malformed HTTP response"),
     E(WECOM_ERR_HTTP_HEADERS_TOO_LARGE,
       "HTTP response headers exceed the configured byte limit"),
@@ -110,6 +116,18 @@ static const entry_t ENTRIES[] = {
       "the body's size differs from what the server announced"),
     E(WECOM_ERR_DOWNLOAD_TOO_LARGE,
       "the medium is larger than the download size limit (max_bytes)"),
+    E(WECOM_ERR_OUTBOX_FULL,
+      "the outbox is full (its item or byte quota): nothing was queued"),
+    E(WECOM_ERR_OUTBOX_LOCKED,
+      "another drainer holds the outbox's lock (one at a time)"),
+    E(WECOM_ERR_OUTBOX_UNSAFE,
+      "refused: a spool path is a symbolic link, not a regular file or "
+      "directory, not owned by this user, or writable by others"),
+    E(WECOM_ERR_OUTBOX_CORRUPT,
+      "an outbox item's header is damaged (moved to failed/)"),
+    E(WECOM_ERR_OUTBOX_PAUSED,
+      "rate limited by WeCom (45009): the drain pauses before the next try"),
+    E(WECOM_ERR_OUTBOX_ABSENT, "no such file in the outbox"),
 };
 
 static const entry_t *find(wecom_err_t err)

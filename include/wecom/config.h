@@ -46,6 +46,11 @@
 #ifndef WECOM_CLI_PROGRESS
 #define WECOM_CLI_PROGRESS 1
 #endif
+/* The outbox (wecom/outbox.h, wecom-media queue): a durable queue of
+ * media uploaded when the link returns. */
+#ifndef WECOM_OUTBOX
+#define WECOM_OUTBOX 1
+#endif
 /* HTTP proxies: the CONNECT tunnel (core/proxy.c) between the transport
  * and TLS, and the client's proxy settings. Off: a proxy in the
  * configuration is refused with WECOM_ERR_INVALID_ARG. */
@@ -254,6 +259,31 @@
  * 830002 (range too large) to smaller ones. */
 #ifndef WECOM_RANGE_MIN_BYTES
 #define WECOM_RANGE_MIN_BYTES 65536
+#endif
+
+/* The outbox's quota: queued and in-flight items, and their bytes
+ * (headers included); each outbox may set its own, below these or above. */
+#ifndef WECOM_OUTBOX_MAX_ITEMS
+#define WECOM_OUTBOX_MAX_ITEMS 1000
+#endif
+#ifndef WECOM_OUTBOX_MAX_BYTES
+#define WECOM_OUTBOX_MAX_BYTES 104857600
+#endif
+/* The outbox's copy buffer (enqueue, journal scans) and its longest
+ * journal line (a JSON object: ids, media_id, name, errmsg escaped). */
+#ifndef WECOM_OUTBOX_BUF_SIZE
+#define WECOM_OUTBOX_BUF_SIZE 4096
+#endif
+#ifndef WECOM_OUTBOX_LINE_MAX
+#define WECOM_OUTBOX_LINE_MAX 2048
+#endif
+/* wecom-media queue run: the longest backoff after network failures, and
+ * the pause after WeCom's 45009 (rate limited), in ms. */
+#ifndef WECOM_OUTBOX_BACKOFF_MAX_MS
+#define WECOM_OUTBOX_BACKOFF_MAX_MS 300000
+#endif
+#ifndef WECOM_OUTBOX_PAUSE_MS
+#define WECOM_OUTBOX_PAUSE_MS 60000
 #endif
 
 /* The CA bundle used when the caller names none (Debian, Buildroot and

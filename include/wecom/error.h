@@ -54,6 +54,8 @@ enum {
     WECOM_ERR_TLS_CERT_INVALID = -0x27,
     WECOM_ERR_TLS_IO = -0x28,
     WECOM_ERR_TLS_HOST_TOO_LONG = -0x29,
+    WECOM_ERR_TLS_CA_EMPTY = -0x2A,
+    WECOM_ERR_TLS_SESSION_REFUSED = -0x2B,
 
     /* http: -0x30 .. -0x3F */
     WECOM_ERR_HTTP_PARSE = -0x30,
@@ -90,7 +92,15 @@ enum {
     WECOM_ERR_RANGE_MISMATCH = -0x60,
     WECOM_ERR_REMOTE_CHANGED = -0x61,
     WECOM_ERR_SIZE_MISMATCH = -0x62,
-    WECOM_ERR_DOWNLOAD_TOO_LARGE = -0x63
+    WECOM_ERR_DOWNLOAD_TOO_LARGE = -0x63,
+
+    /* outbox: -0x70 .. -0x7F */
+    WECOM_ERR_OUTBOX_FULL = -0x70,
+    WECOM_ERR_OUTBOX_LOCKED = -0x71,
+    WECOM_ERR_OUTBOX_UNSAFE = -0x72,
+    WECOM_ERR_OUTBOX_CORRUPT = -0x73,
+    WECOM_ERR_OUTBOX_PAUSED = -0x74,
+    WECOM_ERR_OUTBOX_ABSENT = -0x75
 };
 
 /* A short, fixed English description of an error code; never NULL. */

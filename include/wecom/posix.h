@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "wecom/port.h"
+#include "wecom/outbox.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,6 +80,29 @@ WECOM_API void wecom_posix_reader(wecom_reader_t *r, wecom_posix_fd_t *f, int fd
 
 /* Make w write to fd, retrying short writes and EINTR. */
 WECOM_API void wecom_posix_writer(wecom_writer_t *w, wecom_posix_fd_t *f, int fd);
+
+#if WECOM_OUTBOX
+/* The outbox's file system (wecom/outbox.h) over a spool directory: one
+ * descriptor per directory, every name opened relative to it with
+ * O_NOFOLLOW, so a link planted in the spool is refused, never followed.
+ * fsyncs and bytes_written count what the outbox cost the flash. */
+typedef struct wecom_posix_fs {
+    int dirs[WECOM_FS_DIRS];
+    unsigned long fsyncs;
+    unsigned long long bytes_written;
+} wecom_posix_fs_t;
+
+/* Open the spool directory at path, creating it (0700) if absent (its
+ * parent must exist) and its subdirectories, and fill fs. Refused with
+ * WECOM_ERR_OUTBOX_UNSAFE when path or a subdirectory is a symbolic link,
+ * not a directory, not owned by this user, or writable by group or
+ * others; WECOM_ERR_FILE_WRITE when it cannot be made. */
+WECOM_API wecom_err_t wecom_posix_fs_open(wecom_fs_t *fs, wecom_posix_fs_t *p,
+                                          const char *path);
+
+/* Close the directories. */
+WECOM_API void wecom_posix_fs_close(wecom_posix_fs_t *p);
+#endif
 
 #ifdef __cplusplus
 }

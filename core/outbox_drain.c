@@ -1,0 +1,356 @@
+/*
+ * The outbox's drainer: one at a time (the lock file), oldest item first.
+ *
+ * An item's life: q/ID --rename--> inflight/ID --upload--> a journal line
+ * (fsync) --> unlink (or rename to failed/). The journal line comes
+ * before the delete, so a crash between them finds the line at the next
+ * start and just finishes the delete; a crash before the line finds the
+ * item in inflight/ without one and queues it again, marked
+ * maybe_duplicate (WeCom may have stored it: at-least-once).
+ */
+#include <string.h>
+
+#include "outbox_internal.h"
+
+#if WECOM_OUTBOX
+
+#define JOURNAL "results.log"
+
+/* errcodes that refuse the item itself: sending it again cannot help. */
+static int item_refused(wecom_err_t rc, const wecom_api_error_t *api)
+{
+    if (rc <= WECOM_ERR_MEDIA_TOO_SMALL && rc >= WECOM_ERR_MEDIA_LENGTH)
+        return 1; /* the check before sending */
+    if (rc == WECOM_ERR_OUTBOX_CORRUPT)
+        return 1;
+    if (rc != WECOM_ERR_API || api == NULL)
+        return 0;
+    switch (api->errcode) {
+    case 40004: case 40005: case 40006: case 40009: case 40011:
+    case 44001: case 45001: case 45007:
+        return 1;
+    default:
+        /* The rest (-1, 45033, tokens, permissions, IP lists, codes not
+         * known) are the account's or the server's: the item waits. */
+        return 0;
+    }
+}
+
+static void id_of(const char *name, char *id)
+{
+    memcpy(id, name, WECOM_OUTBOX_ID_LEN);
+    id[WECOM_OUTBOX_ID_LEN] = '\0';
+}
+
+/* Append ob->res as one line and make it durable. A failed write may
+ * leave part of a line: the lock is then given up, so that the next
+ * drainer's start cuts it before appending. */
+static wecom_err_t journal_append(wecom_outbox_t *ob)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    size_t len;
+    wecom_err_t rc = wecom__journal_format(&ob->res, ob->line, sizeof ob->line, &len);
+    if (rc == WECOM_OK)
+        rc = fs->write(fs->ctx, ob->journal_h, (const unsigned char *)ob->line, len);
+    if (rc == WECOM_OK)
+        rc = fs->sync(fs->ctx, ob->journal_h);
+    if (rc != WECOM_OK)
+        wecom_outbox_free(ob);
+    return rc;
+}
+
+/* ------------------------------------------------------- recovery */
+
+typedef struct {
+    wecom_outbox_t *ob;
+    const char *id;
+    wecom_outbox_status_kind_t found;
+} find_t;
+
+static int find_line(void *arg, const char *line, size_t len)
+{
+    find_t *f = arg;
+    /* Cheap test first: every line starts {"id":"<id>". */
+    if (len == (size_t)-1 || len < 8 + WECOM_OUTBOX_ID_LEN ||
+        memcmp(line + 7, f->id, WECOM_OUTBOX_ID_LEN) != 0)
+        return 0;
+    if (wecom__journal_parse(line, len, &f->ob->res) == WECOM_OK &&
+        strcmp(f->ob->res.id, f->id) == 0)
+        f->found = f->ob->res.status;
+    return 0;
+}
+
+static int first_name(void *arg, const char *name, uint64_t size)
+{
+    char *out = arg;
+    (void)size;
+    if (!wecom__item_name(name, NULL))
+        return 0;
+    memcpy(out, name, strlen(name) + 1);
+    return 1;
+}
+
+/* Finish or requeue what a crash left in inflight/, one item at a time
+ * (normally there is at most one). */
+static wecom_err_t recover(wecom_outbox_t *ob)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    for (;;) {
+        char name[WECOM_OUTBOX_ID_LEN + 3], id[WECOM_OUTBOX_ID_LEN + 1];
+        char back[WECOM_OUTBOX_ID_LEN + 3];
+        find_t f;
+        int rc;
+        name[0] = '\0';
+        rc = fs->list(fs->ctx, WECOM_FS_INFLIGHT, first_name, name);
+        if (rc < 0)
+            return rc;
+        if (name[0] == '\0')
+            return WECOM_OK;
+        id_of(name, id);
+        memset(&f, 0, sizeof f);
+        f.ob = ob;
+        f.id = id;
+        rc = wecom__journal_scan(fs, ob->journal_h, ob->buf, sizeof ob->buf, ob->line,
+                                 sizeof ob->line, find_line, &f, NULL);
+        if (rc < 0)
+            return rc;
+        if (f.found == WECOM_OUTBOX_DONE) {
+            rc = fs->unlink(fs->ctx, WECOM_FS_INFLIGHT, name);
+        } else if (f.found == WECOM_OUTBOX_FAILED) {
+            rc = fs->rename(fs->ctx, WECOM_FS_INFLIGHT, name, WECOM_FS_FAILED, id);
+            if (rc == WECOM_OK)
+                rc = fs->sync_dir(fs->ctx, WECOM_FS_FAILED);
+        } else {
+            memcpy(back, id, WECOM_OUTBOX_ID_LEN);
+            memcpy(back + WECOM_OUTBOX_ID_LEN, ".c", 3);
+            rc = fs->rename(fs->ctx, WECOM_FS_INFLIGHT, name, WECOM_FS_QUEUE, back);
+            if (rc == WECOM_OK)
+                rc = fs->sync_dir(fs->ctx, WECOM_FS_QUEUE);
+        }
+        if (rc == WECOM_OK)
+            rc = fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT);
+        if (rc != WECOM_OK)
+            return rc;
+    }
+}
+
+static int count_line(void *arg, const char *line, size_t len)
+{
+    (void)arg;
+    (void)line;
+    (void)len;
+    return 0;
+}
+
+/* Cut a torn last line (a power cut during its write), so that the next
+ * line starts on a line of its own. */
+static wecom_err_t repair_journal(wecom_outbox_t *ob)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    uint64_t complete, size;
+    int rc = wecom__journal_scan(fs, ob->journal_h, ob->buf, sizeof ob->buf, ob->line,
+                                 sizeof ob->line, count_line, NULL, &complete);
+    if (rc < 0)
+        return rc;
+    if ((rc = fs->size(fs->ctx, ob->journal_h, &size)) != WECOM_OK)
+        return rc;
+    if (size == complete)
+        return WECOM_OK;
+    rc = fs->truncate(fs->ctx, ob->journal_h, complete);
+    return rc == WECOM_OK ? fs->sync(fs->ctx, ob->journal_h) : rc;
+}
+
+wecom_err_t wecom_outbox_lock(wecom_outbox_t *ob)
+{
+    const wecom_fs_t *fs;
+    wecom_err_t rc;
+    if (ob == NULL || ob->cfg.fs == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    if (ob->lock_h >= 0)
+        return WECOM_OK;
+    fs = ob->cfg.fs;
+    ob->lock_h = fs->open(fs->ctx, WECOM_FS_SPOOL, "lock", WECOM_FS_APPEND);
+    if (ob->lock_h < 0) {
+        rc = ob->lock_h;
+        ob->lock_h = -1;
+        return rc;
+    }
+    rc = fs->trylock(fs->ctx, ob->lock_h);
+    if (rc == WECOM_OK) {
+        ob->journal_h = fs->open(fs->ctx, WECOM_FS_SPOOL, JOURNAL, WECOM_FS_APPEND);
+        rc = ob->journal_h < 0 ? ob->journal_h : WECOM_OK;
+    }
+    if (rc == WECOM_OK)
+        rc = repair_journal(ob);
+    if (rc == WECOM_OK) {
+        wecom__tmp_cleanup(fs);
+        rc = recover(ob);
+    }
+    if (rc != WECOM_OK)
+        wecom_outbox_free(ob);
+    return rc;
+}
+
+/* ---------------------------------------------------------- drain */
+
+static int64_t digits_i64(const char *s)
+{
+    int64_t v = 0;
+    for (; *s >= '0' && *s <= '9' && v < INT64_MAX / 10 - 10; s++)
+        v = v * 10 + (*s - '0');
+    return v;
+}
+
+/* Upload inflight/name; fills ob->res and ob->api. */
+static wecom_err_t upload_one(wecom_outbox_t *ob, wecom_client_t *client,
+                              const char *name, wecom_upload_result_t *res)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    wecom__item_t it;
+    wecom__fs_reader_t fr;
+    wecom_reader_t reader;
+    wecom_upload_t up;
+    wecom_err_t rc;
+    int h = fs->open(fs->ctx, WECOM_FS_INFLIGHT, name, WECOM_FS_READ);
+
+    memset(res, 0, sizeof *res);
+    if (h < 0)
+        return h == WECOM_ERR_OUTBOX_UNSAFE ? WECOM_ERR_OUTBOX_CORRUPT : h;
+    rc = wecom__item_read(fs, h, ob->buf, &it);
+    if (rc == WECOM_OK) {
+        memcpy(ob->res.name, it.name, sizeof ob->res.name);
+        ob->res.size = it.data_len;
+        memcpy(ob->res.type, wecom_kind_name(it.kind), strlen(wecom_kind_name(it.kind)) + 1);
+        wecom__fs_reader(&reader, &fr, fs, h, it.header_len);
+        memset(&up, 0, sizeof up);
+        up.kind = it.kind;
+        up.reader = &reader;
+        up.length = it.data_len;
+        up.filename = it.name[0] != '\0' ? it.name : NULL;
+        up.limits = &ob->limits;
+        rc = wecom_media_upload(client, &up, res);
+        if (res->check.kind != WECOM_KIND_AUTO)
+            memcpy(ob->res.type, wecom_kind_name(res->check.kind),
+                   strlen(wecom_kind_name(res->check.kind)) + 1);
+    }
+    fs->close(fs->ctx, h);
+    return rc;
+}
+
+/* The item is done: journal, then delete. */
+static wecom_err_t finish_done(wecom_outbox_t *ob, const char *name,
+                               const wecom_upload_result_t *res)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    wecom_err_t rc;
+    ob->res.status = WECOM_OUTBOX_DONE;
+    memcpy(ob->res.media_id, res->media_id, sizeof ob->res.media_id);
+    if (res->type[0] != '\0')
+        memcpy(ob->res.type, res->type, sizeof res->type);
+    ob->res.created_at = digits_i64(res->created_at);
+    ob->res.expires_at = ob->res.created_at + WECOM__MEDIA_TTL_S;
+    if ((rc = journal_append(ob)) != WECOM_OK)
+        return rc;
+    rc = fs->unlink(fs->ctx, WECOM_FS_INFLIGHT, name);
+    return rc == WECOM_OK ? fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT) : rc;
+}
+
+/* Refused for good: journal with the reason, then to failed/. */
+static wecom_err_t finish_failed(wecom_outbox_t *ob, const char *name,
+                                 wecom_err_t why)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    char id[WECOM_OUTBOX_ID_LEN + 1];
+    wecom_err_t rc;
+    ob->res.status = WECOM_OUTBOX_FAILED;
+    ob->res.err = why;
+    ob->res.errcode = why == WECOM_ERR_API ? ob->api.errcode : 0;
+    if (why == WECOM_ERR_API)
+        memcpy(ob->res.errmsg, ob->api.errmsg, sizeof ob->res.errmsg);
+    else
+        memcpy(ob->res.errmsg, wecom_strerror(why), strlen(wecom_strerror(why)) + 1);
+    if ((rc = journal_append(ob)) != WECOM_OK)
+        return rc;
+    id_of(name, id);
+    rc = fs->rename(fs->ctx, WECOM_FS_INFLIGHT, name, WECOM_FS_FAILED, id);
+    if (rc == WECOM_OK)
+        rc = fs->sync_dir(fs->ctx, WECOM_FS_FAILED);
+    return rc == WECOM_OK ? fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT) : rc;
+}
+
+/* Not the item's fault: back to q/ for a later pass. An answer lost
+ * after the whole body went out (or a cancel then) may mean WeCom has it:
+ * the name says so,
+ * and the eventual journal line will too. */
+static wecom_err_t requeue(wecom_outbox_t *ob, const char *name, wecom_err_t why)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    char back[WECOM_OUTBOX_ID_LEN + 3];
+    wecom_err_t rc;
+    id_of(name, back);
+    if (ob->res.maybe_duplicate || why == WECOM_ERR_UPLOAD_UNCONFIRMED ||
+        why == WECOM_ERR_CANCELLED || why == WECOM_ERR_DEADLINE)
+        memcpy(back + WECOM_OUTBOX_ID_LEN, ".c", 3);
+    ob->res.status = WECOM_OUTBOX_REQUEUED;
+    ob->res.err = why;
+    rc = fs->rename(fs->ctx, WECOM_FS_INFLIGHT, name, WECOM_FS_QUEUE, back);
+    if (rc == WECOM_OK)
+        rc = fs->sync_dir(fs->ctx, WECOM_FS_QUEUE);
+    return rc;
+}
+
+wecom_err_t wecom_outbox_drain_once(wecom_outbox_t *ob, wecom_client_t *client,
+                                    wecom_outbox_outcome_fn fn, void *ctx)
+{
+    const wecom_fs_t *fs;
+    wecom_upload_result_t res;
+    wecom_err_t rc;
+
+    if (ob == NULL || client == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    if ((rc = wecom_outbox_lock(ob)) != WECOM_OK)
+        return rc;
+    fs = ob->cfg.fs;
+    for (;;) {
+        wecom__census_t q;
+        char name[WECOM_OUTBOX_ID_LEN + 3];
+        wecom_err_t up, done;
+        int dup = 0;
+        if ((rc = wecom__census(fs, WECOM_FS_QUEUE, &q)) != WECOM_OK)
+            return rc;
+        if (q.count == 0)
+            return WECOM_OK;
+        memcpy(name, q.oldest, sizeof name);
+        (void)wecom__item_name(name, &dup);
+        rc = fs->rename(fs->ctx, WECOM_FS_QUEUE, name, WECOM_FS_INFLIGHT, name);
+        if (rc == WECOM_ERR_OUTBOX_ABSENT)
+            continue; /* an enqueuer dropped it to make room */
+        if (rc == WECOM_OK)
+            rc = fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT);
+        if (rc != WECOM_OK)
+            return rc;
+
+        memset(&ob->res, 0, sizeof ob->res);
+        memset(&ob->api, 0, sizeof ob->api);
+        id_of(name, ob->res.id);
+        ob->res.maybe_duplicate = dup;
+        ob->res.at = (int64_t)(fs->wall_ms(fs->ctx) / 1000u);
+        up = upload_one(ob, client, name, &res);
+        ob->api = res.api;
+        if (up == WECOM_OK)
+            done = finish_done(ob, name, &res);
+        else if (item_refused(up, &res.api))
+            done = finish_failed(ob, name, up);
+        else
+            done = requeue(ob, name, up);
+        if (fn != NULL)
+            fn(ctx, &ob->res, up, up == WECOM_ERR_API ? &ob->api : NULL);
+        if (done != WECOM_OK)
+            return done;
+        if (ob->res.status == WECOM_OUTBOX_REQUEUED)
+            return up == WECOM_ERR_API && ob->api.errcode == 45009
+                   ? WECOM_ERR_OUTBOX_PAUSED : up;
+    }
+}
+
+#endif /* WECOM_OUTBOX */

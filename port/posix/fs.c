@@ -1,0 +1,299 @@
+/*
+ * The outbox's file system on POSIX: a spool directory held open, and
+ * every file reached relative to one of its directories with openat(),
+ * renameat(), unlinkat(), O_NOFOLLOW and a check of what was opened, so
+ * a link or a FIFO planted in the spool (a shared /var/spool on a device
+ * running as root) is refused, never followed or waited on.
+ */
+#define _GNU_SOURCE /* O_DIRECTORY, O_CLOEXEC, O_NOFOLLOW, flock on older libcs */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h> /* renameat */
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wecom/posix.h"
+
+#if WECOM_OUTBOX
+
+static const char *const SUBDIRS[WECOM_FS_DIRS] = {
+    ".", "tmp", "q", "inflight", "failed"
+};
+
+static wecom_err_t from_errno(int e, wecom_err_t otherwise)
+{
+    if (e == ENOENT)
+        return WECOM_ERR_OUTBOX_ABSENT;
+    if (e == ELOOP || e == EISDIR || e == ENXIO || e == ENOTDIR)
+        return WECOM_ERR_OUTBOX_UNSAFE;
+    return otherwise;
+}
+
+static int dir_of(void *ctx, int dir)
+{
+    const wecom_posix_fs_t *p = ctx;
+    return dir >= 0 && dir < WECOM_FS_DIRS ? p->dirs[dir] : -1;
+}
+
+/* A name is one path component: nothing that could leave the directory. */
+static int name_ok(const char *name)
+{
+    return name[0] != '\0' && strchr(name, '/') == NULL &&
+           strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+static int fs_open(void *ctx, int dir, const char *name, unsigned flags)
+{
+    int d = dir_of(ctx, dir), fd, of = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+    struct stat st;
+    if (d < 0 || !name_ok(name))
+        return WECOM_ERR_INVALID_ARG;
+    if (flags & WECOM_FS_CREATE)
+        of |= O_RDWR | O_CREAT | O_EXCL;
+    else if (flags & WECOM_FS_APPEND)
+        of |= O_RDWR | O_CREAT | O_APPEND;
+    else
+        of |= O_RDONLY;
+    for (;;) {
+        do {
+            fd = openat(d, name, of, 0600);
+        } while (fd < 0 && errno == EINTR);
+        if (fd < 0)
+            return from_errno(errno, (flags & (WECOM_FS_CREATE | WECOM_FS_APPEND))
+                                     ? WECOM_ERR_FILE_WRITE : WECOM_ERR_FILE_READ);
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+            st.st_nlink > 1) {
+            close(fd);
+            return WECOM_ERR_OUTBOX_UNSAFE;
+        }
+        if (!(flags & WECOM_FS_CREATE))
+            return fd;
+        /* A new file is locked at once, so that a cleaner of abandoned
+         * temporary files passes it by. If one unlinked it between the
+         * open and the lock, the name is free again: make it anew. */
+        if (flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0 && st.st_nlink == 1)
+            return fd;
+        close(fd);
+    }
+}
+
+static int fs_read_at(void *ctx, int h, uint64_t off, unsigned char *buf, size_t len)
+{
+    ssize_t n;
+    (void)ctx;
+    if (len > INT_MAX)
+        len = INT_MAX;
+    do {
+        n = pread(h, buf, len, (off_t)off);
+    } while (n < 0 && errno == EINTR);
+    return n < 0 ? WECOM_ERR_FILE_READ : (int)n;
+}
+
+static int fs_write(void *ctx, int h, const unsigned char *buf, size_t len)
+{
+    wecom_posix_fs_t *p = ctx;
+    while (len > 0) {
+        ssize_t n = write(h, buf, len > INT_MAX ? INT_MAX : len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return WECOM_ERR_FILE_WRITE;
+        }
+        buf += n;
+        len -= (size_t)n;
+        p->bytes_written += (unsigned long long)n;
+    }
+    return 0;
+}
+
+static int fs_sync(void *ctx, int h)
+{
+    wecom_posix_fs_t *p = ctx;
+    p->fsyncs++;
+    return fsync(h) == 0 ? 0 : WECOM_ERR_FILE_WRITE;
+}
+
+static int fs_size(void *ctx, int h, uint64_t *size)
+{
+    struct stat st;
+    (void)ctx;
+    if (fstat(h, &st) != 0)
+        return WECOM_ERR_FILE_READ;
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+static int fs_truncate(void *ctx, int h, uint64_t size)
+{
+    (void)ctx;
+    return ftruncate(h, (off_t)size) == 0 ? 0 : WECOM_ERR_FILE_WRITE;
+}
+
+static int fs_trylock(void *ctx, int h)
+{
+    (void)ctx;
+    if (flock(h, LOCK_EX | LOCK_NB) == 0)
+        return 0;
+    return errno == EWOULDBLOCK ? WECOM_ERR_OUTBOX_LOCKED : WECOM_ERR_FILE_WRITE;
+}
+
+static void fs_close(void *ctx, int h)
+{
+    (void)ctx;
+    close(h);
+}
+
+static int fs_rename(void *ctx, int from_dir, const char *from, int to_dir,
+                     const char *to)
+{
+    int a = dir_of(ctx, from_dir), b = dir_of(ctx, to_dir);
+    if (a < 0 || b < 0 || !name_ok(from) || !name_ok(to))
+        return WECOM_ERR_INVALID_ARG;
+    return renameat(a, from, b, to) == 0 ? 0 : from_errno(errno, WECOM_ERR_FILE_WRITE);
+}
+
+static int fs_unlink(void *ctx, int dir, const char *name)
+{
+    int d = dir_of(ctx, dir);
+    if (d < 0 || !name_ok(name))
+        return WECOM_ERR_INVALID_ARG;
+    return unlinkat(d, name, 0) == 0 ? 0 : from_errno(errno, WECOM_ERR_FILE_WRITE);
+}
+
+static int fs_sync_dir(void *ctx, int dir)
+{
+    wecom_posix_fs_t *p = ctx;
+    int d = dir_of(ctx, dir);
+    if (d < 0)
+        return WECOM_ERR_INVALID_ARG;
+    p->fsyncs++;
+    return fsync(d) == 0 ? 0 : WECOM_ERR_FILE_WRITE;
+}
+
+/* Regular files only, seen without following links. The stream comes
+ * from the C library (readdir's buffer is its own). */
+static int fs_list(void *ctx, int dir, wecom_fs_list_fn fn, void *arg)
+{
+    int d = dir_of(ctx, dir), fd, rc = 0;
+    DIR *dp;
+    struct dirent *e;
+    if (d < 0)
+        return WECOM_ERR_INVALID_ARG;
+    fd = openat(d, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || (dp = fdopendir(fd)) == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return WECOM_ERR_FILE_READ;
+    }
+    while (rc == 0 && (e = readdir(dp)) != NULL) {
+        struct stat st;
+        if (e->d_name[0] == '.' ||
+            fstatat(d, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        rc = fn(arg, e->d_name, (uint64_t)st.st_size);
+    }
+    closedir(dp);
+    return rc;
+}
+
+static uint64_t fs_wall_ms(void *ctx)
+{
+    struct timespec ts;
+    (void)ctx;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int fs_entropy(void *ctx, unsigned char *buf, size_t len)
+{
+    (void)ctx;
+    return wecom_posix_entropy(NULL, buf, len);
+}
+
+/* A directory of ours that nobody else may write into. */
+static wecom_err_t check_dir(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return WECOM_ERR_FILE_READ;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return WECOM_ERR_OUTBOX_UNSAFE;
+    return WECOM_OK;
+}
+
+static int open_dir(int at, const char *name)
+{
+    int fd;
+    if (mkdirat(at, name, 0700) != 0 && errno != EEXIST)
+        return errno == ENOENT ? WECOM_ERR_OUTBOX_ABSENT : WECOM_ERR_FILE_WRITE;
+    fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return from_errno(errno, WECOM_ERR_FILE_READ);
+    return fd;
+}
+
+wecom_err_t wecom_posix_fs_open(wecom_fs_t *fs, wecom_posix_fs_t *p, const char *path)
+{
+    wecom_err_t rc = WECOM_OK;
+    int i;
+    if (fs == NULL || p == NULL || path == NULL || path[0] == '\0')
+        return WECOM_ERR_INVALID_ARG;
+    memset(p, 0, sizeof *p);
+    for (i = 0; i < WECOM_FS_DIRS; i++)
+        p->dirs[i] = -1;
+    /* The spool itself is opened by its full path (AT_FDCWD), with
+     * O_NOFOLLOW on its last component: a link there is refused. */
+    for (i = 0; i < WECOM_FS_DIRS && rc == WECOM_OK; i++) {
+        int fd = i == 0 ? open_dir(AT_FDCWD, path) : open_dir(p->dirs[0], SUBDIRS[i]);
+        if (fd < 0)
+            rc = fd;
+        else {
+            p->dirs[i] = fd;
+            rc = check_dir(fd);
+        }
+    }
+    if (rc != WECOM_OK) {
+        wecom_posix_fs_close(p);
+        return rc;
+    }
+    memset(fs, 0, sizeof *fs);
+    fs->open = fs_open;
+    fs->read_at = fs_read_at;
+    fs->write = fs_write;
+    fs->sync = fs_sync;
+    fs->size = fs_size;
+    fs->truncate = fs_truncate;
+    fs->trylock = fs_trylock;
+    fs->close = fs_close;
+    fs->rename = fs_rename;
+    fs->unlink = fs_unlink;
+    fs->sync_dir = fs_sync_dir;
+    fs->list = fs_list;
+    fs->wall_ms = fs_wall_ms;
+    fs->entropy = fs_entropy;
+    fs->ctx = p;
+    return WECOM_OK;
+}
+
+void wecom_posix_fs_close(wecom_posix_fs_t *p)
+{
+    int i;
+    if (p == NULL)
+        return;
+    for (i = 0; i < WECOM_FS_DIRS; i++) {
+        if (p->dirs[i] >= 0)
+            close(p->dirs[i]);
+        p->dirs[i] = -1;
+    }
+}
+
+#endif /* WECOM_OUTBOX */
