@@ -20,7 +20,8 @@ MBEDTLS3_SYSROOT ?= $(BUILD)-mbedtls3/sysroot
 
 .PHONY: all deps configure build test demo install clean test-mbedtls3 bench fuzz \
         fuzz-build fuzz-long lint \
-        test-armhf test-armhf-mbedtls2 test-aarch64 test-cross test-packaging
+        test-armhf test-armhf-mbedtls2 test-aarch64 test-cross test-packaging \
+        test-arena
 
 all: build
 
@@ -75,6 +76,25 @@ test-mbedtls3:
 	  -DWECOM_MBEDTLS_STATIC=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-mbedtls3 -j $(JOBS)
 	cd $(BUILD)-mbedtls3 && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+# The suite against Debian's mbedTLS 2.28 source built with the project's
+# own configuration (packaging/mbedtls/): a static arena instead of the
+# heap, a 4 KiB outgoing record, WeCom's suites only. The source package is
+# fetched once into $(BUILD)-arena/mbedtls/src (apt, a private
+# configuration). Then: every malloc of the tool during a 20 MiB upload and
+# download, by caller (none may come from its own code or mbedTLS), and
+# the smallest arena for an RSA-2048 chain (must fit the tool's).
+ARENA_MIB ?= 20
+test-arena:
+	$(MAKE) deps
+	sh test/arena/mbedtls.sh $(BUILD)-arena/mbedtls
+	cmake -S . -B $(BUILD)-arena -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCMAKE_PREFIX_PATH=$(abspath $(BUILD)-arena/mbedtls/prefix) \
+	  -DWECOM_MBEDTLS_STATIC=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-arena -j $(JOBS)
+	cd $(BUILD)-arena && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+	python3 test/arena/no_malloc.py $(BUILD)-arena $(ARENA_MIB)
+	sh test/arena/search.sh $(BUILD)-arena $(ARENA_MIB)
 
 # Cross builds for ARM Linux, their unit and end-to-end tests run under
 # qemu-user (test/packaging/cross.sh; sysroots from Debian by mmdebstrap):

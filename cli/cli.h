@@ -42,7 +42,29 @@ typedef struct cli {
     wecom_posix_net_t net;
     wecom_client_t *client;
     int client_ready;
+    /* How WeCom is reached (network.c) */
+    uint32_t limit_rate;     /* --limit-rate, bytes per second, 0: none */
+    int proxy_given;         /* --proxy given (its "" means none) */
+    char proxy_url[WECOM_HOST_MAX + 3 * WECOM_PROXY_CREDENTIALS_MAX + 32];
+    char proxy_user[WECOM_PROXY_CREDENTIALS_MAX + 1]; /* --proxy-user */
+    char proxy_host[WECOM_HOST_MAX]; /* the proxy in use, "" none */
+    uint16_t proxy_port;
+    char proxy_cred_user[WECOM_PROXY_CREDENTIALS_MAX + 1];
+    char proxy_cred_pass[WECOM_PROXY_CREDENTIALS_MAX + 1];
 } cli_t;
+
+/* How WeCom is reached (network.c): --proxy, --proxy-user, --limit-rate
+ * (name without "--"; a secret in arg is wiped once copied), into the
+ * client's configuration with HTTPS_PROXY, NO_PROXY and WECOM_PROXY_USER;
+ * the proxy's refusal said with its status; the credentials wiped. */
+int cli_network_option(cli_t *cli, const char *name, char *arg);
+int cli_network_config(cli_t *cli, wecom_client_config_t *cfg);
+void cli_network_report(const cli_t *cli);
+void cli_network_wipe(cli_t *cli);
+/* RATE as curl's --limit-rate takes it (256K, 1M): 0, or -1. */
+int cli_parse_rate(const char *s, uint32_t *out);
+/* 1 when host is in a NO_PROXY list, as curl matches it. */
+int cli_no_proxy_match(const char *list, const char *host);
 
 /* Set up the client and its token (from the options, the environment or
  * gettoken). On failure the message is printed; returns an exit code. */

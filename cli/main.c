@@ -345,7 +345,12 @@ static unsigned char g_tls_arena[WECOM_CLI_MBEDTLS_ARENA];
 int main(int argc, char **argv)
 {
     static cli_t cli;
+    /* stdout's buffer, which stdio would otherwise malloc at the first
+     * output; buffered as stdio would (by line on a terminal). */
+    static char stdout_buf[BUFSIZ];
     int rc;
+    (void)setvbuf(stdout, stdout_buf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF,
+                  sizeof stdout_buf);
 #if WECOM_CLI_MBEDTLS_ARENA > 0
     (void)wecom_posix_mbedtls_arena(g_tls_arena, sizeof g_tls_arena);
 #endif

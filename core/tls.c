@@ -323,30 +323,37 @@ static wecom_err_t map_error(wecom_tls_t *t, int ret, wecom_err_t fallback)
     return fallback;
 }
 
-static wecom_err_t load_ca(wecom_tls_t *t, const wecom_tls_config_t *cfg)
+/*
+ * Chain verification against the CA store (castore.h). mbedTLS's
+ * handshake verifies the chain against an empty trust list and calls
+ * this for each certificate of the chain it built, the top one first and
+ * the server's own last (depth 0), with that certificate's flags; the
+ * flags all calls leave are ORed into the verdict. So the chain's upper
+ * certificates leave none, and depth 0 leaves the verdict of
+ * mbedtls_x509_crt_verify_with_profile() on the whole chain against the
+ * candidate roots, with the profile and host name of the handshake. Any
+ * flag fails the handshake (MBEDTLS_SSL_VERIFY_REQUIRED) as before,
+ * within it: nothing is sent to a server that was not verified, and no
+ * session of one is kept.
+ */
+static int verify_chain(void *ctx, mbedtls_x509_crt *crt, int depth,
+                        uint32_t *flags)
 {
-    int any = 0;
-    if (cfg->ca_pem != NULL) {
-        if (mbedtls_x509_crt_parse(&t->ca, cfg->ca_pem, cfg->ca_pem_len) < 0)
-            return WECOM_ERR_TLS_CA_LOAD;
-        any = 1;
-    }
-    /* A bundle with a few certificates mbedTLS cannot parse still loads
-     * the rest (a positive count of failures); only none at all fails. */
-    if (cfg->ca_file != NULL) {
-        if (mbedtls_x509_crt_parse_file(&t->ca, cfg->ca_file) < 0)
-            return WECOM_ERR_TLS_CA_LOAD;
-        any = 1;
-    }
-    if (cfg->ca_path != NULL) {
-        if (mbedtls_x509_crt_parse_path(&t->ca, cfg->ca_path) < 0)
-            return WECOM_ERR_TLS_CA_LOAD;
-        any = 1;
-    }
-    if (!any &&
-        mbedtls_x509_crt_parse_file(&t->ca, WECOM_DEFAULT_CA_FILE) < 0)
-        return WECOM_ERR_TLS_CA_LOAD;
-    return t->ca.version != 0 ? WECOM_OK : WECOM_ERR_TLS_CA_LOAD;
+    wecom_tls_t *t = ctx;
+    wecom_err_t rc;
+    *flags = 0;
+    if (depth > 0)
+        return 0;
+    t->chain_verified = 1;
+    rc = wecom__castore_verify(&t->store, crt,
+                              &mbedtls_x509_crt_profile_default,
+                              t->peer_host, flags);
+    if (rc == WECOM_OK)
+        return 0;
+    *flags = (uint32_t)-1;
+    if (rc == WECOM_ERR_TLS_CA_LOAD)
+        t->io_err = rc; /* reported as such, not as a failed handshake */
+    return MBEDTLS_ERR_X509_FATAL_ERROR;
 }
 
 wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
@@ -374,7 +381,6 @@ wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
         t->low_speed_ms = 1; /* a build set to 0 ms: the smallest window */
     mbedtls_ssl_init(&t->ssl);
     mbedtls_ssl_config_init(&t->conf);
-    mbedtls_x509_crt_init(&t->ca);
     mbedtls_ctr_drbg_init(&t->drbg);
     mbedtls_ssl_session_init(&t->session);
 
@@ -388,7 +394,7 @@ wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
         rc = WECOM_ERR_ENTROPY;
         goto fail;
     }
-    rc = load_ca(t, cfg);
+    rc = wecom__castore_init(&t->store, cfg);
     if (rc != WECOM_OK)
         goto fail;
     rc = WECOM_ERR_TLS_SETUP;
@@ -397,7 +403,11 @@ wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
                                     MBEDTLS_SSL_PRESET_DEFAULT) != 0)
         goto fail;
     mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+    /* The profile verify_chain() passes on, named here so that both are
+     * the same; the trust list is empty: verify_chain() decides. */
+    mbedtls_ssl_conf_cert_profile(&t->conf, &mbedtls_x509_crt_profile_default);
+    mbedtls_ssl_conf_ca_chain(&t->conf, wecom__castore_empty(&t->store), NULL);
+    mbedtls_ssl_conf_verify(&t->conf, verify_chain, t);
     mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
     TLS_MIN_1_2(&t->conf);
 #if defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED) && \
@@ -466,7 +476,8 @@ static int same_peer_as_session(const wecom_tls_t *t)
 }
 
 /* Keep what mbedTLS hands out for resuming with this peer. mbedTLS 3
- * hands a session out once: TLS 1.2's at close, TLS 1.3's as each ticket
+ * hands a session out once: TLS 1.2's as the handshake ends (so that it
+ * can be saved while the connection stays open), TLS 1.3's as each ticket
  * arrives (after the handshake, so a ticket is not there before). */
 static void keep_session(wecom_tls_t *t)
 {
@@ -529,6 +540,7 @@ wecom_err_t wecom__tls_connect(wecom_tls_t *t)
         (void)mbedtls_ssl_set_session(&t->ssl, &t->session);
         t->have_session = 0;
     }
+    t->chain_verified = 0;
 
     t->wait_until = now_ms(t) + t->handshake_timeout_ms;
     do {
@@ -542,10 +554,56 @@ wecom_err_t wecom__tls_connect(wecom_tls_t *t)
     }
     t->connected = 1;
     t->handshakes++;
+    /* Only a full handshake has a chain to verify: one that completed
+     * without resumed a session. */
+    if (!t->chain_verified)
+        t->resumed++;
+    if (!IS_TLS13(&t->ssl))
+        keep_session(t);
     return WECOM_OK;
 fail:
     t->port->transport.close(t->port->transport.ctx);
     return rc;
+}
+
+wecom_err_t wecom__tls_session_save(const wecom_tls_t *t, unsigned char *buf,
+                                   size_t cap, size_t *len,
+                                   const char **host, uint16_t *port)
+{
+    int ret;
+    *len = 0;
+    if (!t->have_session)
+        return WECOM_ERR_TLS_SESSION_REFUSED;
+    ret = mbedtls_ssl_session_save(&t->session, buf, cap, len);
+    if (ret == MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL)
+        return WECOM_ERR_BUFFER_TOO_SMALL;
+    if (ret != 0)
+        return WECOM_ERR_TLS_SESSION_REFUSED;
+    *host = t->session_host;
+    *port = t->session_port;
+    return WECOM_OK;
+}
+
+wecom_err_t wecom__tls_session_load(wecom_tls_t *t, const unsigned char *buf,
+                                   size_t len, const char *host,
+                                   uint16_t port)
+{
+    size_t n = strlen(host);
+    if (n >= sizeof t->session_host)
+        return WECOM_ERR_TLS_HOST_TOO_LONG;
+    mbedtls_ssl_session_free(&t->session);
+    mbedtls_ssl_session_init(&t->session);
+    t->have_session = 0;
+    /* mbedTLS checks the version and configuration it was saved with. */
+    if (mbedtls_ssl_session_load(&t->session, buf, len) != 0) {
+        mbedtls_ssl_session_free(&t->session);
+        mbedtls_ssl_session_init(&t->session);
+        return WECOM_ERR_TLS_SESSION_REFUSED;
+    }
+    memcpy(t->session_host, host, n + 1);
+    t->session_port = port;
+    t->have_session = 1;
+    return WECOM_OK;
 }
 
 wecom_err_t wecom__tls_send(wecom_tls_t *t, const unsigned char *buf,
@@ -618,9 +676,6 @@ void wecom__tls_close(wecom_tls_t *t)
 {
     if (!t->connected)
         return;
-    /* TLS 1.3's session was kept as its ticket arrived (see recv). */
-    if (!IS_TLS13(&t->ssl))
-        keep_session(t);
     t->io_err = 0;
     t->win_armed = 0;
     /* Best effort within one short wait: the server may be gone. */
@@ -639,7 +694,7 @@ void wecom__tls_free(wecom_tls_t *t)
     mbedtls_ssl_session_free(&t->session);
     mbedtls_ssl_free(&t->ssl);
     mbedtls_ssl_config_free(&t->conf);
-    mbedtls_x509_crt_free(&t->ca);
+    wecom__castore_free(&t->store);
     mbedtls_ctr_drbg_free(&t->drbg);
 #if WECOM_PROXY
     wecom__proxy_clear(&t->proxy); /* its credentials */

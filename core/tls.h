@@ -8,8 +8,9 @@
  * previous session for resumption (an abbreviated handshake).
  *
  * The struct is caller-owned and may live in static storage. mbedTLS itself
- * allocates its record buffers and the parsed CA chain through its own
- * calloc; nothing here does.
+ * allocates its record buffers, and the CA certificates that one chain
+ * verification needs (castore.h), through its own calloc; nothing here
+ * does.
  */
 #ifndef WECOM_CORE_TLS_H
 #define WECOM_CORE_TLS_H
@@ -23,6 +24,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "proxy.h"
+#include "castore.h"
 #include "wecom/media.h" /* wecom_tls_config_t */
 
 #ifdef __cplusplus
@@ -41,7 +43,6 @@ typedef struct wecom__tls_bucket {
 typedef struct wecom_tls {
     mbedtls_ssl_context ssl;
     mbedtls_ssl_config conf;
-    mbedtls_x509_crt ca;
     mbedtls_ctr_drbg_context drbg;
     mbedtls_ssl_session session;
     const wecom_port_t *port;
@@ -69,6 +70,10 @@ typedef struct wecom_tls {
     char session_host[WECOM_HOST_MAX];
     uint16_t session_port;
     unsigned long handshakes; /* full and abbreviated, since init */
+    unsigned long resumed;    /* of which abbreviated (a session resumed) */
+    int chain_verified;       /* the handshake under way verified a chain */
+    wecom_castore_t store;    /* trust anchors, checked at each full
+                                 handshake (castore.h) */
     uint32_t rate_bps;     /* bytes per second each way, 0: no limit */
     wecom__tls_bucket_t bucket[2]; /* [0] received, [1] sent */
 #if WECOM_PROXY
@@ -137,6 +142,21 @@ void wecom__tls_close(wecom_tls_t *t);
 
 /* Close and release everything. */
 void wecom__tls_free(wecom_tls_t *t);
+
+/* The session kept for resumption, in mbedTLS's serialisation (which
+ * carries its version and configuration, so another build refuses it),
+ * and the host and port it is for. WECOM_ERR_TLS_SESSION_REFUSED when
+ * there is none, WECOM_ERR_BUFFER_TOO_SMALL (*len: the size needed). */
+wecom_err_t wecom__tls_session_save(const wecom_tls_t *t, unsigned char *buf,
+                                   size_t cap, size_t *len,
+                                   const char **host, uint16_t *port);
+
+/* Offer this session at the next connect to host:port (the caller has
+ * checked that it belongs there). WECOM_ERR_TLS_SESSION_REFUSED when
+ * mbedTLS cannot load it. */
+wecom_err_t wecom__tls_session_load(wecom_tls_t *t, const unsigned char *buf,
+                                   size_t len, const char *host,
+                                   uint16_t port);
 
 #ifdef __cplusplus
 }

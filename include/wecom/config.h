@@ -292,4 +292,39 @@
 #define WECOM_DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #endif
 
+/* The CA store (core/castore.c): the CA file is not parsed up front but
+ * streamed at each full handshake, its certificates matched by name to
+ * the server's chain. Slots in the client: the longest CA file path, the
+ * bytes read at a time, and the largest certificate (DER) it can hold (a
+ * larger one is skipped; the system bundle's largest is under 2 KB).
+ * At most WECOM_CA_MATCH_MAX certificates of one name are parsed for one
+ * verification (each costs mbedTLS a few KB of heap). */
+#ifndef WECOM_CA_PATH_MAX
+#define WECOM_CA_PATH_MAX 256
+#endif
+#ifndef WECOM_CA_READ_CHUNK
+#define WECOM_CA_READ_CHUNK 512
+#endif
+#ifndef WECOM_CA_DER_MAX
+#define WECOM_CA_DER_MAX 4096
+#endif
+#ifndef WECOM_CA_MATCH_MAX
+#define WECOM_CA_MATCH_MAX 8
+#endif
+
+/* The tool keeps the last TLS session in its cache directory so that
+ * the next run resumes it (1 on, 0 off), for at most this long
+ * (seconds; a server that no longer knows it makes a full handshake).
+ * WECOM_SESSION_MAX: room for one saved session (mbedTLS's serialisation
+ * with the server's certificate, plus the host and CA it is keyed to). */
+#ifndef WECOM_CLI_SESSION_CACHE
+#define WECOM_CLI_SESSION_CACHE 1
+#endif
+#ifndef WECOM_SESSION_LIFETIME_S
+#define WECOM_SESSION_LIFETIME_S 86400
+#endif
+#ifndef WECOM_SESSION_MAX
+#define WECOM_SESSION_MAX 4096
+#endif
+
 #endif /* WECOM_CONFIG_H */

@@ -286,6 +286,38 @@ WECOM_API unsigned long wecom_client_handshakes(const wecom_client_t *c);
 /* TCP connections opened since init (a kept connection counts once). */
 WECOM_API unsigned long wecom_client_connections(const wecom_client_t *c);
 
+/* Of wecom_client_handshakes(), those that resumed a TLS session (an
+ * abbreviated handshake: no certificate chain sent or verified). */
+WECOM_API unsigned long wecom_client_resumptions(const wecom_client_t *c);
+
+/* The TLS session across processes: a device that uploads every minute
+ * resumes the last run's session instead of a full handshake and chain
+ * verification, the largest CPU cost of a small upload on ARM.
+ *
+ * wecom_client_session_save() writes the session kept for resumption (the
+ * last connection's) into buf: mbedTLS's serialisation, keyed to the base
+ * URL's host and port and to the trust anchors (the CA file's name and
+ * certificate count, the bytes of ca_pem and ca_path's certificates).
+ * WECOM_ERR_TLS_SESSION_REFUSED when there is none (no handshake yet, or
+ * the last one failed), WECOM_ERR_BUFFER_TOO_SMALL with *len the size
+ * needed (WECOM_SESSION_MAX is enough for mbedTLS's defaults). The bytes
+ * hold the session's master secret: store them as a credential (the tool:
+ * a 0600 file in a 0700 directory).
+ *
+ * wecom_client_session_load() offers such a session at the next connect.
+ * It refuses (WECOM_ERR_TLS_SESSION_REFUSED) one for another host, port
+ * or trust configuration, from another mbedTLS version or configuration,
+ * or damaged. A session is resumed only by a server that still knows it;
+ * otherwise the handshake is a full one, verified as always. The library
+ * does not read the CA file to key it: a caller whose CA file may change
+ * in place drops its saved session when the file does. */
+WECOM_API wecom_err_t wecom_client_session_save(const wecom_client_t *c,
+                                                unsigned char *buf, size_t cap,
+                                                size_t *len);
+WECOM_API wecom_err_t wecom_client_session_load(wecom_client_t *c,
+                                                const unsigned char *buf,
+                                                size_t len);
+
 /* The access token the client sends (set, fetched or refreshed), "" when
  * none. It is a credential: never log it. */
 WECOM_API const char *wecom_client_token(const wecom_client_t *c);

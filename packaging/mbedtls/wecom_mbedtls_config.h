@@ -13,6 +13,7 @@
  *   sed -i '1i #define MBEDTLS_USER_CONFIG_FILE "wecom_mbedtls_config.h"' \
  *       include/mbedtls/config.h          (mbedtls_config.h in 3.x)
  *   cp wecom_mbedtls_config.h include/mbedtls/
+ *   cat wecom_mbedtls_gmtime.c >> library/platform_util.c
  *
  * docs/firmware.md shows it in Buildroot and Yocto; `make test-arena`
  * builds Debian's mbedTLS 2.28 source this way and runs the whole test
@@ -43,6 +44,13 @@
  * would give misaligned uint64_t on some). */
 #undef MBEDTLS_MEMORY_ALIGN_MULTIPLE
 #define MBEDTLS_MEMORY_ALIGN_MULTIPLE 8
+
+/* glibc's gmtime_r(), which mbedTLS calls to check a certificate's
+ * validity, reads the time-zone database on first use (/etc/localtime:
+ * fopen and about ten mallocs) though UTC needs none of it: mbedTLS takes
+ * mbedtls_platform_gmtime_r() from wecom_mbedtls_gmtime.c instead, which
+ * the recipe appends to library/platform_util.c (a link error otherwise). */
+#define MBEDTLS_PLATFORM_GMTIME_R_ALT
 
 /* Records: the client writes at most 4 KiB per record (mbedtls_ssl_write
  * returns a partial count and the library writes the rest), which saves

@@ -44,3 +44,4 @@ wecom_err_t wecom_posix_mbedtls_arena(void *buf, size_t len)
     return WECOM_ERR_TLS_SETUP;
 #endif
 }
+

@@ -35,7 +35,7 @@ TARBALL=$(tarball)
 [ -n "$TARBALL" ] || { echo "mbedtls.sh: no mbedTLS source in $DIR/src" >&2; exit 1; }
 
 # A fresh tree whenever the configuration or the tarball changed.
-STAMP=$(cat "$CONFIG" "$0" | cksum | cut -d' ' -f1)-$(basename "$TARBALL")
+STAMP=$(cat "$CONFIG" "$TOP/packaging/mbedtls/wecom_mbedtls_gmtime.c" "$0" | cksum | cut -d' ' -f1)-$(basename "$TARBALL")
 if [ "$(cat "$DIR/prefix/.wecom-stamp" 2>/dev/null)" = "$STAMP" ]; then
     echo "mbedTLS with the project's configuration: up to date in $DIR/prefix"
     exit 0
@@ -56,6 +56,7 @@ cp "$CONFIG" "$DIR/tree/include/mbedtls/"
     echo '#define MBEDTLS_USER_CONFIG_FILE "wecom_mbedtls_config.h"'
     cat "$H"
 } > "$H.new" && mv "$H.new" "$H"
+cat "$TOP/packaging/mbedtls/wecom_mbedtls_gmtime.c" >> "$DIR/tree/library/platform_util.c"
 
 cmake -S "$DIR/tree" -B "$DIR/obj" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_INSTALL_PREFIX="$DIR/prefix" -DCMAKE_INSTALL_LIBDIR=lib \

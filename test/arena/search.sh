@@ -6,7 +6,9 @@
 #
 #   test/arena/search.sh BUILD_DIR [MIB]
 #
-# Prints "smallest arena: N bytes" last; exits 1 if even 1 MiB fails.
+# Prints "smallest arena: N bytes" last; exits 1 if even 1 MiB fails or
+# the figure is over the arena the tool hands over (WECOM_CLI_MBEDTLS_ARENA
+# of BUILD_DIR, as include/wecom/abi.h records it).
 set -eu
 
 BUILD=$(cd "$1" && pwd)
@@ -47,5 +49,10 @@ while [ $((hi - lo)) -gt 64 ]; do
     mid=$(((lo + hi) / 2))
     if fits $mid; then hi=$mid; else lo=$mid; fi
 done
+CLI_ARENA=$(sed -n 's/^#if WECOM_CLI_MBEDTLS_ARENA != \([0-9]*\)$/\1/p' "$BUILD/include/wecom/abi.h")
 echo "RSA-2048 chain (root, intermediate, leaf), $MIB MiB up and down"
-echo "smallest arena: $hi bytes ($(awk "BEGIN { printf \"%.1f\", $hi / 1024 }") KiB)"
+echo "smallest arena: $hi bytes ($(awk "BEGIN { printf \"%.1f\", $hi / 1024 }") KiB; the tool's: ${CLI_ARENA:-?})"
+if [ -n "$CLI_ARENA" ] && [ "$hi" -gt "$CLI_ARENA" ]; then
+    echo "more than the tool's arena: raise WECOM_CLI_MBEDTLS_ARENA" >&2
+    exit 1
+fi

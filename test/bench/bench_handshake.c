@@ -2,13 +2,17 @@
  * Memory figures: sizeof the client context and its parts, the heap that
  * loading the CA takes (one root, and the system bundle), and the heap
  * peak of one TLS handshake against a local mbedTLS server running in a
- * child process (so that only the client's allocations are counted).
+ * child process (so that only the client's allocations are counted); then
+ * the peak of a whole client life (init, handshake verifying the chain,
+ * a request, free) with one root and with the system bundle, the test CA
+ * put first or last.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,6 +70,86 @@ static int measure_bundle(const char *path)
     printf("ca_bundle_heap=%zu bytes (%s)\n", heap_in_use() - before, path);
     wecom_client_free(&client);
     return 0;
+}
+
+/* The heap peak of a client's whole life verifying against ca_file. */
+static long life_peak(const char *url, const wecom_tls_config_t *tls)
+{
+    wecom_port_t port;
+    wecom_posix_net_t net;
+    wecom_client_config_t cfg;
+    wecom_http_request_t req;
+    wecom_http_response_t resp;
+    size_t base;
+    memset(&cfg, 0, sizeof cfg);
+    wecom_posix_port_init(&port, &net);
+    cfg.base_url = url;
+    cfg.port = &port;
+    cfg.tls = *tls;
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.target = "/";
+    base = heap_in_use();
+    heap_reset_peak();
+    if (wecom_client_init(&client, &cfg) != WECOM_OK)
+        return -1;
+    if (wecom__http_exchange(&wecom__client(&client)->http, &req, &resp, NULL) != WECOM_OK) {
+        wecom_client_free(&client);
+        return -1;
+    }
+    wecom_client_free(&client);
+    return (long)(heap_peak() - base);
+}
+
+/* path: the system bundle with the test CA before (first) or after it. */
+static int write_bundle(const char *path, const char *system, int first)
+{
+    FILE *out = fopen(path, "w"), *in = fopen(system, "r");
+    char buf[4096];
+    size_t n;
+    if (out == NULL || in == NULL) {
+        if (out != NULL)
+            fclose(out);
+        if (in != NULL)
+            fclose(in);
+        return -1;
+    }
+    if (first)
+        fputs(ca.cert_pem, out);
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        fwrite(buf, 1, n, out);
+    if (!first)
+        fputs(ca.cert_pem, out);
+    fclose(in);
+    return fclose(out);
+}
+
+static void measure_lives(const char *url)
+{
+    wecom_tls_config_t tls;
+    char path[] = "/tmp/wecom-bench-bundle.XXXXXX";
+    int fd, first;
+    memset(&tls, 0, sizeof tls);
+    tls.ca_pem = (const unsigned char *)ca.cert_pem;
+    tls.ca_pem_len = strlen(ca.cert_pem) + 1;
+    printf("life_heap_peak=%ld bytes (one root in memory: init, full "
+           "handshake, a request, free)\n", life_peak(url, &tls));
+    fd = mkstemp(path);
+    if (fd < 0)
+        return;
+    close(fd);
+    for (first = 1; first >= 0; first--) {
+        if (write_bundle(path, WECOM_DEFAULT_CA_FILE, first) != 0) {
+            printf("bundle_life_heap_peak: (no bundle at %s)\n", WECOM_DEFAULT_CA_FILE);
+            break;
+        }
+        memset(&tls, 0, sizeof tls);
+        tls.ca_file = path;
+        printf("bundle_life_heap_peak=%ld bytes (%s with the test CA %s)\n",
+               life_peak(url, &tls), WECOM_DEFAULT_CA_FILE,
+               first ? "first" : "last");
+    }
+    unlink(path);
 }
 
 int main(void)
@@ -158,6 +242,7 @@ int main(void)
     after_free = heap_in_use();
     printf("second_life_leak=%zd bytes (must be 0)\n",
            (ssize_t)after_free - (ssize_t)base);
+    measure_lives(url);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
 

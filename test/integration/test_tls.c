@@ -208,6 +208,7 @@ static void test_reconnect_resumes_session(void **state)
     wecom__tls_close(&c.tls);
     assert_int_equal(wecom__tls_connect(&c.tls), 0);
     assert_int_equal(c.tls.handshakes, 3);
+    assert_int_equal(c.tls.resumed, 2);
     wecom__tls_free(&c.tls);
     tls_server_stop(&srv);
     assert_int_equal(srv.handshakes, 3);
@@ -370,6 +371,310 @@ static void test_handshake_timeout(void **state)
     close(lfd);
 }
 
+/* ------------------------------------------------------------------
+ * The CA store: a big bundle streamed at handshake time must give the
+ * same verdicts as one root in memory (core/castore.c).
+ */
+
+static test_cert_t g_root2, g_inter, g_inter_leaf, g_stray_root, g_stray_inter,
+    g_stray_leaf;
+static char g_tmpdir[64];
+
+/* Write text (NULL: nothing) into g_tmpdir/name; returns the path. */
+static const char *put_file(const char *name, const char *text, size_t len)
+{
+    static char paths[8][128];
+    static unsigned next;
+    char *path = paths[next++ % 8];
+    FILE *f;
+    snprintf(path, 128, "%s/%s", g_tmpdir, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    if (len > 0)
+        assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/* The system bundle's roots (or, without one, forty made here) with
+ * extra (a PEM, may be NULL) put first or last. */
+static const char *bundle_with(const char *name, const char *extra, int first)
+{
+    static char buf[1 << 20];
+    size_t n = 0;
+    FILE *in = fopen(WECOM_DEFAULT_CA_FILE, "rb");
+    if (first && extra != NULL) {
+        memcpy(buf, extra, strlen(extra));
+        n = strlen(extra);
+    }
+    if (in != NULL) {
+        n += fread(buf + n, 1, sizeof buf - n - 8192, in);
+        fclose(in);
+    } else {
+        int i;
+        for (i = 0; i < 40; i++) {
+            test_cert_t filler;
+            char cn[32];
+            snprintf(cn, sizeof cn, "filler root %d", i);
+            assert_int_equal(certs_make_ca(&filler, cn), 0);
+            memcpy(buf + n, filler.cert_pem, strlen(filler.cert_pem));
+            n += strlen(filler.cert_pem);
+        }
+    }
+    if (!first && extra != NULL) {
+        memcpy(buf + n, extra, strlen(extra));
+        n += strlen(extra);
+    }
+    return put_file(name, buf, n);
+}
+
+static wecom_err_t connect_with(const char *server_cert, const char *server_key,
+                                const wecom_tls_config_t *cfg_in,
+                                tls_server_t *srv)
+{
+    client_t c;
+    wecom_tls_config_t cfg = *cfg_in;
+    wecom_err_t rc;
+    memset(srv, 0, sizeof *srv);
+    assert_int_equal(tls_server_start(srv, server_cert, server_key, RESPONSE), 0);
+    cfg.io_timeout_ms = 3000;
+    cfg.handshake_timeout_ms = 5000;
+    wecom_posix_port_init(&c.port, &c.net);
+    rc = wecom__tls_init(&c.tls, &c.port, &cfg);
+    if (rc == WECOM_OK) {
+        assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv->port), 0);
+        rc = wecom__tls_connect(&c.tls);
+        if (rc == WECOM_OK)
+            exchange_once(&c);
+        wecom__tls_free(&c.tls);
+    }
+    tls_server_stop(srv);
+    return rc;
+}
+
+static wecom_err_t connect_file(const test_cert_t *server, const char *ca_file)
+{
+    wecom_tls_config_t cfg;
+    tls_server_t srv;
+    wecom_err_t rc;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ca_file = ca_file;
+    rc = connect_with(server->cert_pem, server->key_pem, &cfg, &srv);
+    /* Refused within the handshake: the server never completed one. */
+    if (rc != WECOM_OK)
+        assert_int_equal(srv.handshakes, 0);
+    return rc;
+}
+
+/* A server sending leaf and intermediate, verified against ca_file. */
+static wecom_err_t connect_chain(const test_cert_t *leaf,
+                                 const test_cert_t *inter, const char *ca_file)
+{
+    static char chain[2 * CERT_PEM_MAX];
+    wecom_tls_config_t cfg;
+    tls_server_t srv;
+    snprintf(chain, sizeof chain, "%s%s", leaf->cert_pem,
+             inter != NULL ? inter->cert_pem : "");
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ca_file = ca_file;
+    return connect_with(chain, leaf->key_pem, &cfg, &srv);
+}
+
+static int make_store_certs(void **state)
+{
+    (void)state;
+    snprintf(g_tmpdir, sizeof g_tmpdir, "/tmp/wecom-test-store-XXXXXX");
+    if (mkdtemp(g_tmpdir) == NULL ||
+        certs_make_ca(&g_root2, "chain root") != 0 ||
+        certs_make_intermediate(&g_inter, &g_root2, "chain intermediate") != 0 ||
+        certs_make_server(&g_inter_leaf, &g_inter, "localhost",
+                          "20200101000000", "20491231235959") != 0 ||
+        certs_make_ca(&g_stray_root, "root nobody trusts") != 0 ||
+        certs_make_intermediate(&g_stray_inter, &g_stray_root,
+                                "chain intermediate") != 0 ||
+        certs_make_server(&g_stray_leaf, &g_stray_inter, "localhost",
+                          "20200101000000", "20491231235959") != 0)
+        return -1;
+    return 0;
+}
+
+static void test_bundle_same_verdicts_as_one_root(void **state)
+{
+    int first;
+    (void)state;
+    for (first = 1; first >= 0; first--) {
+        const char *b = bundle_with(first ? "first.pem" : "last.pem",
+                                    g_ca.cert_pem, first);
+        assert_int_equal(connect_file(&g_good, b), WECOM_OK);
+        assert_int_equal(connect_file(&g_wrong_name, b), WECOM_ERR_TLS_CERT_HOSTNAME);
+        assert_int_equal(connect_file(&g_expired, b), WECOM_ERR_TLS_CERT_EXPIRED);
+        assert_int_equal(connect_file(&g_future, b), WECOM_ERR_TLS_CERT_NOT_YET_VALID);
+        assert_int_equal(connect_file(&g_self_signed, b), WECOM_ERR_TLS_CERT_UNTRUSTED);
+    }
+    /* The bundle without the test CA trusts none of its certificates. */
+    assert_int_equal(connect_file(&g_good, bundle_with("plain.pem", NULL, 0)),
+                     WECOM_ERR_TLS_CERT_UNTRUSTED);
+    assert_int_equal(connect_file(&g_good, bundle_with("other.pem",
+                                                       g_other_ca.cert_pem, 1)),
+                     WECOM_ERR_TLS_CERT_UNTRUSTED);
+}
+
+static void test_bundle_chain_with_intermediate(void **state)
+{
+    const char *with_root = bundle_with("root2.pem", g_root2.cert_pem, 0);
+    (void)state;
+    assert_int_equal(connect_chain(&g_inter_leaf, &g_inter, with_root), WECOM_OK);
+    /* Same intermediate name, another root: not in the bundle. */
+    assert_int_equal(connect_chain(&g_stray_leaf, &g_stray_inter, with_root),
+                     WECOM_ERR_TLS_CERT_UNTRUSTED);
+    /* The intermediate left out: no path to the root. */
+    assert_int_equal(connect_chain(&g_inter_leaf, NULL, with_root),
+                     WECOM_ERR_TLS_CERT_UNTRUSTED);
+    /* A trusted intermediate anchors the chain, as in mbedTLS's own
+     * store; the other root's leaf, signed by a namesake, does not. */
+    assert_int_equal(connect_chain(&g_inter_leaf, NULL,
+                                   bundle_with("inter.pem", g_inter.cert_pem, 1)),
+                     WECOM_OK);
+    assert_int_equal(connect_chain(&g_stray_leaf, NULL,
+                                   bundle_with("inter2.pem", g_inter.cert_pem, 1)),
+                     WECOM_ERR_TLS_CERT_UNTRUSTED);
+}
+
+static wecom_err_t init_with_file(const char *path)
+{
+    client_t c;
+    wecom_tls_config_t cfg;
+    wecom_err_t rc;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ca_file = path;
+    wecom_posix_port_init(&c.port, &c.net);
+    rc = wecom__tls_init(&c.tls, &c.port, &cfg);
+    if (rc == WECOM_OK)
+        wecom__tls_free(&c.tls);
+    return rc;
+}
+
+/* The PEM of ca with its base64 broken (a '*' in the middle). */
+static void garble(char *pem)
+{
+    char *body = strchr(pem, '\n');
+    assert_non_null(body);
+    body[20] = '*';
+}
+
+static void test_ca_file_defects(void **state)
+{
+    static char text[4 * CERT_PEM_MAX];
+    char bad[CERT_PEM_MAX];
+    mbedtls_x509_crt crt;
+    (void)state;
+    memcpy(bad, g_other_ca.cert_pem, sizeof bad);
+    garble(bad);
+
+    /* Garbage blocks and text around a good one: the good one counts. */
+    snprintf(text, sizeof text, "junk\n%s-----BEGIN CERTIFICATE-----\nAAAA\n"
+             "-----END CERTIFICATE-----\n%sprose\n", bad, g_ca.cert_pem);
+    assert_int_equal(connect_file(&g_good, put_file("garbage.pem", text, strlen(text))),
+                     WECOM_OK);
+    /* A truncated last block after a good one. */
+    snprintf(text, sizeof text, "%s%.200s", g_ca.cert_pem, g_other_ca.cert_pem);
+    assert_int_equal(connect_file(&g_good, put_file("trunc.pem", text, strlen(text))),
+                     WECOM_OK);
+    /* No END on the last line's newline: still a block. */
+    snprintf(text, sizeof text, "%s", g_ca.cert_pem);
+    text[strlen(text) - 1] = '\0';
+    assert_int_equal(connect_file(&g_good, put_file("nonl.pem", text, strlen(text))),
+                     WECOM_OK);
+    /* Nothing usable: refused at init, each with its reason. */
+    snprintf(text, sizeof text, "%s%.300s", bad, g_ca.cert_pem);
+    assert_int_equal(init_with_file(put_file("allbad.pem", text, strlen(text))),
+                     WECOM_ERR_TLS_CA_EMPTY);
+    assert_int_equal(init_with_file(put_file("one.pem", "-", 1)), WECOM_ERR_TLS_CA_EMPTY);
+    assert_int_equal(init_with_file(put_file("empty.pem", NULL, 0)), WECOM_ERR_TLS_CA_EMPTY);
+    assert_int_equal(init_with_file(g_tmpdir), WECOM_ERR_TLS_CA_LOAD);
+    assert_int_equal(init_with_file("/nonexistent/ca.pem"), WECOM_ERR_TLS_CA_LOAD);
+    /* A CA file in DER, as mbedTLS reads one too. */
+    mbedtls_x509_crt_init(&crt);
+    assert_int_equal(mbedtls_x509_crt_parse(&crt, (const unsigned char *)g_ca.cert_pem,
+                                            strlen(g_ca.cert_pem) + 1), 0);
+    assert_int_equal(connect_file(&g_good, put_file("ca.der", (const char *)crt.raw.p,
+                                                    crt.raw.len)),
+                     WECOM_OK);
+    mbedtls_x509_crt_free(&crt);
+}
+
+/* The CA file is read again at each full handshake: gone, it is named. */
+static void test_ca_file_gone_at_handshake(void **state)
+{
+    tls_server_t srv;
+    client_t c;
+    wecom_tls_config_t cfg;
+    const char *path = put_file("gone.pem", g_ca.cert_pem, strlen(g_ca.cert_pem));
+    (void)state;
+    memset(&srv, 0, sizeof srv);
+    assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ca_file = path;
+    wecom_posix_port_init(&c.port, &c.net);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom__tls_connect(&c.tls), WECOM_ERR_TLS_CA_LOAD);
+    wecom__tls_free(&c.tls);
+    tls_server_stop(&srv);
+    assert_int_equal(srv.handshakes, 0);
+}
+
+/* A session saved from one client resumes in another (a later run); a
+ * failed handshake keeps none to save. */
+static void test_session_saved_and_loaded(void **state)
+{
+    tls_server_t srv;
+    client_t a, b;
+    unsigned char blob[WECOM_SESSION_MAX];
+    const char *host;
+    uint16_t port;
+    size_t len;
+    (void)state;
+    memset(&srv, 0, sizeof srv);
+    srv.tls12_only = 1;
+    assert_int_equal(tls_server_start(&srv, g_good.cert_pem, g_good.key_pem, RESPONSE), 0);
+    assert_int_equal(client_init(&a, g_ca.cert_pem), 0);
+    assert_int_equal(wecom__tls_session_save(&a.tls, blob, sizeof blob, &len, &host, &port),
+                     WECOM_ERR_TLS_SESSION_REFUSED);
+    assert_int_equal(wecom__tls_set_peer(&a.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom__tls_connect(&a.tls), 0);
+    assert_int_equal(a.tls.resumed, 0);
+    /* Saved while the connection is still open. */
+    assert_int_equal(wecom__tls_session_save(&a.tls, blob, 8, &len, &host, &port),
+                     WECOM_ERR_BUFFER_TOO_SMALL);
+    assert_true(len > 8 && len <= sizeof blob);
+    assert_int_equal(wecom__tls_session_save(&a.tls, blob, sizeof blob, &len, &host, &port), 0);
+    assert_string_equal(host, "localhost");
+    assert_int_equal(port, srv.port);
+    wecom__tls_free(&a.tls);
+
+    assert_int_equal(client_init(&b, g_ca.cert_pem), 0);
+    assert_int_equal(wecom__tls_session_load(&b.tls, blob, 10, "localhost", srv.port),
+                     WECOM_ERR_TLS_SESSION_REFUSED);
+    assert_int_equal(wecom__tls_session_load(&b.tls, blob, len, "localhost", srv.port), 0);
+    assert_int_equal(wecom__tls_set_peer(&b.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom__tls_connect(&b.tls), 0);
+    assert_int_equal(b.tls.resumed, 1);
+    wecom__tls_free(&b.tls);
+    tls_server_stop(&srv);
+    assert_int_equal(srv.handshakes, 2);
+    assert_int_equal(srv.resumed, 1);
+}
+
+static int remove_store_files(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,5 +690,15 @@ int main(void)
         cmocka_unit_test(test_client_keeps_one_connection),
         cmocka_unit_test(test_handshake_timeout),
     };
-    return cmocka_run_group_tests(tests, make_all, NULL);
+    const struct CMUnitTest store_tests[] = {
+        cmocka_unit_test(test_bundle_same_verdicts_as_one_root),
+        cmocka_unit_test(test_bundle_chain_with_intermediate),
+        cmocka_unit_test(test_ca_file_defects),
+        cmocka_unit_test(test_ca_file_gone_at_handshake),
+        cmocka_unit_test(test_session_saved_and_loaded),
+    };
+    int failed = cmocka_run_group_tests(tests, make_all, NULL);
+    failed += cmocka_run_group_tests_name("ca_store", store_tests,
+                                          make_store_certs, remove_store_files);
+    return failed;
 }

@@ -131,6 +131,12 @@ int certs_make_ca(test_cert_t *ca, const char *cn)
     return make(ca, NULL, cn, 1, "20200101000000", "20491231235959");
 }
 
+int certs_make_intermediate(test_cert_t *out, const test_cert_t *ca,
+                            const char *cn)
+{
+    return make(out, ca, cn, 1, "20200101000000", "20491231235959");
+}
+
 int certs_make_server(test_cert_t *out, const test_cert_t *ca, const char *cn,
                       const char *not_before, const char *not_after)
 {

@@ -15,6 +15,10 @@ typedef struct test_cert {
 /* A self-signed CA named cn. 0 or an mbedTLS error. */
 int certs_make_ca(test_cert_t *ca, const char *cn);
 
+/* An intermediate CA named cn, signed by ca. */
+int certs_make_intermediate(test_cert_t *out, const test_cert_t *ca,
+                            const char *cn);
+
 /* A server certificate for cn, signed by ca (or self-signed when ca is
  * NULL), valid from not_before to not_after ("YYYYMMDDhhmmss"). */
 int certs_make_server(test_cert_t *out, const test_cert_t *ca, const char *cn,

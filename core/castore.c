@@ -1,0 +1,425 @@
+/*
+ * The trust store (castore.h): a CA file streamed through fixed buffers,
+ * its certificates matched by name to the chain under verification.
+ *
+ * The file is read as mbedtls_x509_crt_parse_file() reads it: PEM blocks
+ * "-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----" (text
+ * around and between them ignored), or, when it holds no such block, one
+ * DER certificate. A block that does not decode, a truncated last block
+ * and a certificate mbedTLS cannot parse are skipped, as mbedTLS skips
+ * them; a file with no certificate at all is refused at init.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/asn1.h>
+
+#include "castore.h"
+
+static const char PEM_BEGIN[] = "-----BEGIN CERTIFICATE-----";
+static const char PEM_END[] = "-----END CERTIFICATE-----";
+
+/* A PEM scanner fed one byte at a time, decoding base64 into the DER
+ * buffer as it goes, so that no line or block needs to fit anywhere but
+ * there. */
+typedef struct pem {
+    unsigned char *der;
+    size_t cap;
+    size_t len;
+    uint32_t acc;    /* base64 bits not yet stored */
+    unsigned bits;   /* how many */
+    unsigned pads;   /* '=' seen */
+    int in;          /* between BEGIN and END */
+    int bad;         /* this block cannot be decoded: skipped at END */
+    int bol;         /* at the beginning of a line */
+    int marking;     /* reading a line that starts with '-' */
+    int seen_marker; /* the file has PEM blocks (not DER) */
+    size_t mark_len;
+    char mark[sizeof PEM_BEGIN + 8];
+} pem_t;
+
+static void pem_init(pem_t *p, unsigned char *der, size_t cap)
+{
+    memset(p, 0, sizeof *p);
+    p->der = der;
+    p->cap = cap;
+    p->bol = 1;
+}
+
+static void block_start(pem_t *p)
+{
+    p->in = 1;
+    p->bad = 0;
+    p->len = 0;
+    p->acc = 0;
+    p->bits = 0;
+    p->pads = 0;
+}
+
+static int b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+static void b64_byte(pem_t *p, unsigned char c)
+{
+    int v;
+    if (c == ' ' || c == '\t' || c == '\r')
+        return;
+    if (c == '=') {
+        p->pads++;
+        return;
+    }
+    v = b64_value(c);
+    if (v < 0 || p->pads != 0) { /* another header (Proc-Type) or junk */
+        p->bad = 1;
+        return;
+    }
+    p->acc = (p->acc << 6) | (uint32_t)v;
+    p->bits += 6;
+    if (p->bits >= 8) {
+        p->bits -= 8;
+        if (p->len == p->cap) {
+            p->bad = 1; /* larger than WECOM_CA_DER_MAX */
+            return;
+        }
+        p->der[p->len++] = (unsigned char)(p->acc >> p->bits);
+        p->acc &= (1u << p->bits) - 1u;
+    }
+}
+
+/* A marker line ended: 1 when a decodable block is complete in der. */
+static int marker_end(pem_t *p)
+{
+    size_t n = p->mark_len;
+    while (n > 0 && (p->mark[n - 1] == ' ' || p->mark[n - 1] == '\t' ||
+                     p->mark[n - 1] == '\r'))
+        n--;
+    p->marking = 0;
+    p->mark_len = 0;
+    if (n == sizeof PEM_BEGIN - 1 && memcmp(p->mark, PEM_BEGIN, n) == 0) {
+        p->seen_marker = 1;
+        block_start(p); /* a BEGIN inside a block drops the unfinished one */
+        return 0;
+    }
+    if (p->in && n == sizeof PEM_END - 1 && memcmp(p->mark, PEM_END, n) == 0) {
+        p->in = 0;
+        return !p->bad && p->len > 0 && p->bits < 8 && p->pads <= 2;
+    }
+    if (p->in)
+        p->bad = 1; /* some other line of dashes inside a block */
+    return 0;
+}
+
+/* Feed one byte: 1 when it completed a block (der[0..len) holds it). */
+static int pem_byte(pem_t *p, unsigned char c)
+{
+    int done = 0;
+    if (p->bol && c == '-')
+        p->marking = 1;
+    if (c == '\n') {
+        if (p->marking)
+            done = marker_end(p);
+        p->bol = 1;
+        return done;
+    }
+    p->bol = 0;
+    if (p->marking) {
+        if (p->mark_len < sizeof p->mark)
+            p->mark[p->mark_len++] = (char)c;
+        return 0;
+    }
+    if (p->in && !p->bad)
+        b64_byte(p, c);
+    return 0;
+}
+
+/* The subject of a DER certificate, as mbedTLS's subject_raw: the Name
+ * with its tag and length. 0, or -1 when it is no certificate. */
+static int der_subject(const unsigned char *der, size_t len,
+                       const unsigned char **subject, size_t *subject_len)
+{
+    unsigned char *p = (unsigned char *)(uintptr_t)der;
+    const unsigned char *end = der + len;
+    const unsigned char *start;
+    size_t n;
+    int i;
+    const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+    if (mbedtls_asn1_get_tag(&p, end, &n, seq) != 0 || p + n != end)
+        return -1;
+    if (mbedtls_asn1_get_tag(&p, end, &n, seq) != 0) /* tbsCertificate */
+        return -1;
+    end = p + n;
+    /* [0] version (optional), serial, signature algorithm, issuer,
+     * validity: skipped, the subject comes next. */
+    if (p < end && *p == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED)) {
+        if (mbedtls_asn1_get_tag(&p, end, &n, *p) != 0)
+            return -1;
+        p += n;
+    }
+    for (i = 0; i < 4; i++) {
+        int tag = i == 0 ? MBEDTLS_ASN1_INTEGER : seq;
+        if (mbedtls_asn1_get_tag(&p, end, &n, tag) != 0)
+            return -1;
+        p += n;
+    }
+    start = p;
+    if (mbedtls_asn1_get_tag(&p, end, &n, seq) != 0)
+        return -1;
+    *subject = start;
+    *subject_len = (size_t)(p + n - start);
+    return 0;
+}
+
+static int string_tag(unsigned char tag)
+{
+    return tag == MBEDTLS_ASN1_UTF8_STRING ||
+           tag == MBEDTLS_ASN1_PRINTABLE_STRING;
+}
+
+static int ascii_caseeq(const unsigned char *a, const unsigned char *b,
+                        size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x + 32);
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y + 32);
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
+/* One AttributeTypeAndValue of each name: equal as mbedTLS's
+ * x509_name_cmp() judges (same OID; values byte-equal with the same tag,
+ * or both UTF8String/PrintableString and equal ignoring ASCII case).
+ * Advances both past it; 0 when they differ or do not parse. */
+static int atv_eq(unsigned char **pa, const unsigned char *ea,
+                  unsigned char **pb, const unsigned char *eb)
+{
+    const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+    size_t la, lb, oa, ob, va, vb;
+    unsigned char *a, *b;
+    unsigned char ta, tb;
+    if (mbedtls_asn1_get_tag(pa, ea, &la, seq) != 0 ||
+        mbedtls_asn1_get_tag(pb, eb, &lb, seq) != 0)
+        return 0;
+    a = *pa;
+    b = *pb;
+    *pa += la;
+    *pb += lb;
+    if (mbedtls_asn1_get_tag(&a, *pa, &oa, MBEDTLS_ASN1_OID) != 0 ||
+        mbedtls_asn1_get_tag(&b, *pb, &ob, MBEDTLS_ASN1_OID) != 0 ||
+        oa != ob || memcmp(a, b, oa) != 0)
+        return 0;
+    a += oa;
+    b += ob;
+    if (a >= *pa || b >= *pb)
+        return 0;
+    ta = *a++;
+    tb = *b++;
+    if (mbedtls_asn1_get_len(&a, *pa, &va) != 0 ||
+        mbedtls_asn1_get_len(&b, *pb, &vb) != 0 || va != vb)
+        return 0;
+    if (ta == tb && memcmp(a, b, va) == 0)
+        return 1;
+    return string_tag(ta) && string_tag(tb) && ascii_caseeq(a, b, va);
+}
+
+/* Could a certificate with subject a have issued one with issuer b? The
+ * same test as mbedTLS's (see atv_eq), on the DER, RDN by RDN. */
+static int name_eq(const unsigned char *a, size_t alen,
+                   const unsigned char *b, size_t blen)
+{
+    const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+    const int set = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SET;
+    unsigned char *pa = (unsigned char *)(uintptr_t)a;
+    unsigned char *pb = (unsigned char *)(uintptr_t)b;
+    const unsigned char *ea = a + alen, *eb = b + blen;
+    size_t n;
+    if (alen == blen && memcmp(a, b, alen) == 0)
+        return 1;
+    if (mbedtls_asn1_get_tag(&pa, ea, &n, seq) != 0)
+        return 0;
+    ea = pa + n;
+    if (mbedtls_asn1_get_tag(&pb, eb, &n, seq) != 0)
+        return 0;
+    eb = pb + n;
+    while (pa < ea && pb < eb) {
+        const unsigned char *sa, *sb;
+        size_t na, nb;
+        if (mbedtls_asn1_get_tag(&pa, ea, &na, set) != 0 ||
+            mbedtls_asn1_get_tag(&pb, eb, &nb, set) != 0)
+            return 0;
+        sa = pa + na;
+        sb = pb + nb;
+        while (pa < sa && pb < sb)
+            if (!atv_eq(&pa, sa, &pb, sb))
+                return 0;
+        if (pa != sa || pb != sb)
+            return 0;
+    }
+    return pa == ea && pb == eb;
+}
+
+/* Does the subject name an issuer of any certificate of chain? */
+static int issues_chain(const mbedtls_x509_crt *chain,
+                        const unsigned char *subject, size_t subject_len)
+{
+    const mbedtls_x509_crt *c;
+    for (c = chain; c != NULL && c->raw.p != NULL; c = c->next)
+        if (name_eq(subject, subject_len, c->issuer_raw.p, c->issuer_raw.len))
+            return 1;
+    return 0;
+}
+
+/* Keep a candidate root. Past WECOM_CA_MATCH_MAX candidates the rest are
+ * left out: the chain can then only fail to verify, never pass wrongly.
+ * One mbedTLS cannot parse is skipped, as its parse_file skips it. */
+static void add_candidate(wecom_castore_t *s, const unsigned char *der,
+                          size_t len, unsigned *count)
+{
+    if (*count >= WECOM_CA_MATCH_MAX)
+        return;
+    if (mbedtls_x509_crt_parse_der(&s->found, der, len) == 0)
+        (*count)++;
+}
+
+/* What scan_file does with each certificate: count it (chain NULL) or
+ * keep it when it names an issuer of chain. */
+typedef struct scan {
+    const mbedtls_x509_crt *chain;
+    unsigned long certs;
+    unsigned found;
+} scan_t;
+
+static void on_cert(wecom_castore_t *s, scan_t *sc, const unsigned char *der,
+                    size_t len)
+{
+    const unsigned char *subject;
+    size_t subject_len;
+    if (der_subject(der, len, &subject, &subject_len) != 0)
+        return;
+    sc->certs++;
+    if (sc->chain != NULL && issues_chain(sc->chain, subject, subject_len))
+        add_candidate(s, der, len, &sc->found);
+}
+
+/* Stream the CA file through chunk and der. */
+static wecom_err_t scan_file(wecom_castore_t *s, scan_t *sc)
+{
+    pem_t p;
+    size_t n, i, total = 0;
+    int failed;
+    FILE *f = fopen(s->file, "rb");
+    if (f == NULL)
+        return WECOM_ERR_TLS_CA_LOAD;
+    pem_init(&p, s->der, sizeof s->der);
+    do {
+        n = fread(s->chunk, 1, sizeof s->chunk, f);
+        for (i = 0; i < n; i++) {
+            /* Until a PEM marker shows up the file may be one DER
+             * certificate: keep its bytes too while they fit. */
+            if (!p.seen_marker && total + i < sizeof s->der)
+                s->der[total + i] = s->chunk[i];
+            if (pem_byte(&p, s->chunk[i]))
+                on_cert(s, sc, s->der, p.len);
+        }
+        total += n;
+    } while (n == sizeof s->chunk);
+    failed = ferror(f); /* a directory reads as EISDIR */
+    (void)fclose(f);
+    if (failed)
+        return WECOM_ERR_TLS_CA_LOAD;
+    if (pem_byte(&p, '\n')) /* an END on the last line, without newline */
+        on_cert(s, sc, s->der, p.len);
+    if (!p.seen_marker && total > 0 && total <= sizeof s->der)
+        on_cert(s, sc, s->der, total);
+    return WECOM_OK;
+}
+
+wecom_err_t wecom__castore_init(wecom_castore_t *s,
+                               const wecom_tls_config_t *cfg)
+{
+    const char *file = cfg->ca_file;
+    scan_t sc;
+    wecom_err_t rc;
+    mbedtls_x509_crt_init(&s->fixed);
+    mbedtls_x509_crt_init(&s->found);
+    s->file[0] = '\0';
+    s->file_certs = 0;
+    if (cfg->ca_pem != NULL &&
+        mbedtls_x509_crt_parse(&s->fixed, cfg->ca_pem, cfg->ca_pem_len) < 0)
+        return WECOM_ERR_TLS_CA_LOAD;
+    /* A directory with a few certificates mbedTLS cannot parse still
+     * loads the rest (a positive count of failures). */
+    if (cfg->ca_path != NULL &&
+        mbedtls_x509_crt_parse_path(&s->fixed, cfg->ca_path) < 0)
+        return WECOM_ERR_TLS_CA_LOAD;
+    if (file == NULL && cfg->ca_pem == NULL && cfg->ca_path == NULL)
+        file = WECOM_DEFAULT_CA_FILE;
+    if (file == NULL)
+        return s->fixed.version != 0 ? WECOM_OK : WECOM_ERR_TLS_CA_LOAD;
+    if (strlen(file) >= sizeof s->file)
+        return WECOM_ERR_TLS_CA_LOAD;
+    memcpy(s->file, file, strlen(file) + 1);
+    memset(&sc, 0, sizeof sc);
+    rc = scan_file(s, &sc);
+    if (rc != WECOM_OK)
+        return rc;
+    s->file_certs = sc.certs;
+    return sc.certs > 0 ? WECOM_OK : WECOM_ERR_TLS_CA_EMPTY;
+}
+
+mbedtls_x509_crt *wecom__castore_empty(wecom_castore_t *s)
+{
+    return &s->found;
+}
+
+wecom_err_t wecom__castore_verify(wecom_castore_t *s, mbedtls_x509_crt *chain,
+                                 const mbedtls_x509_crt_profile *profile,
+                                 const char *host, uint32_t *flags)
+{
+    const mbedtls_x509_crt *c;
+    scan_t sc;
+    wecom_err_t rc = WECOM_OK;
+    int ret;
+    memset(&sc, 0, sizeof sc);
+    sc.chain = chain;
+    for (c = &s->fixed; c != NULL && c->raw.p != NULL; c = c->next)
+        if (issues_chain(chain, c->subject_raw.p, c->subject_raw.len))
+            add_candidate(s, c->raw.p, c->raw.len, &sc.found);
+    if (s->file[0] != '\0')
+        rc = scan_file(s, &sc);
+    if (rc == WECOM_OK) {
+        ret = mbedtls_x509_crt_verify_with_profile(chain, &s->found, NULL,
+                                                   profile, host, flags,
+                                                   NULL, NULL);
+        /* Anything but a verdict in the flags (a chain too long, memory):
+         * mbedTLS would fail the handshake, and so does the caller. */
+        if (ret != 0 && ret != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)
+            rc = WECOM_ERR_TLS_HANDSHAKE;
+    }
+    mbedtls_x509_crt_free(&s->found);
+    mbedtls_x509_crt_init(&s->found);
+    return rc;
+}
+
+void wecom__castore_free(wecom_castore_t *s)
+{
+    mbedtls_x509_crt_free(&s->fixed);
+    mbedtls_x509_crt_free(&s->found);
+}
