@@ -8,6 +8,11 @@ wecom_err_t wecom__api_target(wecom__client_t *c, const char *path,
                               const char *param, const char *value)
 {
     wecom__text_t t;
+    /* Every request's target is built here: the place to renew a token
+     * that is missing or about to lapse (which may use c->target). */
+    wecom_err_t rc = wecom__token_ensure(c);
+    if (rc != WECOM_OK)
+        return rc;
     wecom__text_init(&t, c->target, sizeof c->target, 1);
     if (c->token[0] == '\0')
         return WECOM_ERR_INVALID_ARG;

@@ -150,11 +150,13 @@ static int token_char_ok(char ch)
            ch == '~';
 }
 
-wecom_err_t wecom_client_set_token(wecom_client_t *client, const char *token)
+wecom_err_t wecom_client_set_token_ttl(wecom_client_t *client, const char *token,
+                                       uint32_t ttl_s)
 {
     wecom__client_t *c = wecom__client(client);
+    uint64_t margin = (uint64_t)WECOM_TOKEN_REFRESH_MARGIN_S * 1000u;
     size_t i, n;
-    if (c == NULL || token == NULL)
+    if (c == NULL || token == NULL || (ttl_s > 0 && c->port == NULL))
         return WECOM_ERR_INVALID_ARG;
     n = strlen(token);
     if (n == 0 || n > WECOM_TOKEN_MAX)
@@ -163,7 +165,42 @@ wecom_err_t wecom_client_set_token(wecom_client_t *client, const char *token)
         if (!token_char_ok(token[i]))
             return WECOM_ERR_INVALID_ARG;
     memcpy(c->token, token, n + 1);
+    c->token_expiry_ms = 0;
+    c->token_margin_ms = 0;
+    if (ttl_s > 0) {
+        /* Never more than half the life: a token given for 4 s is still
+         * used for 2, not refreshed before every request. */
+        if (margin > (uint64_t)ttl_s * 500u)
+            margin = (uint64_t)ttl_s * 500u;
+        c->token_expiry_ms = c->port->now_ms(c->port->sys_ctx) + (uint64_t)ttl_s * 1000u;
+        c->token_margin_ms = (uint32_t)margin;
+    }
     return WECOM_OK;
+}
+
+wecom_err_t wecom_client_set_token(wecom_client_t *client, const char *token)
+{
+    return wecom_client_set_token_ttl(client, token, 0);
+}
+
+int64_t wecom_client_token_ttl(const wecom_client_t *client)
+{
+    const wecom__client_t *c = wecom__client_const(client);
+    uint64_t now;
+    if (c == NULL || c->port == NULL || c->token[0] == '\0')
+        return 0;
+    if (c->token_expiry_ms == 0)
+        return -1;
+    now = c->port->now_ms(c->port->sys_ctx);
+    return now >= c->token_expiry_ms ? 0 : (int64_t)((c->token_expiry_ms - now) / 1000u);
+}
+
+void wecom_client_set_token_provider(wecom_client_t *client, wecom_token_provider_fn fn,
+                                     void *ctx)
+{
+    wecom__client_t *c = wecom__client(client);
+    c->provider = fn;
+    c->provider_ctx = ctx;
 }
 
 void wecom_client_on_token_expiry(wecom_client_t *client, wecom_token_refresh_fn fn,

@@ -20,6 +20,11 @@ typedef struct wecom__client {
     const wecom_port_t *port;
     wecom_token_refresh_fn refresh;
     void *refresh_ctx;
+    wecom_token_provider_fn provider;
+    void *provider_ctx;
+    uint64_t token_expiry_ms;  /* monotonic ms when the token lapses, 0 unknown */
+    uint32_t token_margin_ms;  /* ask for a new one this long before */
+    int token_asking;          /* the provider runs: no second call into it */
     wecom_retry_fn on_retry;
     void *on_retry_ctx;
     unsigned retry_max;     /* retries after the first request */
@@ -58,5 +63,13 @@ static inline wecom_client_t *wecom__client_public(wecom__client_t *c)
 {
     return (wecom_client_t *)(void *)c;
 }
+
+/* Before a request (core/token.c): the token, from the provider when the
+ * client has none or it lapses within the margin. */
+wecom_err_t wecom__token_ensure(wecom__client_t *c);
+
+/* After 40014/42001: a new token from the provider (or the refresh
+ * hook); 0 when one is set and the request may be sent again. */
+int wecom__token_renew(wecom__client_t *c);
 
 #endif

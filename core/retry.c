@@ -63,10 +63,10 @@ int wecom__retry_next(wecom__client_t *c, wecom__retry_t *s, wecom_err_t *rc,
     if (is_refresh(e, api)) {
         /* Once per call, and not an attempt: the request never reached
          * the part of WeCom that is busy. */
-        if (s->no_refresh || s->refreshed || c->refresh == NULL)
+        if (s->no_refresh || s->refreshed)
             return 0;
         s->refreshed = 1;
-        if (c->refresh(c->refresh_ctx, wecom__client_public(c)) != 0)
+        if (wecom__token_renew(c) != 0) /* the provider, or the hook */
             return 0;
         report(c, s, e, api, 0);
         return 1;

@@ -1,4 +1,5 @@
-/* gettoken: an access token for a corpid and secret. */
+/* gettoken: an access token for a corpid and secret; and when the client
+ * asks its token provider for one. */
 #include <string.h>
 
 #include "api.h"
@@ -66,14 +67,89 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
             rc = WECOM_ERR_JSON_FIELD;
     }
     if (rc == WECOM_OK) {
-        if (expires_in != NULL &&
-            wecom__json_int(&j, "expires_in", expires_in) != WECOM_OK)
-            *expires_in = 0;
-        if (wecom_client_set_token(client, token) != WECOM_OK)
+        int64_t life = 0;
+        if (wecom__json_int(&j, "expires_in", &life) != WECOM_OK || life < 0)
+            life = 0;
+        if (expires_in != NULL)
+            *expires_in = life;
+        /* WeCom gives 7200 s; a life beyond a day is not believed (the
+         * token is then used until refused). */
+        if (life > 86400)
+            life = 0;
+        if (wecom_client_set_token_ttl(client, token, (uint32_t)life) != WECOM_OK)
             rc = WECOM_ERR_JSON_FIELD;
     }
     /* the answer held the token, or may echo the secret */
     wecom__api_wipe(token, sizeof token);
     wecom__api_wipe(c->json, sizeof c->json);
     return rc;
+}
+
+static wecom_err_t ask(wecom__client_t *c, wecom_token_reason_t why)
+{
+    wecom_err_t rc;
+    c->token_asking = 1;
+    rc = c->provider(c->provider_ctx, wecom__client_public(c), why);
+    c->token_asking = 0;
+    return rc;
+}
+
+wecom_err_t wecom__token_ensure(wecom__client_t *c)
+{
+    wecom_token_reason_t why;
+    uint64_t now = 0;
+    wecom_err_t rc;
+
+    if (c->token[0] == '\0') {
+        why = WECOM_TOKEN_NEEDED;
+    } else if (c->token_expiry_ms != 0) {
+        now = c->port->now_ms(c->port->sys_ctx);
+        if (now + c->token_margin_ms < c->token_expiry_ms)
+            return WECOM_OK;
+        why = WECOM_TOKEN_EXPIRING;
+    } else {
+        return WECOM_OK;
+    }
+    /* No provider, or this is the provider's own gettoken: go on with
+     * what there is (WeCom's 40014/42001 then calls the refresh hook). */
+    if (c->provider == NULL || c->token_asking)
+        return c->token[0] != '\0' ? WECOM_OK : WECOM_ERR_INVALID_ARG;
+    rc = ask(c, why);
+    if (rc == WECOM_OK && c->token[0] != '\0')
+        return WECOM_OK;
+    if (why == WECOM_TOKEN_EXPIRING && now < c->token_expiry_ms) {
+        /* The old token still lives: use it, and ask again only when
+         * half of what is left has passed, not before every request
+         * (gettoken's callers are blocked when they ask too often). */
+        c->token_margin_ms = (uint32_t)((c->token_expiry_ms - now) / 2u);
+        return WECOM_OK;
+    }
+    return rc != WECOM_OK ? rc : WECOM_ERR_INVALID_ARG;
+}
+
+int wecom__token_renew(wecom__client_t *c)
+{
+    char old[WECOM_TOKEN_MAX + 1];
+    int fresh;
+    if (c->token_asking)
+        return -1;
+    if (c->provider == NULL)
+        return c->refresh != NULL &&
+                       c->refresh(c->refresh_ctx, wecom__client_public(c)) == 0
+                   ? 0
+                   : -1;
+    memcpy(old, c->token, sizeof old);
+    /* The same token again would be refused again: no repeat for it. */
+    fresh = ask(c, WECOM_TOKEN_REJECTED) == WECOM_OK && c->token[0] != '\0' &&
+            strcmp(old, c->token) != 0;
+    wecom__api_wipe(old, sizeof old);
+    return fresh ? 0 : -1;
+}
+
+wecom_err_t wecom_client_token_ensure(wecom_client_t *client)
+{
+    wecom__client_t *c = wecom__client(client);
+    if (c == NULL || c->port == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    return wecom__token_ensure(c);
 }

@@ -172,7 +172,7 @@ wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
         up->reader == NULL || (unsigned)up->kind > WECOM_KIND_FILE)
         return WECOM_ERR_INVALID_ARG;
     memset(res, 0, sizeof *res);
-    if (c->token[0] == '\0')
+    if (c->token[0] == '\0' && c->provider == NULL)
         return WECOM_ERR_INVALID_ARG;
 
     if (!up->no_check) {

@@ -327,4 +327,22 @@
 #define WECOM_SESSION_MAX 4096
 #endif
 
+/* Tokens: the client asks its token provider for a new one this long
+ * before the current one lapses (seconds; at most half the token's life
+ * is used, so a short-lived token is still used for a while). */
+#ifndef WECOM_TOKEN_REFRESH_MARGIN_S
+#define WECOM_TOKEN_REFRESH_MARGIN_S 300
+#endif
+/* The tool's --token-command: longest it may run (ms), less when the
+ * client's deadline (--max-time) comes sooner. */
+#ifndef WECOM_TOKEN_COMMAND_TIMEOUT_MS
+#define WECOM_TOKEN_COMMAND_TIMEOUT_MS 30000
+#endif
+/* The tool's cache directory (token cache) for devices whose home is
+ * read-only, as --cache-dir; "" follows $XDG_CACHE_HOME/wecom-media,
+ * else ~/.cache/wecom-media. */
+#ifndef WECOM_CLI_CACHE_DIR
+#define WECOM_CLI_CACHE_DIR ""
+#endif
+
 #endif /* WECOM_CONFIG_H */

@@ -213,7 +213,8 @@ WECOM_API wecom_err_t wecom_client_init_checked(
 WECOM_API void wecom_client_free(wecom_client_t *c);
 
 /* Set the access token sent with each call (copied; at most
- * WECOM_TOKEN_MAX bytes of URL-safe characters). */
+ * WECOM_TOKEN_MAX bytes of URL-safe characters), its life unknown (see
+ * wecom_client_set_token_ttl). */
 WECOM_API wecom_err_t wecom_client_set_token(wecom_client_t *c, const char *token);
 
 /* Install (or with NULL remove) the token refresh hook. */
@@ -366,14 +367,56 @@ WECOM_API wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t
 /* ----------------------------------------------------------------- token */
 
 /* Fetch an access token with gettoken for corpid and secret, and make it
- * the client's token. expires_in (seconds) is set when not NULL. The
- * secret travels in the request's query, as the API wants; it is never
- * kept, logged or put in an error. A failed connect or TLS setup, -1 and
- * 45033 are retried as for upload; nothing else is (WeCom blocks callers
- * that ask too often). Caching and refreshing are the caller's. */
+ * the client's token, with its life (as wecom_client_set_token_ttl).
+ * expires_in (seconds) is set when not NULL. The secret travels in the
+ * request's query, as the API wants; it is never kept, logged or put in
+ * an error. A failed connect or TLS setup, -1 and 45033 are retried as
+ * for upload; nothing else is (WeCom blocks callers that ask too often).
+ * Caching across processes is the caller's (a token provider's). */
 WECOM_API wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
                               const char *secret, int64_t *expires_in,
                               wecom_api_error_t *api);
+
+/* Set the token with its life: it lapses ttl_s seconds from now on the
+ * port's monotonic clock (0: unknown, used until WeCom refuses it). */
+WECOM_API wecom_err_t wecom_client_set_token_ttl(wecom_client_t *c, const char *token,
+                                       uint32_t ttl_s);
+
+/* Seconds the client's token has left: -1 when its life is unknown (a
+ * token set without one), 0 when there is none or it has lapsed. */
+WECOM_API int64_t wecom_client_token_ttl(const wecom_client_t *c);
+
+/* Why the client asks its token provider for a token. */
+typedef enum wecom_token_reason {
+    WECOM_TOKEN_NEEDED = 0, /* the client has none */
+    WECOM_TOKEN_EXPIRING,   /* it lapses within WECOM_TOKEN_REFRESH_MARGIN_S
+                               (at most half its life) */
+    WECOM_TOKEN_REJECTED    /* WeCom answered 40014 or 42001 */
+} wecom_token_reason_t;
+
+/* Where tokens come from: a fixed token, a command, gettoken with a
+ * cache. The provider sets one with wecom_client_set_token_ttl(),
+ * wecom_client_set_token() or wecom_token_fetch() on c and returns
+ * WECOM_OK; any other return is the error of the call that needed the
+ * token. The client asks it before a request when it has no token or
+ * its token lapses within the margin (a failure then is no error while
+ * the old token still lives), and once per call after 40014/42001, when
+ * the request is then sent again (an upload whole, from the start of its
+ * source). A provider that hands back the token just refused is taken
+ * as failing. It runs inside the call, under the call's deadline. */
+typedef wecom_err_t (*wecom_token_provider_fn)(void *ctx, wecom_client_t *c,
+                                               wecom_token_reason_t reason);
+
+/* Install (or with NULL remove) the token provider; after
+ * wecom_client_init, which clears it. It takes the place of the refresh
+ * hook (wecom_client_on_token_expiry), which is used only without one. */
+WECOM_API void wecom_client_set_token_provider(wecom_client_t *c,
+                                               wecom_token_provider_fn fn, void *ctx);
+
+/* Make sure the client holds a usable token now: ask the provider as a
+ * request would (no token, or one within the margin). WECOM_ERR_INVALID_ARG
+ * when there is none and no provider to ask. */
+WECOM_API wecom_err_t wecom_client_token_ensure(wecom_client_t *c);
 
 /* Informative response headers left out because they did not fit or came
  * twice (wecom_download_result_t's dropped). */
