@@ -65,12 +65,6 @@ static const entry_t ENTRIES[] = {
     E(WECOM_ERR_TLS_SESSION_REFUSED,
       "saved TLS session refused: for another server or CA, or from another "
       "build"),
-    E(WECOM_ERR_TLS_CA_EMPTY,
-      "the CA file holds no certificate (expected PEM blocks or one DER "
-      "certificate)"),
-    E(WECOM_ERR_TLS_SESSION_REFUSED,
-      "saved TLS session refused: for another server or CA, or from another "
-      "build"),
     E(WECOM_ERR_HTTP_PARSE, "malformed HTTP response"),
     E(WECOM_ERR_HTTP_HEADERS_TOO_LARGE,
       "HTTP response headers exceed the configured byte limit"),
