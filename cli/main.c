@@ -58,6 +58,15 @@ static const char USAGE[] =
     "  --low-speed BYTES:SECONDS\n"
     "                      fail when fewer than BYTES move in SECONDS\n"
     "                      (default 1024:30; 0 turns the limit off)\n"
+    "  --limit-rate RATE   cap the upload and download rate to RATE bytes per\n"
+    "                      second (as curl: 256K, 1M)\n"
+    "  --proxy URL         tunnel through the HTTP proxy at URL\n"
+    "                      (http://[USER:PASS@]HOST[:PORT]; default from\n"
+    "                      https_proxy / HTTPS_PROXY; \"\" for none); hosts in\n"
+    "                      NO_PROXY / no_proxy go direct. TLS runs end to end\n"
+    "  --proxy-user USER:PASS\n"
+    "                      the proxy's credentials (visible in ps until the\n"
+    "                      tool starts; prefer WECOM_PROXY_USER)\n"
     "  --json              machine-readable output, one JSON object a line\n"
     "  -v, --verbose       say what happens on stderr (never the token)\n"
     "  -h, --help          this help\n"
@@ -107,6 +116,8 @@ int cli_connect(cli_t *cli)
     cfg.tls.io_timeout_ms = ms;
     cfg.tls.low_speed_bytes = cli->low_speed_bytes;
     cfg.tls.low_speed_ms = cli->low_speed_ms;
+    if ((rc = cli_network_config(cli, &cfg)) != EXIT_OK) /* proxy, rate */
+        return rc;
     cli->client = &g_client;
     rc = wecom_client_init(cli->client, &cfg);
     if (rc == WECOM_ERR_TLS_CA_LOAD) {
@@ -202,7 +213,10 @@ enum {
     OPT_RETRY,
     OPT_RETRY_MAX_TIME,
     OPT_JSON,
-    OPT_VERSION
+    OPT_VERSION,
+    OPT_PROXY,
+    OPT_PROXY_USER,
+    OPT_LIMIT_RATE
 };
 
 /* Parse the options and run the command; the client is left to main. */
@@ -226,6 +240,9 @@ static int run(cli_t *cli, int argc, char **argv)
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
+        { "proxy", required_argument, NULL, OPT_PROXY },
+        { "proxy-user", required_argument, NULL, OPT_PROXY_USER },
+        { "limit-rate", required_argument, NULL, OPT_LIMIT_RATE },
         { NULL, 0, NULL, 0 },
     };
     const char *cmd;
@@ -306,6 +323,15 @@ static int run(cli_t *cli, int argc, char **argv)
         case OPT_VERSION:
             printf("wecom-media %s\n", WECOM_VERSION_STRING);
             return EXIT_OK;
+        case OPT_PROXY:
+        case OPT_PROXY_USER:
+        case OPT_LIMIT_RATE:
+            rc = cli_network_option(cli, c == OPT_PROXY ? "proxy"
+                                         : c == OPT_PROXY_USER ? "proxy-user"
+                                                               : "limit-rate", optarg);
+            if (rc != EXIT_OK)
+                return rc;
+            break;
         default:
             cli_bad_option(NULL, argv[optind - 1], optopt);
             return EXIT_USAGE;
@@ -355,6 +381,7 @@ int main(int argc, char **argv)
     (void)wecom_posix_mbedtls_arena(g_tls_arena, sizeof g_tls_arena);
 #endif
     rc = run(&cli, argc, argv);
+    cli_network_report(&cli);
     if (cli.client_ready) {
         if (cli.verbose)
             fprintf(stderr, "wecom-media: %lu TLS handshake(s), %lu connection(s)\n",
@@ -362,5 +389,6 @@ int main(int argc, char **argv)
         wecom_client_free(cli.client);
     }
     cli_wipe(cli.token_buf, sizeof cli.token_buf);
+    cli_network_wipe(&cli);
     return rc;
 }
