@@ -27,6 +27,12 @@ typedef struct cli {
     const char *corpid;
     const char *secret_file;
     char token_buf[WECOM_TOKEN_MAX + 2];
+    /* Tokens (credentials.c, cache.c) */
+    const char *token_command; /* --token-command (else WECOM_TOKEN_COMMAND) */
+    const char *cache_dir;     /* --cache-dir (else WECOM_CACHE_DIR, ...) */
+    int no_token_cache;        /* --no-token-cache */
+    int no_session_cache;      /* --no-session-cache (session.c) */
+    int token_source;          /* CLI_TOKEN_*: where the token came from */
     unsigned timeout_s;
     unsigned max_time_s;
     unsigned retry;          /* --retry: retries after the first request */
@@ -73,6 +79,60 @@ int cli_connect(cli_t *cli);
 /* The client's token (credentials.c): as given, or from gettoken with a
  * refresh hook. Messages printed; returns an exit code. */
 int cli_token_setup(cli_t *cli);
+/* Where the token came from (cli->token_source). */
+enum {
+    CLI_TOKEN_NONE = 0,
+    CLI_TOKEN_COMMAND,  /* --token-command / WECOM_TOKEN_COMMAND */
+    CLI_TOKEN_GIVEN,    /* --token, --token-file, WECOM_ACCESS_TOKEN */
+    CLI_TOKEN_FETCHED,  /* gettoken, just now */
+    CLI_TOKEN_CACHED    /* gettoken, earlier: from the token cache */
+};
+
+/* The cache directory (cache.c), for the token cache and whatever else
+ * outlives a run: --cache-dir, WECOM_CACHE_DIR, the build's
+ * WECOM_CLI_CACHE_DIR, $XDG_CACHE_HOME/wecom-media, ~/.cache/wecom-media.
+ * Created 0700 when absent; refused (said once) when it is a symlink,
+ * not a directory, another user's, or writable by group or others.
+ * 0 with the path in buf; -1 when there is none or it is refused. */
+int cli_cache_dir(const cli_t *cli, char *buf, size_t cap);
+
+/* The TLS session cache (session.c): offer the last run's TLS session
+ * (after the client is set up), and at the end keep this run's (rc
+ * EXIT_OK) or drop the file (any failure). -v names a resumed or a full
+ * handshake. */
+void cli_session_resume(cli_t *cli);
+void cli_session_keep(cli_t *cli, int rc);
+
+/* The token cache of gettoken (cache.c): one file per server and corp
+ * in the cache directory, holding the token, its wall-clock expiry and
+ * the SHA-256 of the secret (never the secret). */
+typedef struct cli_token_cache {
+    char path[4096];
+    char lock[4096];
+    char corpid_line[160];  /* "corpid ID" */
+    char secret_hash[65];   /* hex */
+    int lock_fd;
+} cli_token_cache_t;
+
+/* Where corpid's tokens are cached for this server and secret; -1 when
+ * there is no cache (none configured, refused, --no-token-cache). */
+int cli_token_cache_open(const cli_t *cli, const char *secret, cli_token_cache_t *tc);
+/* Take the cache's lock (flock), waiting at most bound_ms: two processes
+ * that start together make one gettoken. 0 held, -1 not (go on without). */
+int cli_token_cache_lock(cli_token_cache_t *tc, uint64_t bound_ms);
+void cli_token_cache_unlock(cli_token_cache_t *tc);
+/* The cached token when it is usable: ours (mode 0600, not a link), for
+ * these credentials, well formed, and alive for more than the refresh
+ * margin and no longer than its life (a clock that jumped). 1 with token
+ * and *left (seconds), 0 when there is none or it is ignored (-v says
+ * why). */
+int cli_token_cache_load(const cli_t *cli, const cli_token_cache_t *tc, char *token,
+                         size_t cap, uint32_t *left);
+/* Replace the cache file with token, valid life seconds from now (temp
+ * file, fsync, rename, directory fsync). Only with the lock held. */
+int cli_token_cache_store(const cli_t *cli, const cli_token_cache_t *tc,
+                          const char *token, uint32_t life);
+
 /* --token-file: the first line of path into cli->token_buf. */
 int cli_read_token_file(cli_t *cli, const char *path);
 /* Zero a credential where the compiler cannot drop the stores. */

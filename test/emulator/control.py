@@ -92,6 +92,8 @@ def _route(st, req):
     elif path == "/_emu/reset" and method == "POST":
         st.reset(media=bool(_json_body(req).get("media")))
         return st.config()
+    elif path == "/_emu/tokens" and method == "GET":
+        return st.token_list()
     elif path == "/_emu/log" and method == "GET":
         return st.log_entries()
     elif path == "/_emu/connections" and method == "GET":

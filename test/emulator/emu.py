@@ -106,6 +106,9 @@ class Client:
     def expire(self, token=None):
         return self.control("POST", "expire", {} if token is None else {"token": token}).json()
 
+    def tokens(self):
+        return self.control("GET", "tokens").json()
+
     def log(self):
         return self.control("GET", "log").json()
 

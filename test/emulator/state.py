@@ -102,7 +102,7 @@ def _normalize_faults(value):
     out = []
     for item in _as_list(value):
         _want(isinstance(item, dict), "fault", "an object or a list of objects")
-        unknown = set(item) - {"kind", "bytes", "ms", "count", "path", "variant", "body"}
+        unknown = set(item) - {"kind", "bytes", "ms", "count", "path", "variant", "body", "revoke"}
         _want(not unknown, "fault", "without fields %s" % sorted(unknown))
         kind = item.get("kind")
         _want(kind in FAULT_KINDS, "fault.kind", "one of %s" % ", ".join(FAULT_KINDS))
@@ -137,6 +137,10 @@ def _normalize_faults(value):
                  "variant": variant}
         if fault_body is not None:
             entry["body"] = fault_body
+        revoke = item.get("revoke", False)
+        _want(isinstance(revoke, bool), "fault.revoke", "true or false")
+        if revoke:
+            entry["revoke"] = True
         out.append(entry)
     return out
 
@@ -326,6 +330,11 @@ class State:
             if time.monotonic() - info["issued"] > self.knobs["token_ttl"]:
                 return "expired"
             return "valid"
+
+    def token_list(self):
+        """Every token issued or preset (for a test that scans output for them)."""
+        with self.lock:
+            return sorted(self.tokens)
 
     def mark_tokens(self, token, state):
         """Revoke or expire one token, or all when token is None; returns how many."""

@@ -251,6 +251,10 @@ class Emulator:
         # must find the entry.
         st.add_log(entry, req.body if req is not None else None)
         response_fault = fault if fault and fault["kind"] != "drop_request_after" else None
+        if fault and fault.get("revoke") and req is not None:
+            # Revoked as this response goes out: the client's next request
+            # (a resume, a retry) meets 40014.
+            st.mark_tokens(req.query.get("access_token"), "revoked")
         # A HEAD answer announces the length of what GET would send, and sends none of it.
         payload = b"" if req is not None and req.method == "HEAD" else resp.body
         survived = faults.send(sock, resp.head_bytes(keep, email.utils.formatdate(usegmt=True)),
