@@ -6,19 +6,29 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <stdio.h>
+#include <getopt.h>
 
 #include "wecom/media.h"
 #include "wecom/posix.h"
 
-/* Exit codes (documented in --help and README.md). */
+/* Exit codes (documented in --help and README.md). A script tells the
+ * cases apart by number alone: 2-5 kept their old meanings, 6-9 were
+ * split out of 3 and 5. A signal gives the shell's 128 + its number. */
 enum {
     EXIT_OK = 0,
-    EXIT_USAGE = 2,   /* bad command line */
-    EXIT_LOCAL = 3,   /* a local file: unreadable, unwritable, refused by
-                         the checks before upload */
-    EXIT_NETWORK = 4, /* network, TLS, protocol, time limit */
-    EXIT_API = 5      /* WeCom answered with an errcode (on stderr) */
+    EXIT_USAGE = 2,       /* bad command line */
+    EXIT_LOCAL = 3,       /* a local file: unreadable, unwritable, refused */
+    EXIT_NETWORK = 4,     /* network, TLS, protocol, time limit */
+    EXIT_API = 5,         /* any other WeCom errcode */
+    EXIT_REFUSED = 6,     /* refused by the checks before upload: nothing sent */
+    EXIT_CREDENTIALS = 7, /* token or secret rejected (40001, 40014/42001
+                             after a refresh, 40091, ...) */
+    EXIT_RATE_LIMITED = 8, /* 45009, 45033 after the retries */
+    EXIT_NOT_FOUND = 9    /* 40007: media_id unknown or expired (3 days) */
 };
+
+/* cmd_* and the option parser: help was printed, stop with exit 0. */
+#define CLI_DONE (-1)
 
 typedef struct cli {
     const char *base_url;
@@ -33,17 +43,24 @@ typedef struct cli {
     int no_token_cache;        /* --no-token-cache */
     int no_session_cache;      /* --no-session-cache (session.c) */
     int token_source;          /* CLI_TOKEN_*: where the token came from */
-    unsigned timeout_s;
-    unsigned max_time_s;
+    uint32_t timeout_ms;     /* --timeout: each network wait */
+    uint32_t max_time_ms;    /* --max-time: the whole command, 0 none */
     unsigned retry;          /* --retry: retries after the first request */
-    unsigned retry_max_time_s; /* --retry-max-time, 0 for no bound */
+    uint32_t retry_max_time_ms; /* --retry-max-time, 0 for no bound */
     int retry_set;           /* --retry given */
     int retry_max_time_set;  /* --retry-max-time given */
     uint32_t low_speed_bytes; /* --low-speed, as wecom_tls_config_t takes it */
     uint32_t low_speed_ms;
     int json;
     int verbose;
-    int show_progress;       /* stderr is a terminal */
+    int quiet;               /* -q: results and errors only */
+    int show_progress;       /* stderr is a terminal, or --progress */
+    int progress_forced;     /* --progress given */
+    int progress_lines;      /* --progress where stderr is no terminal:
+                                a line every few seconds, no \r */
+    const char *command;     /* "upload", "download", ... (help, messages) */
+    unsigned connects;       /* connect attempts made (messages) */
+    char connect_host[256];  /* the host of the last connect */
     wecom_port_t port;
     wecom_posix_net_t net;
     wecom_client_t *client;
@@ -138,20 +155,75 @@ int cli_read_token_file(cli_t *cli, const char *path);
 /* Zero a credential where the compiler cannot drop the stores. */
 void cli_wipe(void *p, size_t n);
 
-/* Exit code for a library error. */
+/* Exit code for a library error; api (may be NULL) tells WeCom's errcodes
+ * apart when err is WECOM_ERR_API. */
+int cli_exit_code_api(wecom_err_t err, const wecom_api_error_t *api);
+/* The same without an errcode (a WECOM_ERR_API is then EXIT_API). */
 int cli_exit_code(wecom_err_t err);
+/* The short name of an exit code's case, as --json's "error" gives it
+ * ("usage", "local", "refused", "network", "credentials", "rate_limited",
+ * "not_found", "api", "interrupted"). */
+const char *cli_exit_name(int ex);
+
+/* Print "wecom-media: SUBJECT: message" (subject escaped; NULL for none)
+ * and keep the message for --json's failure object. */
+void cli_say(const char *subject, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* --json: the failure of one file as one line on stdout,
+ * {"file":..., ["media_id":...,] "error":..., "exit":..., "code":...,
+ * "message":..., "errcode":..., "errmsg":...}, with the last message
+ * cli_say or cli_report gave (then forgotten). key names the first field
+ * ("file"); media_id may be NULL. err is 0 for a failure of the tool's
+ * own; api may be NULL. */
+void cli_json_failure(const char *file, const char *media_id, int ex,
+                      wecom_err_t err, const wecom_api_error_t *api);
+/* Forget the kept message (before a new file). */
+void cli_message_clear(void);
+
+/* Sizes and durations on the command line (main.c): "4M", "4MiB",
+ * "4194304" (M and MiB are 1048576: K, M, G, KiB, MiB, GiB, KB, MB, GB
+ * all count in 1024s, as curl's do); "30", "30s", "500ms" (a plain number
+ * is seconds). -1 when malformed or out of range. */
+int cli_parse_size(const char *s, uint64_t max, uint64_t *out);
+int cli_parse_duration_ms(const char *s, uint64_t max_ms, uint64_t *out);
+
+/* A command's own options, parsed together with the global ones, before
+ * or after its operands ("upload --json FILE", "download ID --base-url
+ * URL"); "--" ends them, "-" is an operand. on_opt gets the command's
+ * options and returns EXIT_OK or an exit code. Returns EXIT_OK with
+ * *first set to the index of the first operand, CLI_DONE after -h/--help
+ * (the command's help printed), or an exit code. */
+typedef int (*cli_opt_fn)(void *ctx, int c, char *arg);
+int cli_parse_options(cli_t *cli, int argc, char **argv, const char *shortopts,
+                      const struct option *opts, cli_opt_fn on_opt, void *ctx,
+                      int *first);
+/* Print a command's help ("upload", "download", "token"); -1 unknown. */
+int cli_command_help(const char *cmd, FILE *f);
 
 /* Print "wecom-media: CONTEXT: what went wrong" for err, with WeCom's
- * errcode and errmsg when there is one. */
+ * errcode and errmsg when there is one (and a hint for the errcodes
+ * users asked about: 40007, 45009, ...). */
 void cli_report(const char *context, wecom_err_t err,
                 const wecom_api_error_t *api);
+/* cli_report, and for a failed connect the host, the last address tried
+ * and the attempts made. */
+void cli_report_net(const cli_t *cli, const char *context, wecom_err_t err,
+                    const wecom_api_error_t *api);
 
-/* Progress on stderr: a bar redrawn in place, at most ten times a second. */
+/* Progress on stderr: a bar redrawn in place, at most ten times a second
+ * on a terminal; with --progress elsewhere (a journal), a plain line every
+ * few seconds and one at the end. */
 typedef struct cli_progress {
     const char *label;
     uint64_t last_ms;
+    uint64_t done;
+    uint64_t total;
     int shown;
     int enabled;
+    int lines;
 } cli_progress_t;
 
 void cli_progress_start(cli_progress_t *p, const cli_t *cli, const char *label);
@@ -166,6 +238,7 @@ int cli_signal(void);
 int cmd_upload(cli_t *cli, int argc, char **argv);
 int cmd_download(cli_t *cli, int argc, char **argv);
 int cmd_token(cli_t *cli, int argc, char **argv);
+int cmd_queue(cli_t *cli, int argc, char **argv);
 
 /* Print s as a JSON string literal (quotes included) to stdout. */
 void cli_json_string(const char *s);

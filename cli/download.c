@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +65,10 @@ typedef struct {
     int refused;           /* -O: the server's name is taken */
     int info_failed;
 } watch_t;
+
+/* How the download ended, for --json's failure object. */
+static wecom_err_t g_err;
+static wecom_api_error_t g_api;
 
 /* ------------------------------------------------------------ signals */
 
@@ -196,15 +201,47 @@ static int part_name(const download_opts_t *o, const char *idn, char *part, size
     return n < cap ? 0 : -1;
 }
 
+/* The extension a Content-Type implies, for a name that has none (WeCom
+ * names a voice clip "voice"); NULL when the type says nothing we know. */
+static const char *type_extension(const char *content_type)
+{
+    static const struct {
+        const char *type;
+        const char *ext;
+    } TYPES[] = {
+        { "audio/amr", ".amr" },        { "image/jpeg", ".jpg" },
+        { "image/jpg", ".jpg" },        { "image/png", ".png" },
+        { "image/gif", ".gif" },        { "image/webp", ".webp" },
+        { "image/bmp", ".bmp" },        { "video/mp4", ".mp4" },
+        { "audio/mpeg", ".mp3" },       { "audio/mp4", ".m4a" },
+        { "audio/wav", ".wav" },        { "application/pdf", ".pdf" },
+        { "application/zip", ".zip" },  { "text/plain", ".txt" },
+    };
+    size_t n = strcspn(content_type, "; \t"), i;
+    for (i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++)
+        if (strlen(TYPES[i].type) == n && strncasecmp(content_type, TYPES[i].type, n) == 0)
+            return TYPES[i].ext;
+    return NULL;
+}
+
 /* -O: the server's name (made safe by the library), or the media_id,
+ * given the extension its Content-Type implies when it has none, and
  * shortened to what the file system takes, keeping its extension. */
 static void remote_final(const wecom_download_result_t *res, const char *idn,
                          char *final, size_t cap)
 {
+    const char *ext = type_extension(res->content_type);
+    const char *dot;
+    size_t n;
     snprintf(final, cap, "%s",
              res->filename[0] != '\0' ? res->filename
              : idn[0] != '\0'        ? idn
                                       : "wecom-media-download");
+    dot = strrchr(final, '.');
+    n = strlen(final);
+    /* No dot, or one that starts the name (".profile"): no extension. */
+    if (ext != NULL && (dot == NULL || dot == final) && n + strlen(ext) < cap)
+        memcpy(final + n, ext, strlen(ext) + 1);
     (void)cli_name_fit(final, name_max_of(final));
 }
 
@@ -323,16 +360,19 @@ static void watch_init(watch_t *w, const char *media_id, const download_opts_t *
     w->idn = idn;
 }
 
-static int failed(const char *media_id, wecom_err_t rc, const wecom_download_result_t *res)
+static int failed(const cli_t *cli, const char *media_id, wecom_err_t rc,
+                  const wecom_download_result_t *res)
 {
+    g_err = rc;
+    g_api = res->api;
     if (cli_signal() != 0)
         return interrupted(NULL);
-    cli_report(media_id, rc, &res->api);
-    return cli_exit_code(rc);
+    cli_report_net(cli, media_id, rc, &res->api);
+    return cli_exit_code_api(rc, &res->api);
 }
 
 static void print_result(const cli_t *cli, const char *path,
-                         const wecom_download_result_t *res)
+                         const wecom_download_result_t *res, int already)
 {
     if (cli->json) {
         fputs("{\"file\":", stdout);
@@ -341,7 +381,7 @@ static void print_result(const cli_t *cli, const char *path,
         cli_json_string(res->content_type);
         fputs(",\"server_name\":", stdout);
         cli_json_string(res->filename);
-        fputs("}\n", stdout);
+        printf(",\"already_complete\":%s}\n", already ? "true" : "false");
     } else {
         cli_put_escaped(stdout, path);
         putchar('\n');
@@ -356,7 +396,7 @@ static int to_stdout(cli_t *cli, const char *media_id, const download_opts_t *o)
     watch_init(&w, media_id, o, NULL, NULL);
     rc = fetch(cli, &w, STDOUT_FILENO, 0, NULL, &res);
     if (rc != WECOM_OK)
-        return failed(media_id, rc, &res);
+        return failed(cli, media_id, rc, &res);
     return EXIT_OK;
 }
 
@@ -399,8 +439,8 @@ static int to_device(cli_t *cli, const char *media_id, const download_opts_t *o,
     if (close(fd) != 0 && rc == WECOM_OK && errno != EINTR)
         rc = WECOM_ERR_FILE_WRITE;
     if (rc != WECOM_OK)
-        return failed(media_id, rc, &res);
-    print_result(cli, o->out, &res);
+        return failed(cli, media_id, rc, &res);
+    print_result(cli, o->out, &res, 0);
     return EXIT_OK;
 }
 
@@ -438,9 +478,7 @@ static int classify_out(const char *out, enum out_kind *kind, struct stat *seen)
     }
     if (why == NULL)
         return 0;
-    fputs("wecom-media: ", stderr);
-    cli_put_escaped(stderr, out);
-    fprintf(stderr, ": %s; not written\n", why);
+    cli_say(out, "%s; not written", why);
     return -1;
 }
 
@@ -460,6 +498,8 @@ static int resume_point(const cli_t *cli, const char *part, const char *info_pat
     if (size == 0)
         return 0;
     if (r == 0 || parse_info(buf, media_id, info) != 0) {
+        if (cli->quiet)
+            return 0;
         fputs("wecom-media: ", stderr);
         cli_put_escaped(stderr, part);
         fputs(" has no .part.info of this tool for this medium; "
@@ -531,6 +571,85 @@ static int finish(const download_opts_t *o, int fd, const char *part,
     return 0;
 }
 
+/* 1 when nothing at all is at path (not even a dangling link). */
+static int absent(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) != 0 && errno == ENOENT;
+}
+
+/* The probe's watch: stop once the one byte asked for is in, unless the
+ * medium ends there (then the library stops by itself). */
+typedef struct {
+    uint64_t size;
+} probe_t;
+
+static int probe_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    const probe_t *p = ctx;
+    return done >= p->size && total != p->size;
+}
+
+/* --continue where FILE is there and neither FILE.part nor its info:
+ * is FILE the whole medium already? One range request for FILE's last
+ * byte tells the medium's length, and that byte; both must match. Then
+ * nothing is downloaded: EXIT_OK, said. -1: not complete, or not known
+ * to be (download as usual). Otherwise an exit code (the medium expired,
+ * the network failed). */
+static int already_complete(cli_t *cli, const char *media_id, const download_opts_t *o)
+{
+    wecom_download_result_t res;
+    wecom_download_t dl;
+    wecom_writer_t writer;
+    wecom_mem_t mem;
+    unsigned char last = 0, got = 0;
+    struct stat st;
+    probe_t probe;
+    wecom_err_t rc;
+    int fd;
+
+    fd = open(o->out, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+        pread(fd, &last, 1, st.st_size - 1) != 1) {
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    probe.size = (uint64_t)st.st_size;
+    wecom_mem_writer(&writer, &mem, &got, 1);
+    memset(&dl, 0, sizeof dl);
+    dl.media_id = media_id;
+    dl.writer = &writer;
+    dl.offset = probe.size - 1;
+    dl.chunk = 1;
+    dl.progress = probe_progress;
+    dl.progress_ctx = &probe;
+    rc = wecom_media_download(cli->client, &dl, &res);
+    if (rc == WECOM_OK && res.total == probe.size && mem.len == 1 && got == last) {
+        if (!cli->quiet) {
+            fputs("wecom-media: ", stderr);
+            cli_put_escaped(stderr, o->out);
+            fprintf(stderr, ": already complete (%llu bytes, the medium's length, its "
+                            "last byte the same); nothing downloaded\n",
+                    (unsigned long long)probe.size);
+        }
+        print_result(cli, o->out, &res, 1);
+        return EXIT_OK;
+    }
+    if (rc == WECOM_OK || rc == WECOM_ERR_CANCELLED || rc == WECOM_ERR_REMOTE_CHANGED ||
+        rc == WECOM_ERR_RANGE_MISMATCH || rc == WECOM_ERR_OUTPUT_FULL) {
+        if (cli_signal() != 0)
+            return interrupted(NULL);
+        if (cli->verbose)
+            fprintf(stderr, "wecom-media: the file is not the whole medium; "
+                            "downloading it again\n");
+        return -1;
+    }
+    return failed(cli, media_id, rc, &res);
+}
+
 static int to_file(cli_t *cli, const char *media_id, const download_opts_t *o)
 {
     char part[PATH_MAX], info_path[PATH_MAX], final[PATH_MAX], idn[72];
@@ -554,6 +673,9 @@ static int to_file(cli_t *cli, const char *media_id, const download_opts_t *o)
      * byte is fetched. */
     if (cli_file_check(info_path) < 0)
         return EXIT_LOCAL;
+    if (o->resume && !o->remote_name && absent(info_path) && absent(part) &&
+        (ex = already_complete(cli, media_id, o)) >= 0)
+        return ex;
     fd = cli_file_open_part(part, &st);
     if (fd < 0)
         return EXIT_LOCAL;
@@ -575,8 +697,9 @@ again:
     rc = fetch(cli, &w, fd, offset, &info, &res);
     if (rc == WECOM_ERR_REMOTE_CHANGED && offset > 0 && !restarted) {
         /* What we hold belongs to another version: start again. */
-        fprintf(stderr, "wecom-media: %s changed on the server; starting again\n",
-                idn);
+        if (!cli->quiet)
+            fprintf(stderr, "wecom-media: %s changed on the server; starting again\n",
+                    idn);
         restarted = 1;
         offset = 0;
         memset(&info, 0, sizeof info);
@@ -604,7 +727,7 @@ again:
         close(fd);
         if (w.refused)
             return EXIT_LOCAL;
-        return failed(media_id, rc, &res);
+        return failed(cli, media_id, rc, &res);
     }
 
     if (o->remote_name)
@@ -620,13 +743,42 @@ again:
     (void)cli_file_unlink(info_path, -1);
     if (cli_file_fsync_dir(final) != 0 && cli->verbose)
         fprintf(stderr, "wecom-media: could not fsync the directory of the file\n");
-    print_result(cli, final, &res);
+    if (res.written == 0 && offset > 0 && !cli->quiet) {
+        fputs("wecom-media: ", stderr);
+        cli_put_escaped(stderr, part);
+        fputs(" already held the whole medium; nothing downloaded\n", stderr);
+    }
+    print_result(cli, final, &res, res.written == 0 && offset > 0);
     return EXIT_OK;
 }
 
-int cmd_download(cli_t *cli, int argc, char **argv)
+enum { OPT_CLOBBER = 512 };
+
+static int on_download_opt(void *ctx, int c, char *arg)
 {
-    enum { OPT_CLOBBER = 256 };
+    download_opts_t *o = ctx;
+    switch (c) {
+    case 'o': o->out = arg; break;
+    case 'O': o->remote_name = 1; break;
+    case 'c': o->resume = 1; break;
+    case OPT_CLOBBER: o->clobber = 1; break;
+    case 'k':
+        if (cli_parse_size(arg, WECOM_RANGE_MAX_BYTES, &o->chunk) != 0 || o->chunk == 0) {
+            cli_say("download", "--chunk: 1 byte to %d bytes (20M), e.g. 4M, 4MiB, 4194304",
+                    WECOM_RANGE_MAX_BYTES);
+            return EXIT_USAGE;
+        }
+        break;
+    default:
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* Check the command line, then download; the exit code. */
+static int download(cli_t *cli, int argc, char **argv, download_opts_t *o,
+                    const char **media_id)
+{
     static const struct option OPTS[] = {
         { "output", required_argument, NULL, 'o' },
         { "remote-name", no_argument, NULL, 'O' },
@@ -635,71 +787,46 @@ int cmd_download(cli_t *cli, int argc, char **argv)
         { "clobber", no_argument, NULL, OPT_CLOBBER },
         { NULL, 0, NULL, 0 },
     };
-    download_opts_t o;
     enum out_kind kind = OUT_FILE;
     struct stat seen;
-    const char *media_id;
-    int c, ex;
-    char *end;
+    int ex, nargs = 0;
 
-    memset(&o, 0, sizeof o);
-    opterr = 0; /* cli_bad_option's message, which never shows a value */
-    while ((c = getopt_long(argc, argv, "o:Oc", OPTS, NULL)) != -1) {
-        switch (c) {
-        case 'o': o.out = optarg; break;
-        case 'O': o.remote_name = 1; break;
-        case 'c': o.resume = 1; break;
-        case OPT_CLOBBER: o.clobber = 1; break;
-        case 'k':
-            errno = 0;
-            o.chunk = strtoull(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
-                o.chunk == 0 || o.chunk > WECOM_RANGE_MAX_BYTES) {
-                fprintf(stderr, "wecom-media: download: --chunk: 1 to %d bytes\n",
-                        WECOM_RANGE_MAX_BYTES);
-                return EXIT_USAGE;
-            }
-            break;
-        default:
-            cli_bad_option("download", argv[optind - 1], optopt);
-            return EXIT_USAGE;
-        }
-    }
-    if (argc - optind != 1) {
-        fprintf(stderr, "wecom-media: download: give one MEDIA_ID\n");
+    ex = cli_parse_options(cli, argc, argv, "o:Oc", OPTS, on_download_opt, o, &nargs);
+    if (ex != EXIT_OK)
+        return ex;
+    if (nargs != 1) {
+        cli_say("download", "give one MEDIA_ID");
         return EXIT_USAGE;
     }
-    media_id = argv[optind];
-    if (o.out != NULL && o.remote_name) {
-        fprintf(stderr, "wecom-media: download: -o and -O exclude each other\n");
+    *media_id = argv[1];
+    if (o->out != NULL && o->remote_name) {
+        cli_say("download", "-o and -O exclude each other");
         return EXIT_USAGE;
     }
-    if (o.clobber && !o.remote_name) {
-        fprintf(stderr, "wecom-media: download: --clobber goes with -O "
-                        "(-o always replaces its file)\n");
+    if (o->clobber && !o->remote_name) {
+        cli_say("download", "--clobber goes with -O (-o always replaces its file)");
         return EXIT_USAGE;
     }
-    if (o.out == NULL && !o.remote_name) {
+    if (o->out == NULL && !o->remote_name) {
         if (isatty(STDOUT_FILENO)) {
-            fprintf(stderr, "wecom-media: download: use -o FILE, -O, or -o - "
-                            "to write to the terminal\n");
+            cli_say("download", "use -o FILE, -O, or -o - to write to the terminal");
             return EXIT_USAGE;
         }
-        o.out = "-";
+        o->out = "-";
     }
-    if (o.out != NULL && strcmp(o.out, "-") == 0 && o.resume) {
-        fprintf(stderr, "wecom-media: download: --continue needs a file\n");
+    if (o->out != NULL && strcmp(o->out, "-") == 0 && o->resume) {
+        cli_say("download", "--continue needs a file");
         return EXIT_USAGE;
     }
-    if (o.out != NULL && strcmp(o.out, "-") != 0) {
-        if (o.out[0] == '\0' || classify_out(o.out, &kind, &seen) != 0) {
-            if (o.out[0] == '\0')
-                fprintf(stderr, "wecom-media: download: -o needs a name\n");
-            return o.out[0] == '\0' ? EXIT_USAGE : EXIT_LOCAL;
+    if (o->out != NULL && strcmp(o->out, "-") != 0) {
+        if (o->out[0] == '\0') {
+            cli_say("download", "-o needs a name");
+            return EXIT_USAGE;
         }
-        if (kind != OUT_FILE && o.resume) {
-            fprintf(stderr, "wecom-media: download: --continue needs a regular file, "
-                            "not a device or FIFO\n");
+        if (classify_out(o->out, &kind, &seen) != 0)
+            return EXIT_LOCAL;
+        if (kind != OUT_FILE && o->resume) {
+            cli_say("download", "--continue needs a regular file, not a device or FIFO");
             return EXIT_USAGE;
         }
     }
@@ -709,11 +836,28 @@ int cmd_download(cli_t *cli, int argc, char **argv)
     /* SIGINT and SIGTERM cancel the transfer: what arrived stays in the
      * .part with its .part.info. */
     cli_catch_signals(cli);
-    if (o.out != NULL && strcmp(o.out, "-") == 0)
-        return to_stdout(cli, media_id, &o);
+    if (o->out != NULL && strcmp(o->out, "-") == 0)
+        return to_stdout(cli, *media_id, o);
     if (kind != OUT_FILE)
-        return to_device(cli, media_id, &o, kind == OUT_DEVICE_VIA_LINK, &seen);
-    return to_file(cli, media_id, &o);
+        return to_device(cli, *media_id, o, kind == OUT_DEVICE_VIA_LINK, &seen);
+    return to_file(cli, *media_id, o);
+}
+
+int cmd_download(cli_t *cli, int argc, char **argv)
+{
+    download_opts_t o;
+    const char *media_id = NULL;
+    int ex;
+
+    memset(&o, 0, sizeof o);
+    g_err = WECOM_OK;
+    memset(&g_api, 0, sizeof g_api);
+    cli_message_clear();
+    ex = download(cli, argc, argv, &o, &media_id);
+    /* --json: the failure as an object too, whatever stopped it. */
+    if (ex != EXIT_OK && ex != CLI_DONE && cli->json)
+        cli_json_failure(o.out != NULL ? o.out : NULL, media_id, ex, g_err, &g_api);
+    return ex;
 }
 
 #endif /* WECOM_DOWNLOAD */

@@ -52,16 +52,12 @@ const char *cli_file_kind(mode_t mode)
 /* Say why path is refused: "wecom-media: PATH: WHY; refusing to use it". */
 static void refuse(const char *path, const char *why)
 {
-    fputs("wecom-media: ", stderr);
-    cli_put_escaped(stderr, path);
-    fprintf(stderr, ": %s; refusing to use it (remove it if it is yours)\n", why);
+    cli_say(path, "%s; refusing to use it (remove it if it is yours)", why);
 }
 
 static void report_errno(const char *path, int err)
 {
-    fputs("wecom-media: ", stderr);
-    cli_put_escaped(stderr, path);
-    fprintf(stderr, ": %s\n", strerror(err));
+    cli_say(path, "%s", strerror(err));
 }
 
 /* 0 when st is a file we may write to or delete: regular, ours, one link.

@@ -1,12 +1,43 @@
 /* What the tool prints: exit codes, error reports, and text from the
  * server or the file system made safe for a terminal and for JSON. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-int cli_exit_code(wecom_err_t err)
+/* WeCom's errcodes that say who is calling is not let in: a script fixes
+ * its token, secret or the corp's settings rather than trying again. */
+static int is_credential_errcode(int64_t e)
 {
+    switch (e) {
+    case 40001: /* the secret (or a token) is wrong */
+    case 40013: /* corpid unknown */
+    case 40014: /* token invalid: it still was after a refresh */
+    case 40082: /* the suite token is wrong */
+    case 40091: /* the secret is malformed */
+    case 41001: /* no token */
+    case 41004: /* no secret */
+    case 42001: /* token expired: it still was after a refresh */
+    case 48002: /* the app may not call this API */
+    case 60020: /* the caller's IP is not on the app's allow list */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int cli_exit_code_api(wecom_err_t err, const wecom_api_error_t *api)
+{
+    if (err == WECOM_ERR_API && api != NULL) {
+        if (is_credential_errcode(api->errcode))
+            return EXIT_CREDENTIALS;
+        if (api->errcode == 45009 || api->errcode == 45033)
+            return EXIT_RATE_LIMITED;
+        if (api->errcode == 40007)
+            return EXIT_NOT_FOUND;
+        return EXIT_API;
+    }
     switch (err) {
     case WECOM_OK:
         return EXIT_OK;
@@ -14,35 +45,176 @@ int cli_exit_code(wecom_err_t err)
         return EXIT_USAGE;
     case WECOM_ERR_API:
         return EXIT_API;
-    case WECOM_ERR_FILE_READ:
-    case WECOM_ERR_FILE_WRITE:
-    case WECOM_ERR_NOT_REWINDABLE:
     case WECOM_ERR_MEDIA_TOO_SMALL:
     case WECOM_ERR_MEDIA_TOO_LARGE:
     case WECOM_ERR_MEDIA_FORMAT:
     case WECOM_ERR_MEDIA_VOICE_TOO_LONG:
     case WECOM_ERR_MEDIA_AMR_WB:
     case WECOM_ERR_MEDIA_AMR_CORRUPT:
+        return EXIT_REFUSED;
+    case WECOM_ERR_FILE_READ:
+    case WECOM_ERR_FILE_WRITE:
+    case WECOM_ERR_NOT_REWINDABLE:
     case WECOM_ERR_MEDIA_LENGTH:
     case WECOM_ERR_TLS_CA_LOAD:
+    case WECOM_ERR_OUTPUT_FULL:
         return EXIT_LOCAL;
     default:
         return EXIT_NETWORK;
     }
 }
 
+int cli_exit_code(wecom_err_t err)
+{
+    return cli_exit_code_api(err, NULL);
+}
+
+const char *cli_exit_name(int ex)
+{
+    switch (ex) {
+    case EXIT_OK: return "ok";
+    case EXIT_USAGE: return "usage";
+    case EXIT_LOCAL: return "local";
+    case EXIT_NETWORK: return "network";
+    case EXIT_API: return "api";
+    case EXIT_REFUSED: return "refused";
+    case EXIT_CREDENTIALS: return "credentials";
+    case EXIT_RATE_LIMITED: return "rate_limited";
+    case EXIT_NOT_FOUND: return "not_found";
+    default: return ex > 128 ? "interrupted" : "error";
+    }
+}
+
+/* The last message said about the file under way, for --json. */
+static char g_message[512];
+
+void cli_message_clear(void)
+{
+    g_message[0] = '\0';
+}
+
+static void keep(const char *text)
+{
+    snprintf(g_message, sizeof g_message, "%s", text);
+}
+
+void cli_say(const char *subject, const char *fmt, ...)
+{
+    char text[sizeof g_message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    keep(text);
+    fputs("wecom-media: ", stderr);
+    if (subject != NULL) {
+        cli_put_escaped(stderr, subject);
+        fputs(": ", stderr);
+    }
+    cli_put_escaped(stderr, text);
+    fputc('\n', stderr);
+}
+
+/* What to do about an errcode a user met and did not understand; NULL
+ * when the errmsg says enough. */
+static const char *errcode_hint(int64_t e)
+{
+    switch (e) {
+    case 40007:
+        return "temporary media live three days after upload, and only "
+               "within the corp that uploaded them";
+    case 45009:
+        return "rate limited: retrying extends the block; wait (a minute, "
+               "up to an hour) before calling again";
+    case 45033:
+        return "too many calls at once; still so after the retries";
+    case 40001:
+    case 40091:
+        return "check the corp secret";
+    case 40014:
+    case 42001:
+        return "the access token is invalid or expired";
+    default:
+        return NULL;
+    }
+}
+
 void cli_report(const char *context, wecom_err_t err,
                 const wecom_api_error_t *api)
 {
+    char text[sizeof g_message];
+    if (err == WECOM_ERR_API && api != NULL) {
+        const char *hint = errcode_hint(api->errcode);
+        snprintf(text, sizeof text, "WeCom errcode %lld: %s%s%s",
+                 (long long)api->errcode, api->errmsg, hint != NULL ? " (" : "",
+                 hint != NULL ? hint : "");
+        if (hint != NULL && strlen(text) + 1 < sizeof text)
+            strcat(text, ")");
+    } else {
+        snprintf(text, sizeof text, "%s", wecom_strerror(err));
+    }
+    keep(text);
     fputs("wecom-media: ", stderr);
     cli_put_escaped(stderr, context);
-    if (err == WECOM_ERR_API && api != NULL) {
-        fprintf(stderr, ": WeCom errcode %lld: ", (long long)api->errcode);
-        cli_put_escaped(stderr, api->errmsg);
-        fputc('\n', stderr);
-    } else {
-        fprintf(stderr, ": %s\n", wecom_strerror(err));
+    fputs(": ", stderr);
+    cli_put_escaped(stderr, text);
+    fputc('\n', stderr);
+}
+
+void cli_report_net(const cli_t *cli, const char *context, wecom_err_t err,
+                    const wecom_api_error_t *api)
+{
+    /* No connection came up: say where the tool tried to go, so that a
+     * wrong --base-url, a dead route or DNS shows as what it is. */
+    int no_connect = err == WECOM_ERR_CONNECT || err == WECOM_ERR_RESOLVE ||
+                     ((err == WECOM_ERR_TIMEOUT || err == WECOM_ERR_DEADLINE) &&
+                      cli->client_ready && wecom_client_connections(cli->client) == 0);
+    if (!no_connect || cli->connects == 0) {
+        cli_report(context, err, api);
+        return;
     }
+    if (err == WECOM_ERR_RESOLVE)
+        cli_say(context, "cannot resolve %s (%u attempt%s): %s", cli->connect_host,
+                cli->connects, cli->connects == 1 ? "" : "s", wecom_strerror(err));
+    else
+        cli_say(context, "cannot connect to %s (last address tried %s, %u attempt%s): %s",
+                cli->connect_host, cli->net.addr[0] != '\0' ? cli->net.addr : "none",
+                cli->connects, cli->connects == 1 ? "" : "s", wecom_strerror(err));
+}
+
+void cli_json_failure(const char *file, const char *media_id, int ex,
+                      wecom_err_t err, const wecom_api_error_t *api)
+{
+    int has_api = err == WECOM_ERR_API && api != NULL;
+    fputs("{\"file\":", stdout);
+    if (file != NULL)
+        cli_json_string(file);
+    else
+        fputs("null", stdout);
+    if (media_id != NULL) {
+        fputs(",\"media_id\":", stdout);
+        cli_json_string(media_id);
+    }
+    fputs(",\"error\":", stdout);
+    cli_json_string(cli_exit_name(ex));
+    printf(",\"exit\":%d,\"code\":", ex);
+    if (err != WECOM_OK)
+        cli_json_string(wecom_errname(err));
+    else
+        fputs("null", stdout);
+    fputs(",\"message\":", stdout);
+    cli_json_string(g_message[0] != '\0' ? g_message
+                    : err != WECOM_OK     ? wecom_strerror(err)
+                                          : cli_exit_name(ex));
+    if (has_api) {
+        printf(",\"errcode\":%lld,\"errmsg\":", (long long)api->errcode);
+        cli_json_string(api->errmsg);
+    } else {
+        fputs(",\"errcode\":null,\"errmsg\":null", stdout);
+    }
+    fputs("}\n", stdout);
+    fflush(stdout);
+    cli_message_clear();
 }
 
 /* Bidirectional embeddings, overrides and isolates: text after them can
@@ -148,5 +320,8 @@ void cli_bad_option(const char *cmd, const char *arg, int opt)
     } else {
         fputs("-?", stderr);
     }
-    fputs("'\nTry 'wecom-media --help'.\n", stderr);
+    if (cmd != NULL)
+        fprintf(stderr, "'\nTry 'wecom-media %s --help'.\n", cmd);
+    else
+        fputs("'\nTry 'wecom-media --help'.\n", stderr);
 }

@@ -208,7 +208,7 @@ const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
         return out;
     switch (err) {
     case WECOM_ERR_MEDIA_TOO_SMALL:
-        snprintf(out, cap, "file of %llu bytes: WeCom needs more than %llu",
+        snprintf(out, cap, "file of %llu bytes: WeCom needs more than %llu bytes",
                  (unsigned long long)chk->actual, (unsigned long long)chk->limit);
         break;
     case WECOM_ERR_MEDIA_TOO_LARGE:

@@ -24,6 +24,8 @@ typedef struct wecom_posix_net {
     int fd;
     int wake[2];
     volatile sig_atomic_t cancelled;
+    char addr[48]; /* the address the last connect tried, numeric, for
+                      messages ("" before any); an IPv6 one fits */
 } wecom_posix_net_t;
 
 /* Fill t with TCP functions over net (closed to begin with), opening its

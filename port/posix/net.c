@@ -108,6 +108,9 @@ static int connect_one(wecom_posix_net_t *net, const struct addrinfo *ai,
                        uint64_t deadline)
 {
     int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (getnameinfo(ai->ai_addr, ai->ai_addrlen, net->addr, sizeof net->addr, NULL, 0,
+                    NI_NUMERICHOST) != 0)
+        net->addr[0] = '\0';
     if (fd < 0)
         return WECOM_ERR_CONNECT;
     if (set_nonblocking(fd) < 0)
@@ -354,6 +357,7 @@ void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net)
 {
     net->fd = -1;
     net->cancelled = 0;
+    net->addr[0] = '\0';
     open_wake(net);
     t->connect = net_connect;
     t->send = net_send;

@@ -8,8 +8,8 @@
  * Exit 0 when the upload and the download both succeeded and the bytes
  * came back identical; 3 when the arena could not be handed over (an
  * mbedTLS without MBEDTLS_MEMORY_BUFFER_ALLOC_C); 1 otherwise. With
- * --stack it prints "stack_used=N" (bytes of the painted stack the
- * transfer touched) for test/stack/ and test/arena/.
+ * --stack it prints "stack_used=N ..." (bytes of the painted stack the
+ * transfer touched, beyond what an idle thread touches) for test/stack/.
  */
 #define _GNU_SOURCE
 
@@ -39,11 +39,18 @@ typedef struct job {
     int ok;
 } job_t;
 
+/* The probe's own buffers and results are static: only the library's
+ * frames (and mbedTLS's and libc's below them) should be on the stack. */
+static unsigned char g_x[8192], g_y[8192];
+static char g_back[PATH_MAX];
+static wecom_upload_result_t g_ur;
+static wecom_download_result_t g_dr;
+
 static int same_bytes(int a, int b)
 {
-    unsigned char x[8192], y[8192];
+    unsigned char *x = g_x, *y = g_y;
     for (;;) {
-        ssize_t n = read(a, x, sizeof x), m;
+        ssize_t n = read(a, x, sizeof g_x), m;
         if (n < 0)
             return 0;
         if (n == 0)
@@ -63,11 +70,8 @@ static int transfer(job_t *j)
     wecom_writer_t w;
     wecom_posix_fd_t rf, wf;
     wecom_upload_t up;
-    wecom_upload_result_t ur;
     wecom_download_t dl;
-    wecom_download_result_t dr;
     struct stat st;
-    char back[PATH_MAX];
     int fd, out, ok = 0;
     wecom_err_t rc;
 
@@ -93,29 +97,29 @@ static int transfer(job_t *j)
     up.reader = &r;
     up.length = (uint64_t)st.st_size;
     up.filename = "probe.bin";
-    rc = wecom_media_upload(&g_client, &up, &ur);
+    rc = wecom_media_upload(&g_client, &up, &g_ur);
     if (rc != WECOM_OK) {
         fprintf(stderr, "upload: %s\n", wecom_errname(rc));
         close(fd);
         goto done;
     }
-    snprintf(back, sizeof back, "%s.back", j->path);
-    out = open(back, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    snprintf(g_back, sizeof g_back, "%s.back", j->path);
+    out = open(g_back, O_RDWR | O_CREAT | O_TRUNC, 0600);
     if (out < 0) {
         close(fd);
         goto done;
     }
     wecom_posix_writer(&w, &wf, out);
     memset(&dl, 0, sizeof dl);
-    dl.media_id = ur.media_id;
+    dl.media_id = g_ur.media_id;
     dl.writer = &w;
-    rc = wecom_media_download(&g_client, &dl, &dr);
+    rc = wecom_media_download(&g_client, &dl, &g_dr);
     if (rc != WECOM_OK)
         fprintf(stderr, "download: %s\n", wecom_errname(rc));
     else if (lseek(fd, 0, SEEK_SET) == 0 && lseek(out, 0, SEEK_SET) == 0)
         ok = same_bytes(fd, out);
     close(out);
-    unlink(back);
+    unlink(g_back);
     close(fd);
 done:
     wecom_client_free(&g_client);
@@ -130,29 +134,40 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-/* Run the transfer on a thread whose stack of size bytes was painted, and
- * return how many bytes of it were touched (counted from the far end:
- * stacks grow down on every target this runs on). */
-static long painted_run(job_t *j, size_t size)
+static void *thread_idle(void *arg)
+{
+    return arg;
+}
+
+/* Run fn on a thread whose stack of size bytes was painted, and return
+ * how many bytes of it were touched (counted from the far end: stacks
+ * grow down on every target this runs on). glibc keeps the thread's
+ * descriptor and TLS at the top of that memory: an idle thread measures
+ * them, to be taken off. */
+static long painted_run(job_t *j, size_t size, void *(*fn)(void *))
 {
     pthread_attr_t attr;
     pthread_t t;
     unsigned char *stack;
     size_t i;
 
-    stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED)
+    /* A guard page below: a stack too small faults (and a debugger shows
+     * the deepest frames) instead of writing over other memory. */
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char *base = mmap(NULL, size + (size_t)page, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED || mprotect(base, (size_t)page, PROT_NONE) != 0)
         return -1;
+    stack = base + page;
     memset(stack, PAINT, size);
     if (pthread_attr_init(&attr) != 0 ||
         pthread_attr_setstack(&attr, stack, size) != 0 ||
-        pthread_create(&t, &attr, thread_main, j) != 0)
+        pthread_create(&t, &attr, fn, j) != 0)
         return -1;
     pthread_join(t, NULL);
     for (i = 0; i < size && stack[i] == PAINT; i++)
         ;
-    munmap(stack, size);
+    munmap(base, size + (size_t)page);
     return (long)(size - i);
 }
 
@@ -186,12 +201,14 @@ int main(int argc, char **argv)
         return 3;
     }
     if (stack != 0) {
-        long used = painted_run(&j, stack);
-        if (used < 0) {
+        long idle = painted_run(&j, stack, thread_idle);
+        long used = painted_run(&j, stack, thread_main);
+        if (idle < 0 || used < 0) {
             fprintf(stderr, "painted thread: %s\n", strerror(errno));
             return 1;
         }
-        printf("stack_used=%ld\n", used);
+        printf("stack_used=%ld (touched %ld, of which %ld an idle thread's)\n",
+               used - idle, used, idle);
     } else {
         j.ok = transfer(&j);
     }

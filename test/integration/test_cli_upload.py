@@ -122,11 +122,13 @@ class UploadKinds(EmulatorCase):
         self.assertEqual(self.client.media_get(p.stdout.decode().strip()), data)
         self.assertEqual(self.uploads()[1]["filename"], "从管道.bin")
 
-    def test_pipe_without_or_beyond_its_length_is_not_stored(self):
+    def test_pipe_without_or_beyond_its_length(self):
         data = os.urandom(300000)
-        p = self.cli("upload", "--type", "file", "-", stdin=data, expect=2)
-        self.assertIn("--length", p.stderr.decode())
-        self.assertEqual(self.uploads(), [], "sent without a length")
+        # without --length it is spooled, then sent with its exact length
+        p = self.cli("upload", "--type", "file", "-", stdin=data)
+        self.assertEqual(self.client.media_get(p.stdout.decode().strip()), data)
+        self.assertEqual(self.uploads()[0]["part_size"], len(data))
+        self.client.reset(media=True)
         # the pipe ends before the length given: refused, nothing stored
         p = self.cli("upload", "--type", "file", "--length", str(len(data) + 1000), "-",
                      stdin=data, expect=3)
@@ -219,7 +221,7 @@ class UploadRefusals(EmulatorCase):
         for name, data, kind, says, _ in self.cases:
             with self.subTest(name=name):
                 path = self.write(name, data)
-                p = self.cli("upload", "--type", kind, path, expect=3)
+                p = self.cli("upload", "--type", kind, path, expect=6)
                 err = p.stderr.decode()
                 self.assertIn(path, err)
                 self.assertIn("not sent", err)
@@ -261,7 +263,7 @@ class UploadRefusals(EmulatorCase):
         a = self.write("a.jpg", jpeg(1000))
         bad = self.write("bad.jpg", b"GIF89a" + bytes(100))
         b = self.write("b.png", png(1000))
-        p = self.cli("upload", "--type", "image", a, bad, b, expect=3)
+        p = self.cli("upload", "--type", "image", a, bad, b, expect=6)
         ids = p.stdout.decode().splitlines()
         self.assertEqual(len(ids), 2)
         self.assertEqual(self.client.media_get(ids[0]), self.read("a.jpg"))
@@ -272,7 +274,7 @@ class UploadRefusals(EmulatorCase):
     def test_refused_files_leak_no_descriptor(self):
         bad = [self.write("bad%02d.jpg" % i, b"GIF89a" + bytes(100)) for i in range(40)]
         good = self.write("good.jpg", jpeg(1000))
-        p = self.cli("upload", "--type", "image", *bad, good, expect=3,
+        p = self.cli("upload", "--type", "image", *bad, good, expect=6,
                      preexec_fn=fd_limit(12))
         ids = p.stdout.decode().splitlines()
         self.assertEqual(len(ids), 1, p.stderr.decode()[-300:])
@@ -410,7 +412,7 @@ class UploadFaults(EmulatorCase):
         path = self.write("a.jpg", jpeg(1000))
         self.client.config(force_errcode={"errcode": 45009, "count": 1})
         started = time.monotonic()
-        p = self.cli("upload", path, expect=5)
+        p = self.cli("upload", path, expect=8)
         self.assertLess(time.monotonic() - started, 3)
         self.assertIn("errcode 45009", p.stderr.decode())
         self.assertEqual(len(self.uploads()), 1, "a rate-limited call was repeated")
@@ -422,7 +424,7 @@ class UploadFaults(EmulatorCase):
                 self.never_print.add(token)
                 getattr(self.client, how)(token)
                 p = self.cli("upload", self.write("a.jpg", jpeg(1000)),
-                             env={"WECOM_ACCESS_TOKEN": token}, expect=5)
+                             env={"WECOM_ACCESS_TOKEN": token}, expect=7)
                 self.assertIn("errcode %d" % code, p.stderr.decode())
                 self.assertEqual(self.client.media(), [])
 
@@ -533,13 +535,13 @@ class TerminalTrust(EmulatorCase):
         self.client.config(force_errcode={"errcode": 40001, "errmsg": HOSTILE_TEXT,
                                           "path": GETTOKEN})
         p = self.cli("--corpid", CORPID, "token", env={"WECOM_CORPSECRET": SECRET},
-                     token=False, expect=5)
+                     token=False, expect=7)
         self.assertTrue(terminal_safe(p.stderr), p.stderr)
         self.assertIn("\\x1B]0;pwned", p.stderr.decode())
 
     def test_file_name_with_controls_is_escaped(self):
         path = self.write("evil\x1b[2J\r.jpg", b"GIF89a" + bytes(100))
-        p = self.cli("upload", "--type", "image", path, expect=3)
+        p = self.cli("upload", "--type", "image", path, expect=6)
         self.assertTrue(terminal_safe(p.stderr), p.stderr)
         self.assertIn("evil\\x1B[2J\\x0D.jpg", p.stderr.decode())
 
@@ -627,11 +629,11 @@ class Credentials(EmulatorCase):
         wrong = "wrong-secret-value"
         self.never_print.add(wrong)
         p = self.cli("--corpid", CORPID, "token", env={"WECOM_CORPSECRET": wrong},
-                     token=False, expect=5)
+                     token=False, expect=7)
         self.assertIn("errcode 40001", p.stderr.decode())
         self.assertEqual(p.stdout, b"")
         p = self.cli("--corpid", CORPID, "upload", self.write("a.jpg", jpeg(1000)),
-                     env={"WECOM_CORPSECRET": wrong}, token=False, expect=5)
+                     env={"WECOM_CORPSECRET": wrong}, token=False, expect=7)
         self.assertIn("errcode 40001", p.stderr.decode())
         self.assertEqual(self.uploads(), [])
 
