@@ -104,6 +104,15 @@ WECOM_API wecom_err_t wecom_posix_fs_open(wecom_fs_t *fs, wecom_posix_fs_t *p,
 
 /* Close the directories. */
 WECOM_API void wecom_posix_fs_close(wecom_posix_fs_t *p);
+
+/* Queue the regular file at path (wecom_outbox_enqueue): opts gives the
+ * kind, the display name (NULL: path's last component) and the dropped
+ * callback; its reader and size are taken from the file. A path that is
+ * not a regular file is WECOM_ERR_FILE_READ, as is one that cannot be
+ * opened. */
+WECOM_API wecom_err_t wecom_posix_outbox_add_file(wecom_outbox_t *ob, const char *path,
+                                                  const wecom_outbox_add_t *opts,
+                                                  char *id, wecom_check_t *chk);
 #endif
 
 #ifdef __cplusplus

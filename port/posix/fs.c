@@ -296,4 +296,36 @@ void wecom_posix_fs_close(wecom_posix_fs_t *p)
     }
 }
 
+wecom_err_t wecom_posix_outbox_add_file(wecom_outbox_t *ob, const char *path,
+                                        const wecom_outbox_add_t *opts, char *id,
+                                        wecom_check_t *chk)
+{
+    wecom_outbox_add_t add;
+    wecom_posix_fd_t f;
+    wecom_reader_t r;
+    struct stat st;
+    wecom_err_t rc;
+    int fd;
+    if (ob == NULL || path == NULL || opts == NULL || id == NULL)
+        return WECOM_ERR_INVALID_ARG;
+    id[0] = '\0';
+    /* O_NONBLOCK: a FIFO planted under the name does not hang the open. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return WECOM_ERR_FILE_READ;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return WECOM_ERR_FILE_READ;
+    }
+    wecom_posix_reader(&r, &f, fd);
+    add = *opts;
+    add.reader = &r;
+    add.size = (uint64_t)st.st_size;
+    if (add.name == NULL)
+        add.name = path;
+    rc = wecom_outbox_enqueue(ob, &add, id, chk);
+    close(fd);
+    return rc;
+}
+
 #endif /* WECOM_OUTBOX */

@@ -494,6 +494,25 @@ static void test_planted_links_refused(void **state)
     assert_int_equal(chmod(g_spool, 0700), 0);
 }
 
+static void test_add_file(void **state)
+{
+    char p[512], id[25];
+    wecom_outbox_add_t opts;
+    wecom__census_t q;
+    (void)state;
+    memset(&opts, 0, sizeof opts);
+    snprintf(p, sizeof p, "%s/fifo.jpg", g_dir);
+    assert_int_equal(mkfifo(p, 0600), 0); /* refused at once, never waited on */
+    assert_int_equal(wecom_posix_outbox_add_file(&g_ob, p, &opts, id, NULL),
+                     WECOM_ERR_FILE_READ);
+    snprintf(p, sizeof p, "%s/shot.jpg", g_dir);
+    write_rel("../shot.jpg", JPEG, sizeof JPEG, O_TRUNC);
+    assert_int_equal(wecom_posix_outbox_add_file(&g_ob, p, &opts, id, NULL), WECOM_OK);
+    assert_int_equal(wecom__census(&g_fs, WECOM_FS_QUEUE, &q), WECOM_OK);
+    assert_int_equal(q.count, 1);
+    assert_int_equal(q.bytes, WECOM__ITEM_FIXED + strlen("shot.jpg") + sizeof JPEG);
+}
+
 /* ------------------------------------------------------------- drain */
 
 static const char SUCCESS[] =
@@ -582,6 +601,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_quota_refuse_and_drop_oldest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_planted_links_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_add_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drain_done_failed_paused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
