@@ -59,6 +59,8 @@ static const char USAGE[] =
     "                      WECOM_CACHE_DIR; default $XDG_CACHE_HOME/wecom-media\n"
     "                      or ~/.cache/wecom-media)\n"
     "  --no-token-cache    fetch a token with gettoken, keeping none\n"
+    "  --no-session-cache  neither resume the last run's TLS session nor keep\n"
+    "                      this one (kept 0600 in the cache directory)\n"
     "  --timeout TIME      bound on each network wait (default 30s)\n"
     "  --max-time TIME     deadline for the whole command, retries included\n"
     "                      (DNS resolution excepted: the system resolver bounds it)\n"
@@ -256,6 +258,7 @@ int cli_connect(cli_t *cli)
         return cli_exit_code(rc);
     }
     cli->client_ready = 1;
+    cli_session_resume(cli);
     if (cli->retry_set || cli->retry_max_time_set)
         wecom_client_set_retry(cli->client,
                                cli->retry_set ? cli->retry
@@ -409,7 +412,8 @@ enum {
     OPT_LIMIT_RATE,
     OPT_TOKEN_COMMAND,
     OPT_CACHE_DIR,
-    OPT_NO_TOKEN_CACHE
+    OPT_NO_TOKEN_CACHE,
+    OPT_NO_SESSION_CACHE
 };
 
 #define GLOBAL_SHORT "vhq"
@@ -424,6 +428,7 @@ static const struct option GLOBAL_OPTS[] = {
     { "token-command", required_argument, NULL, OPT_TOKEN_COMMAND },
     { "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
     { "no-token-cache", no_argument, NULL, OPT_NO_TOKEN_CACHE },
+    { "no-session-cache", no_argument, NULL, OPT_NO_SESSION_CACHE },
     { "secret", required_argument, NULL, OPT_SECRET },
     { "corpsecret", required_argument, NULL, OPT_SECRET },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -478,6 +483,7 @@ static int global_option(cli_t *cli, int c, char *arg)
     case OPT_TOKEN_COMMAND: cli->token_command = arg; break;
     case OPT_CACHE_DIR: cli->cache_dir = arg; break;
     case OPT_NO_TOKEN_CACHE: cli->no_token_cache = 1; break;
+    case OPT_NO_SESSION_CACHE: cli->no_session_cache = 1; break;
     case OPT_SECRET:
         wipe_arg(arg);
         fprintf(stderr,
@@ -677,6 +683,7 @@ int main(int argc, char **argv)
         if (cli.verbose)
             fprintf(stderr, "wecom-media: %lu TLS handshake(s), %lu connection(s)\n",
                     wecom_client_handshakes(cli.client), wecom_client_connections(cli.client));
+        cli_session_keep(&cli, rc);
         wecom_client_free(cli.client);
     }
     cli_wipe(cli.token_buf, sizeof cli.token_buf);

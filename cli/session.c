@@ -1,0 +1,208 @@
+/*
+ * The TLS session cache: the last run's TLS session, offered by the next.
+ *
+ * A camera that uploads every minute would otherwise make a full ECDHE
+ * handshake and verify the server's chain each time, the largest CPU cost
+ * of a small upload on ARM. The session (mbedTLS's serialisation, through
+ * wecom_client_session_save) is kept in one file, "tls-session", 0600 in
+ * the 0700 cache directory, replaced whole (temp file, fsync, rename). A
+ * header keys it to what it was made under:
+ *
+ *   wecom-media tls session 1\n
+ *   saved <unix seconds>\n
+ *   url <the base URL>\n
+ *   ca <CA file path> <size> <mtime s>.<mtime ns>\n
+ *   \n
+ *   <the library's bytes>
+ *
+ * It is offered only when all of it still holds and it is younger than
+ * WECOM_SESSION_LIFETIME_S; the library checks host, port and trust
+ * configuration once more. A file that is not ours (a link, another
+ * user's, readable by others: its master secret may have leaked) is
+ * ignored and replaced. Any failed run drops it, so that a server or
+ * path that misbehaves starts the next run afresh.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAGIC "wecom-media tls session 1\n"
+#define FILE_NAME "tls-session"
+/* The header's room: four short lines, the base URL and the CA path. */
+#define HEADER_MAX (PATH_MAX + 512)
+
+static unsigned char g_buf[HEADER_MAX + WECOM_SESSION_MAX];
+
+static int enabled(const cli_t *cli)
+{
+    return WECOM_CLI_SESSION_CACHE && !cli->no_session_cache;
+}
+
+static void note(const cli_t *cli, const char *what)
+{
+    if (cli->verbose)
+        fprintf(stderr, "wecom-media: TLS session cache: %s\n", what);
+}
+
+static const char *ca_file(const cli_t *cli)
+{
+    return cli->cacert != NULL ? cli->cacert : WECOM_DEFAULT_CA_FILE;
+}
+
+static int session_path(const cli_t *cli, char *path, size_t cap)
+{
+    char dir[PATH_MAX];
+    if (cli_cache_dir(cli, dir, sizeof dir) != 0)
+        return -1;
+    return (size_t)snprintf(path, cap, "%s/" FILE_NAME, dir) < cap ? 0 : -1;
+}
+
+/* The header this run would write (without "saved"), in out. */
+static int key_lines(const cli_t *cli, char *out, size_t cap)
+{
+    struct stat st;
+    const char *url = cli->base_url != NULL ? cli->base_url : WECOM_DEFAULT_BASE_URL;
+    int n;
+    if (stat(ca_file(cli), &st) != 0)
+        return -1;
+    n = snprintf(out, cap, "url %s\nca %s %lld %lld.%09ld\n\n", url, ca_file(cli),
+                 (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                 (long)st.st_mtim.tv_nsec);
+    return n > 0 && (size_t)n < cap && strchr(url, '\n') == NULL &&
+                   strchr(ca_file(cli), '\n') == NULL
+               ? n
+               : -1;
+}
+
+/* Read the file into g_buf: its length, 0 when absent, -1 when it is not
+ * ours to trust (the reason said with -v). */
+static long read_ours(const cli_t *cli, const char *path)
+{
+    struct stat st;
+    size_t len = 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        note(cli, errno == ELOOP ? "ignored: a symbolic link" : "ignored: unreadable");
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        st.st_nlink != 1 || (st.st_mode & 077) != 0 ||
+        (uint64_t)st.st_size >= sizeof g_buf) {
+        note(cli, "ignored: not a private file of ours (mode 0600, one link)");
+        close(fd);
+        return -1;
+    }
+    while (len < (size_t)st.st_size) {
+        ssize_t n = read(fd, g_buf + len, (size_t)st.st_size - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    g_buf[len] = 0; /* the header is read as text */
+    return len == (size_t)st.st_size ? (long)len : -1;
+}
+
+/* The library's bytes in g_buf[0..len) when the header is this run's and
+ * young enough; NULL otherwise. */
+static const unsigned char *check_header(const cli_t *cli, size_t len,
+                                         size_t *blob_len)
+{
+    char key[HEADER_MAX];
+    const char *p = (const char *)g_buf;
+    size_t magic = sizeof MAGIC - 1;
+    long long saved;
+    int k, used = 0;
+    time_t now = time(NULL);
+    if (len < magic || memcmp(p, MAGIC, magic) != 0)
+        return NULL;
+    p += magic;
+    len -= magic;
+    if (len < 8 || sscanf(p, "saved %lld\n%n", &saved, &used) != 1 || used == 0)
+        return NULL;
+    /* Too old, or from the future (the clock was set back since). */
+    if (saved > (long long)now || (long long)now - saved > WECOM_SESSION_LIFETIME_S) {
+        note(cli, "dropped: past its lifetime");
+        return NULL;
+    }
+    p += used;
+    len -= (size_t)used;
+    k = key_lines(cli, key, sizeof key);
+    if (k < 0 || len <= (size_t)k || memcmp(p, key, (size_t)k) != 0) {
+        note(cli, "dropped: made for another base URL or CA file");
+        return NULL;
+    }
+    *blob_len = len - (size_t)k;
+    return (const unsigned char *)p + k;
+}
+
+void cli_session_resume(cli_t *cli)
+{
+    char path[PATH_MAX];
+    const unsigned char *blob;
+    size_t blob_len;
+    long len;
+    if (!enabled(cli) || session_path(cli, path, sizeof path) != 0)
+        return;
+    len = read_ours(cli, path);
+    if (len <= 0)
+        return;
+    blob = check_header(cli, (size_t)len, &blob_len);
+    if (blob == NULL)
+        return;
+    if (wecom_client_session_load(cli->client, blob, blob_len) != WECOM_OK)
+        note(cli, "dropped: refused by the library");
+}
+
+/* This run's session, written whole; 0 when there was one to write. */
+static int save(cli_t *cli, const char *path)
+{
+    char key[HEADER_MAX];
+    int n, k = key_lines(cli, key, sizeof key);
+    size_t blob_len;
+    if (k < 0)
+        return -1;
+    n = snprintf((char *)g_buf, HEADER_MAX, MAGIC "saved %lld\n%s",
+                 (long long)time(NULL), key);
+    if (n < 0 || (size_t)n >= HEADER_MAX)
+        return -1;
+    if (wecom_client_session_save(cli->client, g_buf + n, sizeof g_buf - (size_t)n,
+                                  &blob_len) != WECOM_OK)
+        return -1;
+    return cli_file_write_atomic(path, (const char *)g_buf, (size_t)n + blob_len);
+}
+
+void cli_session_keep(cli_t *cli, int rc)
+{
+    char path[PATH_MAX];
+    unsigned long hs = wecom_client_handshakes(cli->client);
+    unsigned long resumed = wecom_client_resumptions(cli->client);
+    if (cli->verbose && hs > 0)
+        fprintf(stderr, resumed > 0 ? "wecom-media: TLS session resumed (%lu of %lu "
+                                      "handshakes)\n"
+                                    : "wecom-media: full handshake (%lu of %lu "
+                                      "handshakes resumed)\n",
+                resumed, hs);
+    if (!enabled(cli) || session_path(cli, path, sizeof path) != 0)
+        return;
+    if (rc == EXIT_OK && hs == 0)
+        return; /* nothing went over the network: the file stands */
+    /* A failed run (or one without a session to keep) leaves none. */
+    if (rc == EXIT_OK && save(cli, path) == 0)
+        return;
+    if (unlink(path) == 0)
+        note(cli, "dropped");
+}
