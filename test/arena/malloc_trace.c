@@ -5,14 +5,16 @@
  * call stack that made it, and at exit writes each distinct stack with
  * its count to the file named by $WECOM_MALLOC_TRACE:
  *
- *   calls=N unrecorded=N
+ *   calls=N unrecorded=N stack_used=BYTES
  *   <count> {
  *   <module path> <offset in it, hex> <nearest exported symbol or ->
  *   ...                                  (innermost frame first)
  *   }
  *
  * test/arena/no_malloc.sh turns the frames into function names and
- * decides which calls are the tool's, mbedTLS's or libc's.
+ * decides which calls are the tool's, mbedTLS's or libc's. stack_used is
+ * how deep the main thread's stack went below the point where this
+ * library's constructor ran (just before main).
  */
 #define _GNU_SOURCE
 
@@ -148,6 +150,32 @@ static void put_frame(int fd, void *pc)
     put(fd, "\n");
 }
 
+/* The tool's own stack, painted: before main, PAINT_BYTES below the
+ * constructor's frame are filled with a pattern; at exit the bytes still
+ * holding it tell how deep main's thread went. */
+#define PAINT_BYTES (512 * 1024)
+#define PAINT_GAP 4096 /* left alone below this frame */
+static unsigned char *g_paint_top;
+
+static void paint_stack(void)
+{
+    volatile unsigned char *p;
+    g_paint_top = (unsigned char *)__builtin_frame_address(0) - PAINT_GAP;
+    for (p = g_paint_top - PAINT_BYTES; p < g_paint_top; p++)
+        *p = 0xA5;
+}
+
+static void put_stack_used(int fd)
+{
+    const volatile unsigned char *p = g_paint_top - PAINT_BYTES;
+    if (g_paint_top == NULL)
+        return;
+    while (p < g_paint_top && *p == 0xA5)
+        p++;
+    put(fd, " stack_used=");
+    put_num(fd, (unsigned long)(g_paint_top - (const unsigned char *)p) + PAINT_GAP);
+}
+
 /* Load what backtrace() needs (libgcc_s) before main, so its own
  * allocation is not taken for the program's. */
 __attribute__((constructor)) static void warm(void)
@@ -157,6 +185,7 @@ __attribute__((constructor)) static void warm(void)
     backtrace(f, 2);
     t_inside = 0;
     g_calls = 0;
+    paint_stack();
 }
 
 __attribute__((destructor)) static void report(void)
@@ -173,6 +202,7 @@ __attribute__((destructor)) static void report(void)
     put_num(fd, g_calls);
     put(fd, " unrecorded=");
     put_num(fd, g_lost);
+    put_stack_used(fd);
     put(fd, "\n");
     for (i = 0; i < SLOTS && g_sites[i].count != 0; i++) {
         put_num(fd, g_sites[i].count);

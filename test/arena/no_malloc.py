@@ -45,7 +45,7 @@ def start_emulator(workdir, token):
 
 def read_sites(path):
     """[(count, [frame lines])] from a malloc_trace file."""
-    sites, total = [], 0
+    sites, total, stacks = [], 0, []
     with open(path) as f:
         lines = f.read().splitlines()
     i = 0
@@ -53,6 +53,9 @@ def read_sites(path):
         line = lines[i]
         if line.startswith("calls="):
             total += int(line.split()[0][6:])
+            for field in line.split()[1:]:
+                if field.startswith("stack_used="):
+                    stacks.append(int(field[11:]))
             i += 1
         elif line.endswith(" {"):  # count {, one frame a line, }
             count = int(line.split()[0])
@@ -61,7 +64,7 @@ def read_sites(path):
             i = j + 1
         else:
             i += 1
-    return total, sites
+    return total, sites, stacks
 
 
 def symbolize(binary, offsets):
@@ -153,7 +156,7 @@ def main():
                 if a.read() != b.read():
                     print("the downloaded bytes differ from the uploaded ones")
                     return 1
-            total, sites = read_sites(trace)
+            total, sites, stacks = read_sites(trace)
         finally:
             proc.terminate()
             proc.wait()
@@ -171,6 +174,8 @@ def main():
             bad += count
         print("%6d  %-8s %-45s via %s%s" % (count, who, where, entry, mark))
     print("direct calls from the tool's own code, llhttp or mbedTLS: %d" % bad)
+    print("the tool's stack high-water mark (painted), upload and download: %s bytes"
+          % " and ".join(map(str, stacks)))
     return 1 if bad else 0
 
 
