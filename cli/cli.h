@@ -239,6 +239,8 @@ int cmd_upload(cli_t *cli, int argc, char **argv);
 int cmd_download(cli_t *cli, int argc, char **argv);
 int cmd_token(cli_t *cli, int argc, char **argv);
 int cmd_queue(cli_t *cli, int argc, char **argv);
+/* The queue command's help (queue.c). */
+void cli_queue_help(FILE *f);
 
 /* Print s as a JSON string literal (quotes included) to stdout. */
 void cli_json_string(const char *s);

@@ -36,6 +36,13 @@ static const char USAGE[] =
     "                      download a medium; -o - writes to standard output\n"
 #endif
     "  token [--show]      how long the token has left; --show prints it\n"
+#if WECOM_OUTBOX
+    "  queue add [--type T] [--name N] FILE... | queue run [--once] |\n"
+    "  queue status | queue results [--valid]\n"
+    "                      the outbox: store media now, upload them when the\n"
+    "                      link returns (--spool DIR, --max-items N,\n"
+    "                      --max-bytes SIZE, --drop-oldest)\n"
+#endif
     "  help [COMMAND]      this help, or a command's\n"
     "\n"
     "Options (before or after the command; -- ends them):\n"
@@ -179,6 +186,10 @@ int cli_command_help(const char *cmd, FILE *f)
 #endif
     else if (strcmp(cmd, "token") == 0)
         fputs(TOKEN_HELP, f);
+#if WECOM_OUTBOX
+    else if (strcmp(cmd, "queue") == 0)
+        cli_queue_help(f);
+#endif
     else
         return -1;
     return 0;
@@ -648,6 +659,10 @@ static int run(cli_t *cli, int argc, char **argv)
 #endif
     else if (strcmp(cmd, "token") == 0)
         rc = run_token(cli, argc, argv);
+#if WECOM_OUTBOX
+    else if (strcmp(cmd, "queue") == 0)
+        rc = cmd_queue(cli, argc, argv);
+#endif
     else if (strcmp(cmd, "help") == 0)
         rc = cmd_help(argc, argv);
     else {
