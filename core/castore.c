@@ -7,7 +7,8 @@
  * around and between them ignored), or, when it holds no such block, one
  * DER certificate. A block that does not decode, a truncated last block
  * and a certificate mbedTLS cannot parse are skipped, as mbedTLS skips
- * them; a file with no certificate at all is refused at init.
+ * them; a file with no certificate at all is refused at init (which
+ * reads it up to its first certificate only).
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,8 @@ typedef struct pem {
     unsigned pads;   /* '=' seen */
     int in;          /* between BEGIN and END */
     int bad;         /* this block cannot be decoded: skipped at END */
+    int skip;        /* not wanted (see scan_file): not decoded further */
+    size_t next_look; /* decoded length at which to look at the subject */
     int bol;         /* at the beginning of a line */
     int marking;     /* reading a line that starts with '-' */
     int seen_marker; /* the file has PEM blocks (not DER) */
@@ -50,6 +53,8 @@ static void block_start(pem_t *p)
 {
     p->in = 1;
     p->bad = 0;
+    p->skip = 0;
+    p->next_look = 0;
     p->len = 0;
     p->acc = 0;
     p->bits = 0;
@@ -114,7 +119,7 @@ static int marker_end(pem_t *p)
     }
     if (p->in && n == sizeof PEM_END - 1 && memcmp(p->mark, PEM_END, n) == 0) {
         p->in = 0;
-        return !p->bad && p->len > 0 && p->bits < 8 && p->pads <= 2;
+        return !p->bad && !p->skip && p->len > 0 && p->bits < 8 && p->pads <= 2;
     }
     if (p->in)
         p->bad = 1; /* some other line of dashes inside a block */
@@ -139,9 +144,82 @@ static int pem_byte(pem_t *p, unsigned char c)
             p->mark[p->mark_len++] = (char)c;
         return 0;
     }
-    if (p->in && !p->bad)
+    if (p->in && !p->bad && !p->skip)
         b64_byte(p, c);
     return 0;
+}
+
+/* Inside a line with nothing to decode: the rest of it can be skipped. */
+static int pem_idle(const pem_t *p)
+{
+    return !p->bol && !p->marking && (!p->in || p->bad || p->skip);
+}
+
+/* One DER header (tag, definite length) at der[*off], of the have bytes
+ * decoded so far: 1 with *len and *off past the header, 0 when more bytes
+ * are needed, -1 when it is not the tag or not a length. */
+static int der_head(const unsigned char *der, size_t have, size_t *off,
+                    unsigned char tag, size_t *len)
+{
+    size_t o = *off, n, k, i;
+    if (o + 2 > have)
+        return 0;
+    if (der[o] != tag)
+        return -1;
+    n = der[o + 1];
+    o += 2;
+    if (n & 0x80) {
+        k = n & 0x7f;
+        if (k == 0 || k > 3) /* indefinite, or over 16 MB */
+            return -1;
+        if (o + k > have)
+            return 0;
+        for (n = 0, i = 0; i < k; i++)
+            n = n << 8 | der[o++];
+    }
+    *len = n;
+    *off = o;
+    return 1;
+}
+
+/* The subject (as der_subject finds it) from the first have bytes of a
+ * certificate being decoded: 1 with it, 0 when more bytes are needed, -1
+ * when it is no certificate. Reads headers only, so that a certificate
+ * can be judged by its first few hundred bytes. */
+static int der_subject_prefix(const unsigned char *der, size_t have,
+                              const unsigned char **subject,
+                              size_t *subject_len)
+{
+    const unsigned char seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+    const unsigned char v0 = MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED;
+    size_t off = 0, n, start;
+    int i, r;
+    if ((r = der_head(der, have, &off, seq, &n)) <= 0 ||
+        (r = der_head(der, have, &off, seq, &n)) <= 0)
+        return r;
+    if (off >= have)
+        return 0;
+    if (der[off] == v0) {
+        if ((r = der_head(der, have, &off, v0, &n)) <= 0)
+            return r;
+        off += n;
+    }
+    for (i = 0; i < 4; i++) { /* serial, signature, issuer, validity */
+        unsigned char tag = i == 0 ? MBEDTLS_ASN1_INTEGER : seq;
+        if ((r = der_head(der, have, &off, tag, &n)) <= 0)
+            return r;
+        off += n;
+        if (off > WECOM_CA_DER_MAX)
+            return -1;
+    }
+    start = off;
+    if ((r = der_head(der, have, &off, seq, &n)) <= 0)
+        return r;
+    if (off + n > have)
+        return 0;
+    *subject = der + start;
+    *subject_len = off + n - start;
+    return 1;
 }
 
 /* The subject of a DER certificate, as mbedTLS's subject_raw: the Name
@@ -306,6 +384,24 @@ typedef struct scan {
     unsigned found;
 } scan_t;
 
+/* While a block decodes: once its subject is known, a certificate that
+ * names no issuer of the chain is not decoded further (most of a bundle's
+ * bytes). Looked at every 64 bytes. */
+static void look_at_subject(pem_t *p, const scan_t *sc)
+{
+    const unsigned char *subject;
+    size_t subject_len;
+    int r;
+    if (sc->chain == NULL || !p->in || p->bad || p->skip || p->len < p->next_look)
+        return;
+    p->next_look = p->len + 64;
+    r = der_subject_prefix(p->der, p->len, &subject, &subject_len);
+    if (r < 0 || (r > 0 && !issues_chain(sc->chain, subject, subject_len)))
+        p->skip = 1;
+    else if (r > 0)
+        p->next_look = (size_t)-1; /* wanted: decoded to its end */
+}
+
 static void on_cert(wecom_castore_t *s, scan_t *sc, const unsigned char *der,
                     size_t len)
 {
@@ -335,10 +431,20 @@ static wecom_err_t scan_file(wecom_castore_t *s, scan_t *sc)
              * certificate: keep its bytes too while they fit. */
             if (!p.seen_marker && total + i < sizeof s->der)
                 s->der[total + i] = s->chunk[i];
+            else if (pem_idle(&p)) {
+                const unsigned char *nl = memchr(s->chunk + i, '\n', n - i);
+                if (nl == NULL)
+                    break;
+                i = (size_t)(nl - s->chunk);
+            }
             if (pem_byte(&p, s->chunk[i]))
                 on_cert(s, sc, s->der, p.len);
+            look_at_subject(&p, sc);
         }
         total += n;
+        /* At init one certificate is enough to know the file holds some. */
+        if (sc->chain == NULL && sc->certs > 0)
+            break;
     } while (n == sizeof s->chunk);
     failed = ferror(f); /* a directory reads as EISDIR */
     (void)fclose(f);
@@ -360,7 +466,6 @@ wecom_err_t wecom__castore_init(wecom_castore_t *s,
     mbedtls_x509_crt_init(&s->fixed);
     mbedtls_x509_crt_init(&s->found);
     s->file[0] = '\0';
-    s->file_certs = 0;
     if (cfg->ca_pem != NULL &&
         mbedtls_x509_crt_parse(&s->fixed, cfg->ca_pem, cfg->ca_pem_len) < 0)
         return WECOM_ERR_TLS_CA_LOAD;
@@ -380,7 +485,6 @@ wecom_err_t wecom__castore_init(wecom_castore_t *s,
     rc = scan_file(s, &sc);
     if (rc != WECOM_OK)
         return rc;
-    s->file_certs = sc.certs;
     return sc.certs > 0 ? WECOM_OK : WECOM_ERR_TLS_CA_EMPTY;
 }
 

@@ -4,7 +4,7 @@
  *
  * The system bundle holds some 140 roots; parsed whole by mbedTLS it costs
  * about 445 KB of heap, for the one or two roots a connection needs. So a
- * CA file is only checked at init (it holds at least one certificate) and
+ * CA file is only checked at init (it holds a certificate) and
  * streamed through fixed buffers at each full handshake: the certificates
  * whose subject names an issuer of the peer's chain are parsed (a few KB),
  * and the chain is verified against them by mbedTLS's own
@@ -39,7 +39,6 @@ typedef struct wecom_castore {
     char file[WECOM_CA_PATH_MAX]; /* the CA file streamed, "" for none */
     unsigned char chunk[WECOM_CA_READ_CHUNK]; /* file bytes as read */
     unsigned char der[WECOM_CA_DER_MAX];      /* one certificate, decoded */
-    unsigned long file_certs; /* certificates the file held at init */
 } wecom_castore_t;
 
 /* Take the trust anchors of cfg (with none set, WECOM_DEFAULT_CA_FILE):

@@ -27,29 +27,22 @@ static int hash_part(mbedtls_md_context_t *md, const void *p, size_t n)
     return mbedtls_md_update(md, (const unsigned char *)p, n);
 }
 
-/* What the session was verified against: the CA file's name and the
- * certificates it held at init, and the bytes of every certificate given
- * in memory or by directory. The file's content is not read again here
- * (the point is to save that work): a caller whose CA file may change in
- * place keys its copy to the file too, as the tool does by size and
- * time. */
+/* What the session was verified against: the CA file's name, and the
+ * bytes of every certificate given in memory or by directory. The CA
+ * file's content is not read here (saving that work is the point): a
+ * caller whose CA file may change in place keys its copy to the file
+ * too, as the tool does by size and time. */
 static int ca_id(const wecom_castore_t *s, unsigned char out[32])
 {
     const mbedtls_x509_crt *c;
     mbedtls_md_context_t md;
-    unsigned char count[sizeof s->file_certs];
-    size_t i;
     int ret;
-    for (i = 0; i < sizeof count; i++)
-        count[i] = (unsigned char)(s->file_certs >> (8 * i));
     mbedtls_md_init(&md);
     ret = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 0);
     if (ret == 0)
         ret = mbedtls_md_starts(&md);
     if (ret == 0)
         ret = hash_part(&md, s->file, strlen(s->file) + 1);
-    if (ret == 0)
-        ret = hash_part(&md, count, sizeof count);
     for (c = &s->fixed; ret == 0 && c != NULL && c->raw.p != NULL; c = c->next)
         ret = hash_part(&md, c->raw.p, c->raw.len);
     if (ret == 0)

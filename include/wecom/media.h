@@ -297,8 +297,8 @@ WECOM_API unsigned long wecom_client_resumptions(const wecom_client_t *c);
  *
  * wecom_client_session_save() writes the session kept for resumption (the
  * last connection's) into buf: mbedTLS's serialisation, keyed to the base
- * URL's host and port and to the trust anchors (the CA file's name and
- * certificate count, the bytes of ca_pem and ca_path's certificates).
+ * URL's host and port and to the trust anchors (the CA file's name, the
+ * bytes of ca_pem's and ca_path's certificates).
  * WECOM_ERR_TLS_SESSION_REFUSED when there is none (no handshake yet, or
  * the last one failed), WECOM_ERR_BUFFER_TOO_SMALL with *len the size
  * needed (WECOM_SESSION_MAX is enough for mbedTLS's defaults). The bytes
