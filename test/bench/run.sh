@@ -62,3 +62,5 @@ echo "upload heap peak: 1 MiB $(field "$U1" heap_peak) bytes, 20 MiB $(field "$U
 echo "download heap peak: 20 MiB $(field "$D20" heap_peak) bytes; in 20 chunks $(field "$D20C" heap_peak) bytes"
 echo "handshakes for a 20-chunk download: $(field "$D20C" handshakes) ($(field "$D20C" requests) requests)"
 echo "connection setup: $("$BUILD/test/bench/bench_transfer" "$URL" "$WORK/cert.pem" download m1.bin 0 | head -1 | sed 's/connect //')"
+echo "== a 200 KB upload from a new process: full handshake and resumed session"
+sh "$HERE/session_cpu.sh" "$BUILD"
