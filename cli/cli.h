@@ -158,7 +158,8 @@ void cli_wipe(void *p, size_t n);
 /* Exit code for a library error; api (may be NULL) tells WeCom's errcodes
  * apart when err is WECOM_ERR_API. */
 int cli_exit_code_api(wecom_err_t err, const wecom_api_error_t *api);
-/* The same without an errcode (a WECOM_ERR_API is then EXIT_API). */
+/* The same with the errcode cli_report printed last (a WECOM_ERR_API
+ * without one is EXIT_API). */
 int cli_exit_code(wecom_err_t err);
 /* The short name of an exit code's case, as --json's "error" gives it
  * ("usage", "local", "refused", "network", "credentials", "rate_limited",

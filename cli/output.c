@@ -64,8 +64,17 @@ int cli_exit_code_api(wecom_err_t err, const wecom_api_error_t *api)
     }
 }
 
+/* The last failure cli_report printed: a caller that has only the error
+ * code (cli_exit_code) or none (a failure in cli_connect) still gets the
+ * errcode's exit code and --json's fields. */
+static wecom_err_t g_last_err;
+static wecom_api_error_t g_last_api;
+static int g_have_api;
+
 int cli_exit_code(wecom_err_t err)
 {
+    if (err == WECOM_ERR_API && g_last_err == WECOM_ERR_API && g_have_api)
+        return cli_exit_code_api(err, &g_last_api);
     return cli_exit_code_api(err, NULL);
 }
 
@@ -91,6 +100,7 @@ static char g_message[512];
 void cli_message_clear(void)
 {
     g_message[0] = '\0';
+    g_last_err = WECOM_OK;
 }
 
 static void keep(const char *text)
@@ -143,6 +153,10 @@ void cli_report(const char *context, wecom_err_t err,
                 const wecom_api_error_t *api)
 {
     char text[sizeof g_message];
+    g_last_err = err;
+    g_have_api = api != NULL;
+    if (api != NULL)
+        g_last_api = *api;
     if (err == WECOM_ERR_API && api != NULL) {
         const char *hint = errcode_hint(api->errcode);
         snprintf(text, sizeof text, "WeCom errcode %lld: %s%s%s",
@@ -185,7 +199,13 @@ void cli_report_net(const cli_t *cli, const char *context, wecom_err_t err,
 void cli_json_failure(const char *file, const char *media_id, int ex,
                       wecom_err_t err, const wecom_api_error_t *api)
 {
-    int has_api = err == WECOM_ERR_API && api != NULL;
+    int has_api;
+    if (err == WECOM_OK && api == NULL && g_last_err != WECOM_OK) {
+        /* the failure cli_report said, before any file was tried */
+        err = g_last_err;
+        api = g_have_api ? &g_last_api : NULL;
+    }
+    has_api = err == WECOM_ERR_API && api != NULL;
     fputs("{\"file\":", stdout);
     if (file != NULL)
         cli_json_string(file);
