@@ -24,7 +24,9 @@
 
 /* mbedTLS's allocator is one per process: a second arena would wipe the
  * first under every live TLS object. */
+#if HAVE_ARENA
 static int g_arena_given;
+#endif
 
 /* Less than this cannot hold even the allocator's own headers and one
  * TLS context; mbedTLS would fail later and less clearly. */
