@@ -311,10 +311,15 @@ static void on_outcome(void *ctx, const wecom_outbox_result_t *r, wecom_err_t rc
 }
 
 /* Wait up to ms for something new in q/ (inotify where there is one,
- * else a plain sleep), or a signal. */
+ * else a plain sleep), or a signal. Events already pending are the
+ * drainer's own (an item put back in q/): they are dropped first, or a
+ * requeue would wake the wait at once. */
 static void wait_for_items(int ino, uint32_t ms)
 {
     uint64_t waited = 0;
+    char junk[4096];
+    while (ino >= 0 && read(ino, junk, sizeof junk) > 0)
+        continue;
     while (waited < ms && cli_signal() == 0) {
         uint32_t slice = ms - waited < 200u ? (uint32_t)(ms - waited) : 200u;
         if (ino >= 0) {
@@ -409,7 +414,9 @@ static int queue_run(cli_t *cli, const queue_opts_t *o)
         /* A transfer the client gave up on closed its connection; the
          * next pass connects again. */
         wecom_client_cancel_clear(cli->client);
-        wait_for_items(ino, wait);
+        /* New items end the wait only when the queue was empty: a
+         * backoff or a pause runs its whole length. */
+        wait_for_items(rc == WECOM_OK ? ino : -1, wait);
         if (cli_signal() != 0) {
             ex = 128 + cli_signal();
             break;

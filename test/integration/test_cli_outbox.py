@@ -308,6 +308,21 @@ class OutboxDrainers(OutboxCase):
         self.assertEqual(code, 0)
 
 
+class OutboxBackoff(OutboxCase):
+    def test_run_backs_off_while_uploads_fail(self):
+        self.add_files([self.write("a.jpg", jpeg(2000))])
+        self.client.config(fault={"kind": "drop_request_after", "bytes": 100,
+                                  "count": 1000, "path": UPLOAD_PATH})
+        runner = self.start_cli("--retry", "0", "queue", "run", "--spool", self.spool)
+        time.sleep(3.2)
+        self.assertEqual(self.interrupt(runner, signal.SIGTERM), 0)
+        # Passes at 0, 1 and 3 s: the requeue must not wake the wait at once.
+        tries = len(self.uploads())
+        self.assertGreaterEqual(tries, 2)
+        self.assertLessEqual(tries, 4, "%d uploads in 3 s: no backoff" % tries)
+        self.assertEqual(len(self.listdir("q")), 1)
+
+
 class OutboxJournal(OutboxCase):
     def test_torn_and_corrupt_lines(self):
         self.add_files([self.write("a.jpg", jpeg(2000))])
