@@ -211,7 +211,8 @@ int cli_token_cache_lock(cli_token_cache_t *tc, uint64_t bound_ms)
      * writing the cache). */
     while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         struct timespec ts = { 0, 20 * 1000000L };
-        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= bound_ms) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= bound_ms ||
+            cli_signal() != 0) {
             close(fd);
             return -1;
         }

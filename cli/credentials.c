@@ -1,16 +1,43 @@
 /*
- * Where the access token comes from: --token, --token-file or
- * WECOM_ACCESS_TOKEN as given, or gettoken with the corp's secret (from
- * WECOM_CORPSECRET or --secret-file, never argv), fetched again when
- * WeCom says the token expired.
+ * Where the access token comes from, in this order:
+ *
+ *  1. a command (--token-command / WECOM_TOKEN_COMMAND, through /bin/sh):
+ *     its standard output is the token, as git's credential helpers and
+ *     AWS's credential_process work, so that a fleet's backend hands out
+ *     tokens and devices never hold the corp secret;
+ *  2. a token as given (--token, --token-file, WECOM_ACCESS_TOKEN);
+ *  3. gettoken with corpid and secret (the secret from WECOM_CORPSECRET or
+ *     --secret-file, never argv), through the token cache (cache.c).
+ *
+ * What the command line says wins over the environment; within each, the
+ * order above. The library asks for a new token through the provider
+ * below shortly before the token lapses and once after WeCom refused it
+ * (40014/42001). No token or secret is ever printed: failures name the
+ * source and what went wrong.
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/* Bounds on what a token command may print: a token and some blank
+ * space; a few lines of complaint on stderr. */
+#define COMMAND_OUT_MAX (WECOM_TOKEN_MAX + 64)
+#define COMMAND_ERR_MAX 1024
+
+/* The client's deadline (--max-time), on the port's clock; 0 for none. */
+static uint64_t g_deadline_ms;
 
 /* Zero a credential so that it outlives its use in no buffer: through a
  * volatile pointer, which the compiler cannot drop as a dead store. */
@@ -21,26 +48,60 @@ void cli_wipe(void *p, size_t n)
         *v++ = 0;
 }
 
-/* The first line of a file, without its line end: for a token or a
- * secret kept in a file readable by the service alone. */
+static uint64_t now_ms(const cli_t *cli)
+{
+    return cli->port.now_ms(cli->port.sys_ctx);
+}
+
+/* What is left of bound_ms before the deadline. */
+static uint64_t bounded(const cli_t *cli, uint64_t bound_ms)
+{
+    uint64_t now = now_ms(cli);
+    if (g_deadline_ms == 0)
+        return bound_ms;
+    if (now >= g_deadline_ms)
+        return 0;
+    return g_deadline_ms - now < bound_ms ? g_deadline_ms - now : bound_ms;
+}
+
+/* ------------------------------------------------------------ files */
+
+enum { LINE_OK = 0, LINE_MISSING = -1, LINE_EMPTY = -2, LINE_LONG = -3, LINE_ERROR = -4 };
+
+/* The first line of a file, without its line end or trailing blanks: for
+ * a token or a secret kept in a file readable by the service alone. */
 static int read_line_file(const char *path, char *out, size_t cap)
 {
     FILE *f = fopen(path, "r");
     size_t n;
     if (f == NULL)
-        return -1;
+        return errno == ENOENT ? LINE_MISSING : LINE_ERROR;
     if (fgets(out, (int)cap, f) == NULL) {
+        int err = ferror(f);
         fclose(f);
-        return -1;
+        return err ? LINE_ERROR : LINE_EMPTY;
     }
     fclose(f);
     n = strcspn(out, "\r\n");
     if (out[n] == '\0' && n == cap - 1)
-        return -1; /* longer than the buffer */
+        return LINE_LONG;
     out[n] = '\0';
     while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
         out[--n] = '\0';
-    return n > 0 ? 0 : -1;
+    return n > 0 ? LINE_OK : LINE_EMPTY;
+}
+
+static void say_line_error(const char *option, const char *path, int r)
+{
+    int err = errno;
+    switch (r) {
+    case LINE_MISSING: cli_say(path, "%s: no such file", option); break;
+    case LINE_EMPTY:
+        cli_say(path, "%s: the file is empty (its first line should hold it)", option);
+        break;
+    case LINE_LONG: cli_say(path, "%s: its first line is too long", option); break;
+    default: cli_say(path, "%s: cannot read it: %s", option, strerror(err)); break;
+    }
 }
 
 /* The corp secret, from --secret-file or WECOM_CORPSECRET. */
@@ -48,9 +109,9 @@ static int read_secret(const cli_t *cli, char *secret, size_t cap)
 {
     const char *env = getenv("WECOM_CORPSECRET");
     if (cli->secret_file != NULL) {
-        if (read_line_file(cli->secret_file, secret, cap) != 0) {
-            fprintf(stderr, "wecom-media: cannot read a secret from %s\n",
-                    cli->secret_file);
+        int r = read_line_file(cli->secret_file, secret, cap);
+        if (r != LINE_OK) {
+            say_line_error("--secret-file", cli->secret_file, r);
             return EXIT_LOCAL;
         }
         return EXIT_OK;
@@ -59,72 +120,396 @@ static int read_secret(const cli_t *cli, char *secret, size_t cap)
         memcpy(secret, env, strlen(env) + 1);
         return EXIT_OK;
     }
-    fprintf(stderr, "wecom-media: --corpid needs the secret in "
-                    "WECOM_CORPSECRET or --secret-file\n");
+    cli_say("--corpid", "needs the secret in WECOM_CORPSECRET or --secret-file");
     return EXIT_USAGE;
-}
-
-/* gettoken with the corp's secret; the secret is read, used and wiped. */
-static int fetch_token(cli_t *cli)
-{
-    char secret[512];
-    wecom_api_error_t api;
-    int64_t expires = 0;
-    wecom_err_t rc;
-    int ex = read_secret(cli, secret, sizeof secret);
-    if (ex != EXIT_OK) {
-        cli_wipe(secret, sizeof secret); /* a part may have been read */
-        return ex;
-    }
-    rc = wecom_token_fetch(cli->client, cli->corpid, secret, &expires, &api);
-    cli_wipe(secret, sizeof secret);
-    if (rc != WECOM_OK) {
-        cli_report("gettoken", rc, &api);
-        return cli_exit_code(rc);
-    }
-    if (cli->verbose)
-        fprintf(stderr, "wecom-media: token fetched, valid %lld s\n",
-                (long long)expires);
-    return EXIT_OK;
-}
-
-/* WeCom revoked or expired the token mid-run: fetch another. */
-static int refresh_token(void *ctx, wecom_client_t *c)
-{
-    cli_t *cli = ctx;
-    (void)c;
-    if (cli->verbose)
-        fprintf(stderr, "wecom-media: the token expired; fetching a new one\n");
-    return fetch_token(cli) == EXIT_OK ? 0 : -1;
 }
 
 int cli_read_token_file(cli_t *cli, const char *path)
 {
-    if (read_line_file(path, cli->token_buf, sizeof cli->token_buf) != 0) {
-        fprintf(stderr, "wecom-media: cannot read a token from %s\n", path);
+    int r = read_line_file(path, cli->token_buf, sizeof cli->token_buf);
+    if (r != LINE_OK) {
+        cli_wipe(cli->token_buf, sizeof cli->token_buf);
+        say_line_error("--token-file", path, r);
         return EXIT_LOCAL;
     }
     cli->token = cli->token_buf;
     return EXIT_OK;
 }
 
-int cli_token_setup(cli_t *cli)
+/* ---------------------------------------------------------- gettoken */
+
+/* -v: the request as a log may show it, the secret masked. */
+static void say_gettoken(const cli_t *cli)
 {
-    if (cli->token != NULL) {
-        if (wecom_client_set_token(cli->client, cli->token) != WECOM_OK) {
-            fprintf(stderr, "wecom-media: the access token is malformed "
-                            "(1 to %d URL-safe characters)\n", WECOM_TOKEN_MAX);
-            return EXIT_USAGE;
-        }
-        return EXIT_OK;
-    }
-    if (cli->corpid != NULL) {
-        int ex = fetch_token(cli);
-        if (ex == EXIT_OK)
-            wecom_client_on_token_expiry(cli->client, refresh_token, cli);
+    if (!cli->verbose)
+        return;
+    fputs("wecom-media: GET ", stderr);
+    cli_put_escaped(stderr, cli->base_url != NULL ? cli->base_url : WECOM_DEFAULT_BASE_URL);
+    fputs("/cgi-bin/gettoken?corpid=", stderr);
+    cli_put_escaped(stderr, cli->corpid);
+    fputs("&corpsecret=***\n", stderr);
+}
+
+/* A token through the cache, or gettoken (which then fills the cache).
+ * why: the library's reason; current: the token it holds (NULL for
+ * none), which the cache must not hand back when it was refused or is
+ * about to lapse. The secret is read, used and wiped. */
+static int gettoken_source(cli_t *cli, wecom_token_reason_t why)
+{
+    char secret[512], cached[WECOM_TOKEN_MAX + 1];
+    cli_token_cache_t tc;
+    wecom_api_error_t api;
+    int64_t expires = 0;
+    uint32_t left = 0;
+    wecom_err_t rc;
+    int have_cache, ex = read_secret(cli, secret, sizeof secret);
+
+    if (ex != EXIT_OK) {
+        cli_wipe(secret, sizeof secret); /* a part may have been read */
         return ex;
     }
-    fprintf(stderr, "wecom-media: no access token: set WECOM_ACCESS_TOKEN, "
-                    "use --token-file, or --corpid with WECOM_CORPSECRET\n");
-    return EXIT_USAGE;
+    have_cache = cli_token_cache_open(cli, secret, &tc) == 0;
+    if (have_cache) {
+        /* Held across gettoken: a process that starts meanwhile waits and
+         * then finds the new token in the cache. */
+        (void)cli_token_cache_lock(&tc, bounded(cli, (uint64_t)cli->timeout_ms * 2u));
+        if (cli_token_cache_load(cli, &tc, cached, sizeof cached, &left) == 1 &&
+            (why == WECOM_TOKEN_NEEDED ||
+             strcmp(cached, wecom_client_token(cli->client)) != 0) &&
+            wecom_client_set_token_ttl(cli->client, cached, left) == WECOM_OK) {
+            cli_token_cache_unlock(&tc);
+            cli_wipe(secret, sizeof secret);
+            cli_wipe(cached, sizeof cached);
+            cli->token_source = CLI_TOKEN_CACHED;
+            if (cli->verbose)
+                fprintf(stderr, "wecom-media: token from the cache, valid %lu s\n",
+                        (unsigned long)left);
+            return EXIT_OK;
+        }
+        cli_wipe(cached, sizeof cached);
+    }
+    say_gettoken(cli);
+    rc = wecom_token_fetch(cli->client, cli->corpid, secret, &expires, &api);
+    cli_wipe(secret, sizeof secret);
+    if (rc != WECOM_OK) {
+        if (have_cache)
+            cli_token_cache_unlock(&tc);
+        cli_report("gettoken", rc, &api);
+        return cli_exit_code_api(rc, &api);
+    }
+    cli->token_source = CLI_TOKEN_FETCHED;
+    if (cli->verbose)
+        fprintf(stderr, "wecom-media: token fetched, valid %lld s\n", (long long)expires);
+    if (have_cache) {
+        if (expires > 0 && expires <= 86400)
+            (void)cli_token_cache_store(cli, &tc, wecom_client_token(cli->client),
+                                        (uint32_t)expires);
+        cli_token_cache_unlock(&tc);
+    }
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------- the command */
+
+typedef struct {
+    char out[COMMAND_OUT_MAX + 1];
+    size_t out_len;
+    int out_over;
+    char err[COMMAND_ERR_MAX + 1];
+    size_t err_len;
+} command_io_t;
+
+/* Read what is there on fd into buf (cap bytes, the rest discarded).
+ * 0 at end of file, 1 when more may come. */
+static int drain(int fd, char *buf, size_t cap, size_t *len, int *over)
+{
+    char scratch[512];
+    ssize_t n;
+    if (*len < cap)
+        n = read(fd, buf + *len, cap - *len);
+    else
+        n = read(fd, scratch, sizeof scratch);
+    if (n < 0)
+        return errno == EINTR || errno == EAGAIN ? 1 : 0;
+    if (n == 0)
+        return 0;
+    if (*len < cap)
+        *len += (size_t)n;
+    else if (over != NULL)
+        *over = 1;
+    return 1;
+}
+
+/* The child: its own process group (so that a hang is killed whole),
+ * stdin from /dev/null, stdout and stderr into our pipes. */
+static void command_child(const char *cmd, int out_fd, int err_fd)
+{
+    int null_fd = open("/dev/null", O_RDONLY);
+    (void)setpgid(0, 0);
+    if (null_fd >= 0)
+        (void)dup2(null_fd, 0);
+    (void)dup2(out_fd, 1);
+    (void)dup2(err_fd, 2);
+    (void)signal(SIGPIPE, SIG_DFL);
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+}
+
+/* Run cmd with a bound of bound_ms; its output in io. Returns its wait
+ * status, or -1 when it could not be run, -2 when it ran out of time (and
+ * was killed with its process group), -3 when a signal stopped us. */
+static int run_command(const cli_t *cli, const char *cmd, uint64_t bound_ms, command_io_t *io)
+{
+    int out_p[2], err_p[2], status = 0, open_fds = 2, timed_out = 0;
+    uint64_t end = now_ms(cli) + bound_ms;
+    pid_t pid;
+
+    if (pipe(out_p) != 0)
+        return -1;
+    if (pipe(err_p) != 0) {
+        close(out_p[0]);
+        close(out_p[1]);
+        return -1;
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        close(out_p[0]), close(out_p[1]), close(err_p[0]), close(err_p[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(out_p[0]);
+        close(err_p[0]);
+        command_child(cmd, out_p[1], err_p[1]);
+    }
+    (void)setpgid(pid, pid); /* also here: no race with the kill below */
+    close(out_p[1]);
+    close(err_p[1]);
+    while (open_fds > 0) {
+        struct pollfd fds[2];
+        uint64_t now = now_ms(cli);
+        int n, wait_ms;
+        if (now >= end || cli_signal() != 0 || io->out_over) {
+            timed_out = 1;
+            break;
+        }
+        wait_ms = end - now > 100 ? 100 : (int)(end - now);
+        fds[0].fd = out_p[0];
+        fds[1].fd = err_p[0];
+        fds[0].events = fds[1].events = POLLIN;
+        fds[0].revents = fds[1].revents = 0;
+        n = poll(fds, 2, wait_ms);
+        if (n <= 0)
+            continue;
+        if (fds[0].fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+            !drain(out_p[0], io->out, COMMAND_OUT_MAX, &io->out_len, &io->out_over)) {
+            close(out_p[0]);
+            out_p[0] = -1;
+            open_fds--;
+        }
+        if (fds[1].fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+            !drain(err_p[0], io->err, COMMAND_ERR_MAX, &io->err_len, NULL)) {
+            close(err_p[0]);
+            err_p[0] = -1;
+            open_fds--;
+        }
+    }
+    /* Both pipes closed: the shell is about done; wait for it, bounded. */
+    while (!timed_out) {
+        struct timespec ts = { 0, 10 * 1000000L };
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            status = -1;
+            break;
+        }
+        if (now_ms(cli) >= end || cli_signal() != 0)
+            timed_out = 1;
+        else
+            nanosleep(&ts, NULL);
+    }
+    if (out_p[0] >= 0)
+        close(out_p[0]);
+    if (err_p[0] >= 0)
+        close(err_p[0]);
+    io->out[io->out_len] = '\0';
+    io->err[io->err_len] = '\0';
+    if (timed_out) {
+        (void)kill(-pid, SIGKILL); /* the shell and whatever it started */
+        (void)kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        if (io->out_over)
+            return status;
+        return cli_signal() != 0 ? -3 : -2;
+    }
+    return status;
+}
+
+/* The command's stderr, line by line, escaped, with the token (when it
+ * printed one) masked. */
+static void pass_stderr(char *err, const char *token)
+{
+    char *line = err, *nl;
+    size_t tl = token != NULL ? strlen(token) : 0;
+    if (tl > 0) {
+        char *hit;
+        while ((hit = strstr(err, token)) != NULL)
+            memset(hit, '*', tl);
+    }
+    while (*line != '\0') {
+        nl = strchr(line, '\n');
+        if (nl != NULL)
+            *nl = '\0';
+        if (*line != '\0') {
+            fputs("wecom-media: token command: ", stderr);
+            cli_put_escaped(stderr, line);
+            fputc('\n', stderr);
+        }
+        if (nl == NULL)
+            break;
+        line = nl + 1;
+    }
+}
+
+static int blank(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Run the token command and set its token. Every failure is a message
+ * that says what went wrong, never what it printed on stdout. */
+static int command_source(cli_t *cli)
+{
+    static command_io_t io; /* holds a token: wiped below */
+    uint64_t bound = bounded(cli, WECOM_TOKEN_COMMAND_TIMEOUT_MS);
+    char *tok;
+    size_t len;
+    int status, ex = EXIT_CREDENTIALS;
+
+    memset(&io, 0, sizeof io);
+    if (bound == 0) {
+        cli_say("--token-command", "no time left (--max-time)");
+        return EXIT_NETWORK;
+    }
+    if (cli->verbose)
+        fprintf(stderr, "wecom-media: running the token command\n");
+    status = run_command(cli, cli->token_command, bound, &io);
+    tok = io.out;
+    while (blank(*tok))
+        tok++;
+    len = strlen(tok);
+    while (len > 0 && blank(tok[len - 1]))
+        tok[--len] = '\0';
+    pass_stderr(io.err, len > 0 ? tok : NULL);
+    if (status == -1) {
+        cli_say("--token-command", "cannot run /bin/sh: %s", strerror(errno));
+    } else if (status == -2) {
+        cli_say("--token-command", "no token within %lu ms; the command was killed",
+                (unsigned long)bound);
+    } else if (status == -3) {
+        ex = 128 + cli_signal();
+    } else if (io.out_over) {
+        cli_say("--token-command", "printed more than %d bytes; not a token",
+                COMMAND_OUT_MAX);
+    } else if (WIFSIGNALED(status)) {
+        cli_say("--token-command", "killed by signal %d", WTERMSIG(status));
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        cli_say("--token-command", "failed (exit status %d)",
+                WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    } else if (len == 0) {
+        cli_say("--token-command", "printed no token");
+    } else if (wecom_client_set_token(cli->client, tok) != WECOM_OK) {
+        cli_say("--token-command", "printed %lu bytes that are not a token (1 to %d "
+                "URL-safe characters on one line)", (unsigned long)len, WECOM_TOKEN_MAX);
+    } else {
+        ex = EXIT_OK;
+        cli->token_source = CLI_TOKEN_COMMAND;
+    }
+    cli_wipe(&io, sizeof io);
+    return ex;
+}
+
+/* ------------------------------------------------------ the provider */
+
+/* The library asks for a token: the source chosen at setup, again. */
+static wecom_err_t provider(void *ctx, wecom_client_t *c, wecom_token_reason_t why)
+{
+    cli_t *cli = ctx;
+    int ex;
+    (void)c;
+    if (cli->verbose)
+        fprintf(stderr, "wecom-media: %s; getting a new one\n",
+                why == WECOM_TOKEN_REJECTED   ? "WeCom refused the token (40014/42001)"
+                : why == WECOM_TOKEN_EXPIRING ? "the token is about to lapse"
+                                              : "no token yet");
+    ex = cli->token_command != NULL ? command_source(cli) : gettoken_source(cli, why);
+    return ex == EXIT_OK ? WECOM_OK : WECOM_ERR_INVALID_ARG;
+}
+
+/* Does `value` come from the environment variable `name`? The option
+ * parser leaves such values as getenv's pointers. */
+static int from_env(const char *value, const char *name)
+{
+    const char *env = getenv(name);
+    return value != NULL && env != NULL && value == env;
+}
+
+/* Which source, as the header says: the command line over the
+ * environment, then command, token, corpid. */
+static int pick_source(cli_t *cli)
+{
+    const char *env_cmd = getenv("WECOM_TOKEN_COMMAND");
+    int token_argv = cli->token != NULL && !from_env(cli->token, "WECOM_ACCESS_TOKEN");
+    int corpid_argv = cli->corpid != NULL && !from_env(cli->corpid, "WECOM_CORPID");
+
+    if (cli->token_command != NULL && cli->token_command[0] != '\0')
+        return CLI_TOKEN_COMMAND;
+    if (token_argv)
+        return CLI_TOKEN_GIVEN;
+    if (corpid_argv)
+        return CLI_TOKEN_FETCHED;
+    if (env_cmd != NULL && env_cmd[0] != '\0') {
+        cli->token_command = env_cmd;
+        return CLI_TOKEN_COMMAND;
+    }
+    if (cli->token != NULL)
+        return CLI_TOKEN_GIVEN;
+    if (cli->corpid != NULL)
+        return CLI_TOKEN_FETCHED;
+    return CLI_TOKEN_NONE;
+}
+
+int cli_token_setup(cli_t *cli)
+{
+    int ex;
+    g_deadline_ms = cli->max_time_ms > 0 ? now_ms(cli) + cli->max_time_ms : 0;
+    switch (pick_source(cli)) {
+    case CLI_TOKEN_COMMAND:
+        cli->token = NULL;
+        ex = command_source(cli);
+        break;
+    case CLI_TOKEN_GIVEN:
+        cli->token_command = NULL;
+        if (wecom_client_set_token(cli->client, cli->token) != WECOM_OK) {
+            cli_say(NULL, "the access token is malformed (1 to %d URL-safe characters)",
+                    WECOM_TOKEN_MAX);
+            return EXIT_USAGE;
+        }
+        cli->token_source = CLI_TOKEN_GIVEN;
+        return EXIT_OK; /* nothing to ask again: WeCom's refusal is final */
+    case CLI_TOKEN_FETCHED:
+        cli->token = NULL;
+        cli->token_command = NULL;
+        ex = gettoken_source(cli, WECOM_TOKEN_NEEDED);
+        break;
+    default:
+        cli_say(NULL, "no access token: use --token-command, set WECOM_ACCESS_TOKEN, "
+                      "use --token-file, or --corpid with WECOM_CORPSECRET");
+        return EXIT_USAGE;
+    }
+    if (ex == EXIT_OK)
+        wecom_client_set_token_provider(cli->client, provider, cli);
+    return ex;
 }

@@ -90,6 +90,9 @@ class EmulatorCase(unittest.TestCase):
         cls.token = "tok" + secrets.token_urlsafe(48)
         # Every token and secret this class ever sees: none may be printed.
         cls.never_print = {cls.token, SECRET}
+        # Everything the tool printed in this class, scanned again at the
+        # end for every token the emulator ever issued (tearDownClass).
+        cls.printed = []
         cls.client, cls.proc = emu.start(cls.state, ["--token", cls.token] + cls.emulator_args)
         with open(os.path.join(cls.state, "url")) as f:
             cls.url = f.read().strip()
@@ -97,8 +100,40 @@ class EmulatorCase(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        emu.stop(cls.state, cls.proc)
-        shutil.rmtree(cls.state, ignore_errors=True)
+        try:
+            leaks = cls.scan_for_secrets()
+        finally:
+            emu.stop(cls.state, cls.proc)
+        try:
+            if leaks:
+                raise AssertionError("a token or secret was printed or logged: %s" % leaks)
+        finally:
+            shutil.rmtree(cls.state, ignore_errors=True)
+
+    @classmethod
+    def scan_for_secrets(cls):
+        """Every token the emulator issued in this class (gettoken's too)
+        and the secret, against everything the tool printed (less the
+        stdout a test allowed to show a token) and the emulator's logs.
+        Returns where each hit was."""
+        try:
+            secrets_ = set(cls.client.tokens()) | cls.never_print
+        except Exception:  # an emulator without /_emu/tokens: the known ones
+            secrets_ = set(cls.never_print)
+        streams = list(cls.printed)
+        for name in ("requests.log", "emulator.out", "emulator.err"):
+            try:
+                with open(os.path.join(cls.state, name), "rb") as f:
+                    streams.append(("emulator " + name, f.read(), ()))
+            except OSError:
+                pass
+        hits = []
+        for where, data, allow in streams:
+            for s in secrets_:
+                if s and s not in allow and s.encode() in data:
+                    hits.append("%s (%d bytes)" % (where, len(data)))
+                    break
+        return hits
 
     def setUp(self):
         self.client.reset(media=True)
@@ -169,6 +204,15 @@ class EmulatorCase(unittest.TestCase):
         else:
             run["stdin"] = stdin if stdin is not None else subprocess.DEVNULL
         p = subprocess.run(cmd, **run)
+        what = "wecom-media %s" % " ".join(args)[:80]
+        self.printed.append((what + " stderr", p.stderr, ()))
+        # `token --show` prints a token on stdout by design; whatever else
+        # a test allowed there is taken out before the scan.
+        if "--show" not in args:
+            out = p.stdout
+            for s in allow_stdout:
+                out = out.replace(s.encode(), b"")
+            self.printed.append((what + " stdout", out, ()))
         self.assert_no_secret(p.stderr)
         self.assert_no_secret(p.stdout, allow=allow_stdout)
         if expect is not None and p.returncode != expect:
@@ -186,6 +230,7 @@ class EmulatorCase(unittest.TestCase):
     def interrupt(self, proc, sig=signal.SIGINT):
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
+        self.printed.append(("interrupted wecom-media", out + err, ()))
         self.assert_no_secret(out, err)
         return proc.returncode
 

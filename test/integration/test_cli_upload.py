@@ -599,7 +599,7 @@ class Credentials(EmulatorCase):
         self.assertEqual(self.client.log(), [], "the tool went on with a secret in argv")
 
     def test_token_command_prints_a_token_that_works(self):
-        p = self.cli("--corpid", CORPID, "token", env={"WECOM_CORPSECRET": SECRET},
+        p = self.cli("--corpid", CORPID, "token", "--show", env={"WECOM_CORPSECRET": SECRET},
                      token=False, allow_stdout=(), global_args=("-v",))
         fetched = p.stdout.decode().strip()
         self.assertRegex(fetched, r"\A[A-Za-z0-9_-]{16,}\Z")
