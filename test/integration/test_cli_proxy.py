@@ -14,6 +14,8 @@ import os
 import time
 import unittest
 
+import test_cli_download as download_tests
+import test_cli_upload as upload_tests
 from clitest import MIB, EmulatorCase
 from connect_proxy import ConnectProxy
 
@@ -261,6 +263,58 @@ class RateLimit(ProxyCase):
     def test_bad_rates(self):
         for rate in ("0", "-1", "1T", "abc", "5000000000", "1.5M", ""):
             self.via("download", "m" * 64, "-o", "x", expect=2, extra=("--limit-rate", rate))
+
+
+class ViaProxy:
+    """Another class's tests, with every run of the tool sent through a
+    proxy to https://localhost:PORT: the suite's uploads and downloads,
+    faults and resumes included, hold through the tunnel."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.suite_proxy = ConnectProxy().start()
+        cls.local_url = "https://localhost:" + cls.url.rsplit(":", 1)[1]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.suite_proxy.stop()
+        super().tearDownClass()
+        if cls.suite_proxy.connections == 0:
+            raise AssertionError("%s: the proxy was never used" % cls.__name__)
+
+    def cli_cmd(self, args, global_args=(), timeout="10"):
+        cmd = super().cli_cmd(args, global_args, timeout)
+        return [cmd[0], "--proxy", self.suite_proxy.url] + [
+            self.local_url if a == self.url else a for a in cmd[1:]]
+
+    def setUp(self):
+        super().setUp()
+        self.proxied_before = self.suite_proxy.connections
+
+    def tearDown(self):
+        # What reached the emulator's API came through the proxy.
+        api = [e for e in self.client.log() if e["path"].startswith("/cgi-bin/")]
+        if api:
+            self.assertGreater(self.suite_proxy.connections, self.proxied_before,
+                               "requests reached the emulator around the proxy")
+        super().tearDown()
+
+
+class UploadKindsViaProxy(ViaProxy, upload_tests.UploadKinds):
+    pass
+
+
+class UploadFaultsViaProxy(ViaProxy, upload_tests.UploadFaults):
+    pass
+
+
+class DownloadViaProxy(ViaProxy, download_tests.Download):
+    pass
+
+
+class ResumeViaProxy(ViaProxy, download_tests.Resume):
+    pass
 
 
 if __name__ == "__main__":
