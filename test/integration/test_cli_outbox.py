@@ -152,9 +152,11 @@ class OutboxCrash(OutboxCase):
         for item_id, ls in by_id.items():
             self.assertEqual(len(ls), 1, "%s has %d success lines" % (item_id, len(ls)))
         # Every media_id recorded holds the very bytes queued.
+        by_name = {os.path.basename(p): data for p, data in items.values()}
         for l in done:
             stored = self.client.media_get(l["media_id"])
-            self.assertIn(sha256(stored), items, "media %s is no item's bytes" % l["media_id"])
+            self.assertEqual(sha256(stored), sha256(by_name[l["name"]]),
+                             "media %s is not %s's bytes" % (l["media_id"], l["name"]))
             self.assertEqual(len(stored), l["size"])
         stored = self.client.media()
         copies = {}
