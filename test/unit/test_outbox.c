@@ -6,7 +6,8 @@
  * each crash window (journal written but item not deleted; item moved but
  * journal not written); the quota refusing and dropping the oldest; the
  * check refusing before anything is queued; abandoned temporary files
- * removed and a held one kept; planted links refused. The drain runs a
+ * removed and a held one kept; planted links refused. Journal files are
+ * data (outbox_cases/), each read with several buffer sizes. The drain runs a
  * real client against scripted answers (client_fixture): done, refused
  * for good, paused by 45009.
  */
@@ -40,6 +41,7 @@ static wecom_outbox_t g_ob;
 static uint64_t g_clock_ms;
 static client_fixture_t f;
 static char g_wire[4][1024];
+static const char *g_case_dir;
 
 static const unsigned char JPEG[] = {
     0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1,
@@ -318,6 +320,84 @@ static void test_torn_line_cut_and_corrupt_line_skipped(void **state)
     assert_int_equal(st.corrupt_lines, 1);
 }
 
+/* Journal cases (outbox_cases/NAME.log, with NAME.expect: the lines
+ * done, failed and corrupt, and the torn bytes after the last newline),
+ * each read through buffers of 1, 3, 64 and 4096 bytes, so that a line
+ * split across reads is put together the same way every time. */
+typedef struct {
+    unsigned done, failed, corrupt;
+} tally_t;
+
+static int tally_line(void *arg, const char *line, size_t len)
+{
+    tally_t *t = arg;
+    wecom_outbox_result_t r;
+    if (len == (size_t)-1 || wecom__journal_parse(line, len, &r) != WECOM_OK)
+        t->corrupt++;
+    else if (r.status == WECOM_OUTBOX_DONE)
+        t->done++;
+    else
+        t->failed++;
+    return 0;
+}
+
+static void run_journal_case(const char *name)
+{
+    static char data[16384];
+    static unsigned char buf[4096];
+    static const size_t SPLITS[] = { 1, 3, 64, sizeof buf };
+    char path[1024], expect[128], got[128];
+    size_t n, i;
+    FILE *fp;
+    snprintf(path, sizeof path, "%s/%s.log", g_case_dir, name);
+    fp = fopen(path, "rb");
+    assert_non_null(fp);
+    n = fread(data, 1, sizeof data, fp);
+    fclose(fp);
+    write_rel("results.log", data, n, O_TRUNC);
+    snprintf(path, sizeof path, "%s/%s.expect", g_case_dir, name);
+    fp = fopen(path, "rb");
+    assert_non_null(fp);
+    expect[fread(expect, 1, sizeof expect - 1, fp)] = '\0';
+    fclose(fp);
+    for (i = 0; i < sizeof SPLITS / sizeof SPLITS[0]; i++) {
+        tally_t t;
+        uint64_t complete;
+        int h = g_fs.open(g_fs.ctx, WECOM_FS_SPOOL, "results.log", WECOM_FS_READ);
+        assert_true(h >= 0);
+        memset(&t, 0, sizeof t);
+        assert_int_equal(wecom__journal_scan(&g_fs, h, buf, SPLITS[i], g_ob.line,
+                                             sizeof g_ob.line, tally_line, &t, &complete), 0);
+        g_fs.close(g_fs.ctx, h);
+        snprintf(got, sizeof got, "done %u\nfailed %u\ncorrupt %u\ntorn %u\n", t.done,
+                 t.failed, t.corrupt, (unsigned)(n - complete));
+        if (strcmp(got, expect) != 0)
+            fail_msg("%s.log read %zu bytes at a time:\n%swanted:\n%s", name, SPLITS[i],
+                     got, expect);
+    }
+}
+
+static void test_journal_cases(void **state)
+{
+    DIR *d = opendir(g_case_dir);
+    struct dirent *e;
+    int cases = 0;
+    (void)state;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        char name[256];
+        size_t len = strlen(e->d_name);
+        if (len < 5 || len >= sizeof name || strcmp(e->d_name + len - 4, ".log") != 0)
+            continue;
+        memcpy(name, e->d_name, len - 4);
+        name[len - 4] = '\0';
+        run_journal_case(name);
+        cases++;
+    }
+    closedir(d);
+    assert_true(cases >= 10);
+}
+
 /* ---------------------------------------------------------- recovery */
 
 static void move_to_inflight(const char *id)
@@ -582,7 +662,7 @@ static void test_drain_done_failed_paused(void **state)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_header_round_trip, setup, teardown),
@@ -591,6 +671,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crc_and_line_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_line_cut_and_corrupt_line_skipped, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_journal_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recovery_journal_written_item_not_deleted,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_recovery_failed_line_moves_to_failed, setup,
@@ -604,5 +685,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_add_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drain_done_failed_paused, setup, teardown),
     };
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s OUTBOX_CASES_DIR\n", argv[0]);
+        return 2;
+    }
+    g_case_dir = argv[1];
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
