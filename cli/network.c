@@ -253,7 +253,7 @@ static const char *env_first(const char *a, const char *b)
 
 int cli_network_config(cli_t *cli, wecom_client_config_t *cfg)
 {
-    const char *url, *no_proxy, *user;
+    const char *url, *no_proxy;
     char host[WECOM_HOST_MAX];
 
     cfg->rate_limit = cli->limit_rate;
@@ -276,7 +276,8 @@ int cli_network_config(cli_t *cli, wecom_client_config_t *cfg)
     return EXIT_USAGE;
 #else
     /* --proxy-user, else WECOM_PROXY_USER, else the URL's. */
-    user = cli->proxy_user[0] != '\0' ? cli->proxy_user : getenv("WECOM_PROXY_USER");
+    const char *user = cli->proxy_user[0] != '\0' ? cli->proxy_user
+                                                 : getenv("WECOM_PROXY_USER");
     if (user != NULL && user[0] != '\0') {
         const char *colon = strchr(user, ':');
         size_t ul = colon != NULL ? (size_t)(colon - user) : 0;
