@@ -16,6 +16,9 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -177,29 +180,78 @@ static int fs_sync_dir(void *ctx, int dir)
     return fsync(d) == 0 ? 0 : WECOM_ERR_FILE_WRITE;
 }
 
-/* Regular files only, seen without following links. The stream comes
- * from the C library (readdir's buffer is its own). */
+/* One directory entry: a regular file is handed to fn, anything else
+ * (links included, seen without following them) is left out. */
+static int list_entry(int d, const char *name, wecom_fs_list_fn fn, void *arg)
+{
+    struct stat st;
+    if (name[0] == '.' || fstatat(d, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode))
+        return 0;
+    return fn(arg, name, (uint64_t)st.st_size);
+}
+
+#if defined(__linux__) && defined(SYS_getdents64)
+/* Linux: getdents64 into a buffer on the stack, so listing allocates
+ * nothing (readdir's stream is malloc'd by the C library). */
+struct wecom_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+static int list_fd(int fd, int d, wecom_fs_list_fn fn, void *arg)
+{
+    uint64_t buf[128]; /* 1 KiB, aligned as the records are */
+    int rc = 0;
+    while (rc == 0) {
+        long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+        long at = 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return WECOM_ERR_FILE_READ;
+        if (n == 0)
+            break;
+        while (rc == 0 && at < n) {
+            const struct wecom_dirent64 *e =
+                (const struct wecom_dirent64 *)(const void *)((const char *)buf + at);
+            rc = list_entry(d, e->d_name, fn, arg);
+            at += e->d_reclen;
+        }
+    }
+    return rc;
+}
+#else
+static int list_fd(int fd, int d, wecom_fs_list_fn fn, void *arg)
+{
+    DIR *dp = fdopendir(fd);
+    struct dirent *e;
+    int rc = 0;
+    if (dp == NULL)
+        return WECOM_ERR_FILE_READ;
+    while (rc == 0 && (e = readdir(dp)) != NULL)
+        rc = list_entry(d, e->d_name, fn, arg);
+    closedir(dp); /* closes fd */
+    return rc;
+}
+#endif
+
 static int fs_list(void *ctx, int dir, wecom_fs_list_fn fn, void *arg)
 {
-    int d = dir_of(ctx, dir), fd, rc = 0;
-    DIR *dp;
-    struct dirent *e;
+    int d = dir_of(ctx, dir), fd, rc;
     if (d < 0)
         return WECOM_ERR_INVALID_ARG;
+    /* A descriptor of its own: the position of d is never moved. */
     fd = openat(d, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || (dp = fdopendir(fd)) == NULL) {
-        if (fd >= 0)
-            close(fd);
+    if (fd < 0)
         return WECOM_ERR_FILE_READ;
-    }
-    while (rc == 0 && (e = readdir(dp)) != NULL) {
-        struct stat st;
-        if (e->d_name[0] == '.' ||
-            fstatat(d, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        rc = fn(arg, e->d_name, (uint64_t)st.st_size);
-    }
-    closedir(dp);
+    rc = list_fd(fd, d, fn, arg);
+#if defined(__linux__) && defined(SYS_getdents64)
+    close(fd);
+#endif
     return rc;
 }
 
