@@ -1,7 +1,8 @@
 #!/bin/sh
 # What the outbox costs: one `wecom-media queue add` of a 200 KB picture
 # (fsyncs, write calls, bytes written, as strace counts them; the spool's
-# bytes on disk), and with --crash the crash test's figures (items, kills,
+# bytes on disk), its upload from the outbox (fsyncs, journal bytes; the
+# emulator stands in for WeCom), and with --crash the crash test's figures (items, kills,
 # duplicate uploads) from test/integration/test_cli_outbox.py.
 #
 #   test/bench/outbox_cost.sh PATH/TO/wecom-media [--crash]
@@ -33,6 +34,19 @@ else
     echo "strace not installed: fsyncs not counted (the code makes two: the item's and q/'s)"
 fi
 echo "spool on disk: $(du -sk "$WORK/spool" | cut -f1) KiB for $(ls "$WORK/spool/q" | wc -l) item(s) of $SIZE bytes"
+# Uploading it (against the emulator): fsyncs and journal bytes per item.
+if command -v strace >/dev/null 2>&1; then
+    EMU="$TOP/test/emulator/emu.py"
+    URL=$(python3 "$EMU" start --state-dir "$WORK/emu" --token outbox-cost-token)
+    WECOM_ACCESS_TOKEN=outbox-cost-token strace -f -o "$WORK/trace2" -e trace=fsync,fdatasync,write \
+        "$CLI" --base-url "$URL" --cacert "$WORK/emu/ca.pem" queue run --once \
+        --spool "$WORK/spool" >/dev/null || echo "queue run failed"
+    python3 "$EMU" stop --state-dir "$WORK/emu" >/dev/null
+    # The rest are the tool's own caches (TLS session, token), not the outbox's.
+    echo "upload of it from the outbox: $(grep -c 'fsync(' "$WORK/trace2") fsync(s) in all" \
+         "(3 the outbox's: inflight/ after the move, results.log, inflight/ after the delete);" \
+         "results.log $(wc -c < "$WORK/spool/results.log") bytes"
+fi
 if [ "${2:-}" = "--crash" ]; then
     cd "$TOP/test/integration"
     WECOM_CLI=$CLI PYTHONDONTWRITEBYTECODE=1 python3 -W ignore::ResourceWarning \
