@@ -209,7 +209,7 @@ static int der_subject_prefix(const unsigned char *der, size_t have,
         if ((r = der_head(der, have, &off, tag, &n)) <= 0)
             return r;
         off += n;
-        if (off > WECOM_CA_DER_MAX)
+        if (off > have + (1u << 24))
             return -1;
     }
     start = off;
@@ -414,57 +414,69 @@ static void on_cert(wecom_castore_t *s, scan_t *sc, const unsigned char *der,
         add_candidate(s, der, len, &sc->found);
 }
 
-/* Stream the CA file through chunk and der. */
+/* Stream the CA file through the scratch buffer: a chunk of the file
+ * read at a time, the rest for the certificate being decoded. */
 static wecom_err_t scan_file(wecom_castore_t *s, scan_t *sc)
 {
     pem_t p;
     size_t n, i, total = 0;
+    size_t chunk_len = s->scratch_len / 4 < WECOM_CA_READ_CHUNK
+                           ? s->scratch_len / 4
+                           : WECOM_CA_READ_CHUNK;
+    unsigned char *chunk = s->scratch, *der = s->scratch + chunk_len;
+    size_t der_cap = s->scratch_len - chunk_len;
     int failed;
-    FILE *f = fopen(s->file, "rb");
+    FILE *f;
+    if (chunk_len == 0)
+        return WECOM_ERR_TLS_CA_LOAD;
+    f = fopen(s->file, "rb");
     if (f == NULL)
         return WECOM_ERR_TLS_CA_LOAD;
-    pem_init(&p, s->der, sizeof s->der);
+    pem_init(&p, der, der_cap);
     do {
-        n = fread(s->chunk, 1, sizeof s->chunk, f);
+        n = fread(chunk, 1, chunk_len, f);
         for (i = 0; i < n; i++) {
             /* Until a PEM marker shows up the file may be one DER
              * certificate: keep its bytes too while they fit. */
-            if (!p.seen_marker && total + i < sizeof s->der)
-                s->der[total + i] = s->chunk[i];
+            if (!p.seen_marker && total + i < der_cap)
+                der[total + i] = chunk[i];
             else if (pem_idle(&p)) {
-                const unsigned char *nl = memchr(s->chunk + i, '\n', n - i);
+                const unsigned char *nl = memchr(chunk + i, '\n', n - i);
                 if (nl == NULL)
                     break;
-                i = (size_t)(nl - s->chunk);
+                i = (size_t)(nl - chunk);
             }
-            if (pem_byte(&p, s->chunk[i]))
-                on_cert(s, sc, s->der, p.len);
+            if (pem_byte(&p, chunk[i]))
+                on_cert(s, sc, der, p.len);
             look_at_subject(&p, sc);
         }
         total += n;
         /* At init one certificate is enough to know the file holds some. */
         if (sc->chain == NULL && sc->certs > 0)
             break;
-    } while (n == sizeof s->chunk);
+    } while (n == chunk_len);
     failed = ferror(f); /* a directory reads as EISDIR */
     (void)fclose(f);
     if (failed)
         return WECOM_ERR_TLS_CA_LOAD;
     if (pem_byte(&p, '\n')) /* an END on the last line, without newline */
-        on_cert(s, sc, s->der, p.len);
-    if (!p.seen_marker && total > 0 && total <= sizeof s->der)
-        on_cert(s, sc, s->der, total);
+        on_cert(s, sc, der, p.len);
+    if (!p.seen_marker && total > 0 && total <= der_cap)
+        on_cert(s, sc, der, total);
     return WECOM_OK;
 }
 
 wecom_err_t wecom__castore_init(wecom_castore_t *s,
-                               const wecom_tls_config_t *cfg)
+                               const wecom_tls_config_t *cfg,
+                               unsigned char *scratch, size_t scratch_len)
 {
     const char *file = cfg->ca_file;
     scan_t sc;
     wecom_err_t rc;
     mbedtls_x509_crt_init(&s->fixed);
     mbedtls_x509_crt_init(&s->found);
+    s->scratch = scratch;
+    s->scratch_len = scratch != NULL ? scratch_len : 0;
     s->file[0] = '\0';
     if (cfg->ca_pem != NULL &&
         mbedtls_x509_crt_parse(&s->fixed, cfg->ca_pem, cfg->ca_pem_len) < 0)

@@ -5,7 +5,8 @@
  * The system bundle holds some 140 roots; parsed whole by mbedTLS it costs
  * about 445 KB of heap, for the one or two roots a connection needs. So a
  * CA file is only checked at init (it holds a certificate) and
- * streamed through fixed buffers at each full handshake: the certificates
+ * streamed through a buffer the owner lends (the client's I/O buffer,
+ * idle while a connection is set up) at each full handshake: the certificates
  * whose subject names an issuer of the peer's chain are parsed (a few KB),
  * and the chain is verified against them by mbedTLS's own
  * mbedtls_x509_crt_verify_with_profile(), with the same profile and host
@@ -36,17 +37,24 @@ typedef struct wecom_castore {
     /* The candidates of the verification under way; empty otherwise, so
      * that it also serves as the handshake's (empty) trust list. */
     mbedtls_x509_crt found;
+    /* The owner's buffer, lent while the store reads the CA file (at
+     * init and in a verification): WECOM_CA_READ_CHUNK bytes of the file
+     * at a time, the rest for the certificate being decoded (a larger
+     * one is skipped: the system bundle's largest is 2007 bytes). */
+    unsigned char *scratch;
+    size_t scratch_len;
     char file[WECOM_CA_PATH_MAX]; /* the CA file streamed, "" for none */
-    unsigned char chunk[WECOM_CA_READ_CHUNK]; /* file bytes as read */
-    unsigned char der[WECOM_CA_DER_MAX];      /* one certificate, decoded */
 } wecom_castore_t;
 
 /* Take the trust anchors of cfg (with none set, WECOM_DEFAULT_CA_FILE):
- * parse ca_pem and ca_path, check that the CA file holds a certificate.
+ * parse ca_pem and ca_path, check that the CA file holds a certificate,
+ * and keep scratch for reading it again at each verification.
  * WECOM_ERR_TLS_CA_LOAD when a source cannot be read (or a path is too
- * long), WECOM_ERR_TLS_CA_EMPTY when the CA file holds no certificate. */
+ * long), WECOM_ERR_TLS_CA_EMPTY when the CA file holds no certificate
+ * (that fits the scratch buffer). */
 wecom_err_t wecom__castore_init(wecom_castore_t *s,
-                               const wecom_tls_config_t *cfg);
+                               const wecom_tls_config_t *cfg,
+                               unsigned char *scratch, size_t scratch_len);
 
 /* The trust list to hand mbedTLS's handshake: empty, so that the chain
  * is judged by wecom__castore_verify() alone (see core/tls.c). */

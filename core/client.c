@@ -94,7 +94,9 @@ wecom_err_t wecom_client_init_checked(wecom_client_t *client,
     c->port = cfg->port;
     c->retry_max = (unsigned)(WECOM_RETRY_MAX > 0 ? WECOM_RETRY_MAX - 1 : 0);
     c->retry_max_ms = (uint32_t)WECOM_RETRY_MAX_MS;
-    rc = wecom__tls_init(&c->tls, cfg->port, &cfg->tls);
+    /* The I/O buffer is idle until a connection is up: the CA store
+     * reads the CA file through it (core/castore.h). */
+    rc = wecom__tls_init(&c->tls, cfg->port, &cfg->tls, c->io, sizeof c->io);
     if (rc != WECOM_OK)
         return rc;
     wecom__tls_bind_deadline(&c->tls, &c->deadline_ms);

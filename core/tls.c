@@ -357,7 +357,8 @@ static int verify_chain(void *ctx, mbedtls_x509_crt *crt, int depth,
 }
 
 wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
-                           const wecom_tls_config_t *cfg)
+                           const wecom_tls_config_t *cfg,
+                           unsigned char *scratch, size_t scratch_len)
 {
     wecom_err_t rc = WECOM_ERR_TLS_SETUP;
     if (t == NULL || port == NULL || cfg == NULL || port->entropy == NULL ||
@@ -394,7 +395,7 @@ wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
         rc = WECOM_ERR_ENTROPY;
         goto fail;
     }
-    rc = wecom__castore_init(&t->store, cfg);
+    rc = wecom__castore_init(&t->store, cfg, scratch, scratch_len);
     if (rc != WECOM_OK)
         goto fail;
     rc = WECOM_ERR_TLS_SETUP;

@@ -82,9 +82,14 @@ typedef struct wecom_tls {
 } wecom_tls_t;
 
 /* Seed the DRBG from the port's entropy, load the CA and configure the
- * session. On failure everything is released again. */
+ * session. On failure everything is released again. scratch (at least
+ * 2.5 KiB to hold a CA certificate) is lent to the CA store while it
+ * reads the CA file: in this call and in each wecom__tls_connect, so its
+ * owner keeps nothing in it across those calls. The client lends its I/O
+ * buffer, which the HTTP engine fills only once connected. */
 wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
-                           const wecom_tls_config_t *cfg);
+                           const wecom_tls_config_t *cfg,
+                           unsigned char *scratch, size_t scratch_len);
 
 /* Set the host (SNI and certificate name) and port of later connects. A
  * new host drops the session kept for resumption. */

@@ -293,20 +293,18 @@
 #endif
 
 /* The CA store (core/castore.c): the CA file is not parsed up front but
- * streamed at each full handshake, its certificates matched by name to
- * the server's chain. Slots in the client: the longest CA file path, the
- * bytes read at a time, and the largest certificate (DER) it can hold (a
- * larger one is skipped; the system bundle's largest is under 2 KB).
- * At most WECOM_CA_MATCH_MAX certificates of one name are parsed for one
- * verification (each costs mbedTLS a few KB of heap). */
+ * streamed at each full handshake through the client's I/O buffer, its
+ * certificates matched by name to the server's chain. The longest CA
+ * file path (kept in the client) and the bytes read at a time (the rest
+ * of the I/O buffer holds the certificate being decoded: one larger is
+ * skipped; the system bundle's largest is 2007 bytes). At most
+ * WECOM_CA_MATCH_MAX certificates are parsed for one verification (each
+ * costs mbedTLS a few KB of heap). */
 #ifndef WECOM_CA_PATH_MAX
 #define WECOM_CA_PATH_MAX 256
 #endif
 #ifndef WECOM_CA_READ_CHUNK
 #define WECOM_CA_READ_CHUNK 512
-#endif
-#ifndef WECOM_CA_DER_MAX
-#define WECOM_CA_DER_MAX 4096
 #endif
 #ifndef WECOM_CA_MATCH_MAX
 #define WECOM_CA_MATCH_MAX 8

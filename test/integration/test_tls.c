@@ -54,6 +54,7 @@ typedef struct {
     wecom_port_t port;
     wecom_posix_net_t net;
     wecom_tls_t tls;
+    unsigned char scratch[4096]; /* what the client lends: its I/O buffer */
 } client_t;
 
 static wecom_err_t client_init(client_t *c, const char *ca_pem)
@@ -65,7 +66,7 @@ static wecom_err_t client_init(client_t *c, const char *ca_pem)
     cfg.io_timeout_ms = 3000;
     cfg.handshake_timeout_ms = 5000;
     wecom_posix_port_init(&c->port, &c->net);
-    return wecom__tls_init(&c->tls, &c->port, &cfg);
+    return wecom__tls_init(&c->tls, &c->port, &cfg, c->scratch, sizeof c->scratch);
 }
 
 static wecom_err_t connect_to(const test_cert_t *server_cert,
@@ -167,14 +168,14 @@ static void test_ca_sources(void **state)
 
     memset(&cfg, 0, sizeof cfg);
     cfg.ca_file = file;
-    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg, c.scratch, sizeof c.scratch), 0);
     assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv.port), 0);
     assert_int_equal(wecom__tls_connect(&c.tls), 0);
     wecom__tls_free(&c.tls);
 
     memset(&cfg, 0, sizeof cfg);
     cfg.ca_path = dir;
-    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg, c.scratch, sizeof c.scratch), 0);
     assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv.port), 0);
     assert_int_equal(wecom__tls_connect(&c.tls), 0);
     wecom__tls_free(&c.tls);
@@ -182,11 +183,11 @@ static void test_ca_sources(void **state)
 
     memset(&cfg, 0, sizeof cfg);
     cfg.ca_file = "/nonexistent/ca.pem";
-    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), WECOM_ERR_TLS_CA_LOAD);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg, c.scratch, sizeof c.scratch), WECOM_ERR_TLS_CA_LOAD);
     memset(&cfg, 0, sizeof cfg);
     cfg.ca_pem = (const unsigned char *)"not a certificate";
     cfg.ca_pem_len = 18;
-    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), WECOM_ERR_TLS_CA_LOAD);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg, c.scratch, sizeof c.scratch), WECOM_ERR_TLS_CA_LOAD);
 
     unlink(file);
     rmdir(dir);
@@ -359,7 +360,7 @@ static void test_handshake_timeout(void **state)
     cfg.handshake_timeout_ms = 300;
     cfg.io_timeout_ms = 10000;
     wecom_posix_port_init(&c.port, &c.net);
-    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg, c.scratch, sizeof c.scratch), 0);
     assert_int_equal(wecom__tls_set_peer(&c.tls, "127.0.0.1", p), 0);
     assert_int_equal(wecom__tls_connect(&c.tls), WECOM_ERR_TIMEOUT);
     /* The whole-operation deadline wins over the longer per-call bound. */
@@ -440,7 +441,7 @@ static wecom_err_t connect_with(const char *server_cert, const char *server_key,
     cfg.io_timeout_ms = 3000;
     cfg.handshake_timeout_ms = 5000;
     wecom_posix_port_init(&c.port, &c.net);
-    rc = wecom__tls_init(&c.tls, &c.port, &cfg);
+    rc = wecom__tls_init(&c.tls, &c.port, &cfg, c.scratch, sizeof c.scratch);
     if (rc == WECOM_OK) {
         assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv->port), 0);
         rc = wecom__tls_connect(&c.tls);
@@ -548,7 +549,7 @@ static wecom_err_t init_with_file(const char *path)
     memset(&cfg, 0, sizeof cfg);
     cfg.ca_file = path;
     wecom_posix_port_init(&c.port, &c.net);
-    rc = wecom__tls_init(&c.tls, &c.port, &cfg);
+    rc = wecom__tls_init(&c.tls, &c.port, &cfg, c.scratch, sizeof c.scratch);
     if (rc == WECOM_OK)
         wecom__tls_free(&c.tls);
     return rc;
@@ -616,7 +617,7 @@ static void test_ca_file_gone_at_handshake(void **state)
     memset(&cfg, 0, sizeof cfg);
     cfg.ca_file = path;
     wecom_posix_port_init(&c.port, &c.net);
-    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg), 0);
+    assert_int_equal(wecom__tls_init(&c.tls, &c.port, &cfg, c.scratch, sizeof c.scratch), 0);
     assert_int_equal(unlink(path), 0);
     assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv.port), 0);
     assert_int_equal(wecom__tls_connect(&c.tls), WECOM_ERR_TLS_CA_LOAD);
