@@ -19,8 +19,12 @@
 #define DUP_TRUE "\"maybe_duplicate\":true}"
 #define DUP_FALSE "\"maybe_duplicate\":false}"
 
-#if WECOM_OUTBOX_LINE_MAX < 512
-#error "WECOM_OUTBOX_LINE_MAX must be at least 512"
+/* A done or failed line's fixed parts with the longest media_id take
+ * some 500 bytes; name and errmsg are cut to fit the rest. A line that
+ * could not be written at all would leave its item to be sent again on
+ * every start, so the floor is a build error. */
+#if WECOM_OUTBOX_LINE_MAX < 1024 || WECOM_MEDIA_ID_MAX > 256
+#error "WECOM_OUTBOX_LINE_MAX must be at least 1024 (and WECOM_MEDIA_ID_MAX at most 256)"
 #endif
 
 uint32_t wecom__crc32(const void *p, size_t n)

@@ -289,6 +289,41 @@ static void test_crc_and_line_round_trip(void **state)
     assert_int_equal(wecom__journal_parse(line, len - 1, &r), WECOM_ERR_OUTBOX_CORRUPT);
 }
 
+/* The longest fields still give a whole line, at the smallest line size
+ * allowed too: name and errmsg are cut, never the line. */
+static void test_worst_case_line_fits(void **state)
+{
+    static const size_t CAPS[] = { 1024, WECOM_OUTBOX_LINE_MAX };
+    char line[WECOM_OUTBOX_LINE_MAX];
+    wecom_outbox_result_t r, back;
+    size_t i, len;
+    (void)state;
+    for (i = 0; i < sizeof CAPS / sizeof CAPS[0]; i++) {
+        int st;
+        for (st = WECOM_OUTBOX_DONE; st <= WECOM_OUTBOX_FAILED; st++) {
+            memset(&r, 0, sizeof r);
+            memcpy(r.id, "0000018bcfe56864aaaaaaaa", 25);
+            r.status = (wecom_outbox_status_kind_t)st;
+            memset(r.media_id, 'M', sizeof r.media_id - 1);
+            strcpy(r.type, "voice");
+            memset(r.name, 0x01, sizeof r.name - 1);      /* 6 bytes each escaped */
+            memset(r.errmsg, '"', sizeof r.errmsg - 1);   /* 2 bytes each */
+            r.size = (uint64_t)INT64_MAX;
+            r.created_at = INT64_MIN;
+            r.expires_at = INT64_MAX;
+            r.at = INT64_MIN;
+            r.err = WECOM_ERR_HTTP_HEADER_VALUE_TOO_LONG;  /* a long name */
+            r.errcode = INT64_MIN;
+            r.maybe_duplicate = 1;
+            assert_int_equal(wecom__journal_format(&r, line, CAPS[i], &len), WECOM_OK);
+            assert_true(len <= CAPS[i]);
+            assert_int_equal(wecom__journal_parse(line, len - 1, &back), WECOM_OK);
+            assert_int_equal(back.maybe_duplicate, 1);
+            assert_true(strlen(back.name) > 0 && back.name[0] == 0x01);
+        }
+    }
+}
+
 static void test_torn_line_cut_and_corrupt_line_skipped(void **state)
 {
     char a[WECOM_OUTBOX_LINE_MAX], b[WECOM_OUTBOX_LINE_MAX], got[3 * WECOM_OUTBOX_LINE_MAX];
@@ -509,8 +544,13 @@ static void test_quota_refuse_and_drop_oldest(void **state)
     g_clock_ms++;
     assert_int_equal(enqueue(JPEG, sizeof JPEG, WECOM_KIND_IMAGE, "b.jpg", b), WECOM_OK);
     g_clock_ms++;
-    assert_int_equal(enqueue(JPEG, sizeof JPEG, WECOM_KIND_IMAGE, "c.jpg", c),
-                     WECOM_ERR_OUTBOX_FULL);
+    {
+        unsigned long long before = g_pfs.bytes_written;
+        assert_int_equal(enqueue(JPEG, sizeof JPEG, WECOM_KIND_IMAGE, "c.jpg", c),
+                         WECOM_ERR_OUTBOX_FULL);
+        /* Refused before a byte reached the flash. */
+        assert_true(g_pfs.bytes_written == before);
+    }
     assert_int_equal(count_dir("q"), 2);
     assert_int_equal(count_dir("tmp"), 0);
 
@@ -672,6 +712,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_torn_line_cut_and_corrupt_line_skipped, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_journal_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_worst_case_line_fits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recovery_journal_written_item_not_deleted,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_recovery_failed_line_moves_to_failed, setup,
