@@ -11,6 +11,7 @@ Proxy passwords are secrets like the token: never in any output.
 
 import base64
 import os
+import subprocess
 import time
 import unittest
 
@@ -167,6 +168,32 @@ class ProxyAuth(ProxyCase):
                           self.err(p))
         self.assertEqual([r["headers"].get("proxy-authorization") for r in self.p.requests],
                          [want] * len(runs))
+
+    def test_password_gone_from_the_command_line(self):
+        # A proxy that never answers holds the tool while its argv is read.
+        silent = self.proxy("silent")
+        url = "http://%s:%s@127.0.0.1:%d" % (PROXY_USER, PROXY_PASS, silent.port)
+        for args in (("--proxy", url), ("--proxy", silent.url, "--proxy-user",
+                                        PROXY_USER + ":" + PROXY_PASS)):
+            proc = subprocess.Popen(
+                self.cli_cmd(("download", "m" * 64, "-o", "o"),
+                             ("--base-url", self.local_url, "--retry", "0", *args), "20"),
+                cwd=self.work, env=self.cli_env(), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                deadline = time.monotonic() + 10
+                while len(silent.requests) == 0 and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                self.assertTrue(silent.requests, "the tool never reached the proxy")
+                with open("/proc/%d/cmdline" % proc.pid, "rb") as f:
+                    cmdline = f.read()
+            finally:
+                proc.kill()
+                out, err = proc.communicate()
+            del silent.requests[:]
+            self.assertNotIn(PROXY_PASS.encode(), cmdline)
+            self.assertIn(b"download", cmdline)
+            self.assert_no_secret(out, err)
 
     def test_percent_encoded_password_in_url(self):
         proxy = self.proxy(auth=("shop user", "p@ss:w/rd"))
