@@ -64,8 +64,11 @@
 
 /* The peer's certificate chain is freed after the handshake (only its
  * digest is kept for resumption): several KiB less for the whole life of
- * a connection. The library never asks for the peer certificate. */
+ * a connection. The library never asks for the peer certificate. (TLS 1.3
+ * in mbedTLS 3.x needs it kept.) */
+#if !defined(MBEDTLS_SSL_PROTO_TLS1_3)
 #undef MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
+#endif
 
 /* Elliptic curves: a window of 4 instead of 6 and no cached fixed-point
  * table; each costs a few KiB of heap during the handshake and its CPU
@@ -218,6 +221,7 @@
 #undef MBEDTLS_X509_CRL_PARSE_C
 #undef MBEDTLS_X509_CSR_PARSE_C
 #undef MBEDTLS_X509_CSR_WRITE_C
+#undef MBEDTLS_PKCS7_C
 
 /* What the library does not use: its own sockets and timers (the port
  * has them), mbedTLS's entropy pool (the port's entropy seeds the DRBG

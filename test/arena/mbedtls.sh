@@ -4,6 +4,9 @@
 #
 #   test/arena/mbedtls.sh DIR [SUITE]       (SUITE: bookworm, mbedTLS 2.28)
 #
+# WECOM_MBEDTLS_TEST_SERVER=0 leaves out the server side that the tests
+# need, as a device's build would (to measure its size).
+#
 # The source package comes from the Debian archive apt already uses, through
 # a private apt configuration (lists and cache under DIR/apt): the system's
 # sources and lists are left alone. It is fetched only when DIR/src has no
@@ -35,7 +38,7 @@ TARBALL=$(tarball)
 [ -n "$TARBALL" ] || { echo "mbedtls.sh: no mbedTLS source in $DIR/src" >&2; exit 1; }
 
 # A fresh tree whenever the configuration or the tarball changed.
-STAMP=$(cat "$CONFIG" "$TOP/packaging/mbedtls/wecom_mbedtls_gmtime.c" "$0" | cksum | cut -d' ' -f1)-$(basename "$TARBALL")
+STAMP=$(cat "$CONFIG" "$TOP/packaging/mbedtls/wecom_mbedtls_gmtime.c" "$0" | cksum | cut -d' ' -f1)-$(basename "$TARBALL")-${WECOM_MBEDTLS_TEST_SERVER:-1}
 if [ "$(cat "$DIR/prefix/.wecom-stamp" 2>/dev/null)" = "$STAMP" ]; then
     echo "mbedTLS with the project's configuration: up to date in $DIR/prefix"
     exit 0
@@ -52,7 +55,7 @@ H=$DIR/tree/include/mbedtls/config.h
 [ -f "$H" ] || H=$DIR/tree/include/mbedtls/mbedtls_config.h
 cp "$CONFIG" "$DIR/tree/include/mbedtls/"
 {
-    echo '#define WECOM_MBEDTLS_WITH_TEST_SERVER'
+    [ "${WECOM_MBEDTLS_TEST_SERVER:-1}" = 0 ] || echo '#define WECOM_MBEDTLS_WITH_TEST_SERVER'
     echo '#define MBEDTLS_USER_CONFIG_FILE "wecom_mbedtls_config.h"'
     cat "$H"
 } > "$H.new" && mv "$H.new" "$H"
