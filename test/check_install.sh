@@ -23,7 +23,7 @@ fi
 # a dependency's header: an application needs no mbedTLS, llhttp or jsmn.
 INCDIR=$(ls -d "$ROOT"/include)
 ls "$INCDIR/wecom" | sort | tr '\n' ' ' > "$STAGE/headers"
-[ "$(cat "$STAGE/headers")" = "abi.h build_config.h config.h error.h media.h port.h posix.h " ] \
+[ "$(cat "$STAGE/headers")" = "abi.h build_config.h config.h error.h media.h outbox.h port.h posix.h " ] \
     || { echo "installed headers: $(cat "$STAGE/headers")"; exit 1; }
 
 cat > "$STAGE/use.c" <<'C'
