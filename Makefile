@@ -167,4 +167,4 @@ bench: build
 	  --curl "$(if $(BENCH_CURL),$(BENCH_CURL),$$(sh test/bench/build_curl.sh))"
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-mbedtls3 $(BUILD)-size $(BUILD)-static $(BUILD)-fuzz $(BUILD)-lint
+	rm -rf $(BUILD) $(BUILD)-mbedtls3 $(BUILD)-arena $(BUILD)-size $(BUILD)-static $(BUILD)-fuzz $(BUILD)-lint
