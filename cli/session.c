@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -125,13 +126,22 @@ static const unsigned char *check_header(const cli_t *cli, size_t len,
     const char *p = (const char *)g_buf;
     size_t magic = sizeof MAGIC - 1;
     long long saved;
-    int k, used = 0;
+    char *end;
+    int k;
+    size_t used;
     time_t now = time(NULL);
     if (len < magic || memcmp(p, MAGIC, magic) != 0)
         return NULL;
     p += magic;
     len -= magic;
-    if (len < 8 || sscanf(p, "saved %lld\n%n", &saved, &used) != 1 || used == 0)
+    if (len < 8 || memcmp(p, "saved ", 6) != 0 || p[6] < '0' || p[6] > '9')
+        return NULL;
+    errno = 0;
+    saved = strtoll(p + 6, &end, 10);
+    if (errno != 0 || *end != '\n')
+        return NULL;
+    used = (size_t)(end + 1 - p);
+    if (used > len)
         return NULL;
     /* Too old, or from the future (the clock was set back since). */
     if (saved > (long long)now || (long long)now - saved > WECOM_SESSION_LIFETIME_S) {
@@ -139,7 +149,7 @@ static const unsigned char *check_header(const cli_t *cli, size_t len,
         return NULL;
     }
     p += used;
-    len -= (size_t)used;
+    len -= used;
     k = key_lines(cli, key, sizeof key);
     if (k < 0 || len <= (size_t)k || memcmp(p, key, (size_t)k) != 0) {
         note(cli, "dropped: made for another base URL or CA file");

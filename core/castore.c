@@ -194,9 +194,9 @@ static int der_subject_prefix(const unsigned char *der, size_t have,
     const unsigned char v0 = MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED;
     size_t off = 0, n, start;
     int i, r;
-    if ((r = der_head(der, have, &off, seq, &n)) <= 0 ||
-        (r = der_head(der, have, &off, seq, &n)) <= 0)
-        return r;
+    for (i = 0; i < 2; i++) /* Certificate, then tbsCertificate */
+        if ((r = der_head(der, have, &off, seq, &n)) <= 0)
+            return r;
     if (off >= have)
         return 0;
     if (der[off] == v0) {
@@ -227,7 +227,8 @@ static int der_subject_prefix(const unsigned char *der, size_t have,
 static int der_subject(const unsigned char *der, size_t len,
                        const unsigned char **subject, size_t *subject_len)
 {
-    unsigned char *p = (unsigned char *)(uintptr_t)der;
+    /* mbedTLS's ASN.1 readers take a non-const cursor; nothing is written. */
+    unsigned char *p = (unsigned char *)der;
     const unsigned char *end = der + len;
     const unsigned char *start;
     size_t n;
@@ -324,8 +325,8 @@ static int name_eq(const unsigned char *a, size_t alen,
 {
     const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
     const int set = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SET;
-    unsigned char *pa = (unsigned char *)(uintptr_t)a;
-    unsigned char *pb = (unsigned char *)(uintptr_t)b;
+    unsigned char *pa = (unsigned char *)a; /* read only, as in der_subject */
+    unsigned char *pb = (unsigned char *)b;
     const unsigned char *ea = a + alen, *eb = b + blen;
     size_t n;
     if (alen == blen && memcmp(a, b, alen) == 0)
@@ -419,16 +420,17 @@ static void on_cert(wecom_castore_t *s, scan_t *sc, const unsigned char *der,
 static wecom_err_t scan_file(wecom_castore_t *s, scan_t *sc)
 {
     pem_t p;
-    size_t n, i, total = 0;
-    size_t chunk_len = s->scratch_len / 4 < WECOM_CA_READ_CHUNK
-                           ? s->scratch_len / 4
-                           : WECOM_CA_READ_CHUNK;
-    unsigned char *chunk = s->scratch, *der = s->scratch + chunk_len;
-    size_t der_cap = s->scratch_len - chunk_len;
+    size_t n, i, total = 0, chunk_len, der_cap;
+    unsigned char *chunk, *der;
     int failed;
     FILE *f;
-    if (chunk_len == 0)
+    if (s->scratch == NULL || s->scratch_len < 16)
         return WECOM_ERR_TLS_CA_LOAD;
+    chunk_len = s->scratch_len / 4 < WECOM_CA_READ_CHUNK ? s->scratch_len / 4
+                                                         : WECOM_CA_READ_CHUNK;
+    chunk = s->scratch;
+    der = s->scratch + chunk_len;
+    der_cap = s->scratch_len - chunk_len;
     f = fopen(s->file, "rb");
     if (f == NULL)
         return WECOM_ERR_TLS_CA_LOAD;
@@ -515,9 +517,12 @@ wecom_err_t wecom__castore_verify(wecom_castore_t *s, mbedtls_x509_crt *chain,
     int ret;
     memset(&sc, 0, sizeof sc);
     sc.chain = chain;
-    for (c = &s->fixed; c != NULL && c->raw.p != NULL; c = c->next)
+    for (c = &s->fixed; c->raw.p != NULL; c = c->next) {
         if (issues_chain(chain, c->subject_raw.p, c->subject_raw.len))
             add_candidate(s, c->raw.p, c->raw.len, &sc.found);
+        if (c->next == NULL)
+            break;
+    }
     if (s->file[0] != '\0')
         rc = scan_file(s, &sc);
     if (rc == WECOM_OK) {
