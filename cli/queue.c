@@ -300,7 +300,7 @@ static void on_outcome(void *ctx, const wecom_outbox_result_t *r, wecom_err_t rc
     cli_t *cli = ctx;
     if (r->status != WECOM_OUTBOX_REQUEUED) {
         print_result(cli, r);
-        fflush(stdout);
+        (void)fflush(stdout); /* a log line each, as it happens */
         return;
     }
     if (rc == WECOM_ERR_API && api != NULL)
@@ -318,8 +318,10 @@ static void wait_for_items(int ino, uint32_t ms)
 {
     uint64_t waited = 0;
     char junk[4096];
-    while (ino >= 0 && read(ino, junk, sizeof junk) > 0)
-        continue;
+    ssize_t n;
+    do {
+        n = ino >= 0 ? read(ino, junk, sizeof junk) : 0;
+    } while (n > 0);
     while (waited < ms && cli_signal() == 0) {
         uint32_t slice = ms - waited < 200u ? (uint32_t)(ms - waited) : 200u;
         if (ino >= 0) {

@@ -31,7 +31,10 @@ static uint64_t get_le(const unsigned char *p, int n)
 size_t wecom__item_encode(const wecom__item_t *it, unsigned char *out)
 {
     size_t name_len = strlen(it->name);
-    memcpy(out, WECOM__ITEM_MAGIC, 4);
+    out[0] = 'W';
+    out[1] = 'M';
+    out[2] = 'Q';
+    out[3] = '1';
     out[4] = WECOM__ITEM_VERSION;
     out[5] = (unsigned char)it->kind;
     put_le(out + 6, name_len, 2);
@@ -121,9 +124,13 @@ wecom_err_t wecom__census(const wecom_fs_t *fs, int dir, wecom__census_t *c)
     return fs->list(fs->ctx, dir, census_one, c);
 }
 
+typedef struct {
+    const wecom_fs_t *fs;
+} tmp_ctx_t;
+
 static int tmp_one(void *arg, const char *name, uint64_t size)
 {
-    const wecom_fs_t *fs = arg;
+    const wecom_fs_t *fs = ((const tmp_ctx_t *)arg)->fs;
     size_t n = strlen(name);
     int h;
     (void)size;
@@ -141,7 +148,9 @@ static int tmp_one(void *arg, const char *name, uint64_t size)
 
 void wecom__tmp_cleanup(const wecom_fs_t *fs)
 {
-    (void)fs->list(fs->ctx, WECOM_FS_TMP, tmp_one, (void *)(uintptr_t)fs);
+    tmp_ctx_t c;
+    c.fs = fs;
+    (void)fs->list(fs->ctx, WECOM_FS_TMP, tmp_one, &c);
 }
 
 static int fs_read_at(void *ctx, uint64_t offset, unsigned char *buf, size_t len)

@@ -10,7 +10,7 @@
 #if WECOM_OUTBOX
 
 /* Media ids live three days from created_at (WeCom's documentation). */
-#define WECOM__MEDIA_TTL_S (3 * 86400)
+#define WECOM__MEDIA_TTL_S ((int64_t)3 * 86400)
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32) of n bytes. */
 uint32_t wecom__crc32(const void *p, size_t n);

@@ -66,42 +66,44 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+/* One byte as JSON needs it written: \" \\ or \u00XX; 0 when as is. */
+static size_t escape_byte(unsigned char c, int raw_ok, char *out)
+{
+    static const char HEX[] = "0123456789abcdef";
+    if (raw_ok && c >= 0x20 && c != '"' && c != '\\')
+        return 0;
+    out[0] = '\\';
+    if (raw_ok && (c == '"' || c == '\\')) {
+        out[1] = (char)c;
+        return 2;
+    }
+    out[1] = 'u';
+    out[2] = '0';
+    out[3] = '0';
+    out[4] = HEX[c >> 4];
+    out[5] = HEX[c & 15];
+    return 6;
+}
+
 /* s as a JSON string, quotes included, in at most room bytes of t: cut
  * on a character boundary when longer. Bytes that are not UTF-8 become
  * \u00XX, so the line stays valid JSON whatever a name holds. */
 static void put_string(wecom__text_t *t, const char *s, size_t room)
 {
-    static const char HEX[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s), used = 2;
     wecom__text_put(t, "\"");
     while (n > 0) {
         char esc[6];
-        const void *piece = esc;
-        size_t len = utf8_seq(p, n), step = len, plen;
-        if (len == 1 && (*p < 0x20 || *p == '"' || *p == '\\')) {
-            esc[0] = '\\';
-            esc[1] = *p == '"' ? '"' : *p == '\\' ? '\\' : 'u';
-            plen = 2;
-            if (esc[1] == 'u') {
-                memcpy(esc + 2, "00", 2);
-                esc[4] = HEX[*p >> 4];
-                esc[5] = HEX[*p & 15];
-                plen = 6;
-            }
-        } else if (len == 0) {
-            memcpy(esc, "\\u00", 4);
-            esc[4] = HEX[*p >> 4];
-            esc[5] = HEX[*p & 15];
-            plen = 6;
-            step = 1;
-        } else {
-            piece = p;
-            plen = len;
-        }
+        size_t len = utf8_seq(p, n), step = len > 0 ? len : 1;
+        size_t elen = len <= 1 ? escape_byte(*p, len == 1, esc) : 0;
+        size_t plen = elen > 0 ? elen : len;
         if (used + plen > room)
             break;
-        wecom__text_put_n(t, piece, plen);
+        if (elen > 0)
+            wecom__text_put_n(t, esc, elen);
+        else
+            wecom__text_put_n(t, p, len);
         used += plen;
         p += step;
         n -= step;

@@ -232,6 +232,8 @@ static int list_fd(int fd, int d, wecom_fs_list_fn fn, void *arg)
     int rc = 0;
     if (dp == NULL)
         return WECOM_ERR_FILE_READ;
+    /* One stream per call, one thread per outbox: readdir is safe here. */
+    /* cppcheck-suppress readdirCalled */
     while (rc == 0 && (e = readdir(dp)) != NULL)
         rc = list_entry(d, e->d_name, fn, arg);
     closedir(dp); /* closes fd */
