@@ -626,6 +626,32 @@ static void test_ca_file_gone_at_handshake(void **state)
     assert_int_equal(srv.handshakes, 0);
 }
 
+/* A handshake refused for its certificate leaves no session to save:
+ * a resumed session only ever comes from a verified one. */
+static void test_refused_handshake_keeps_no_session(void **state)
+{
+    tls_server_t srv;
+    client_t c;
+    unsigned char blob[WECOM_SESSION_MAX];
+    const char *host;
+    uint16_t port;
+    size_t len;
+    (void)state;
+    memset(&srv, 0, sizeof srv);
+    srv.tls12_only = 1;
+    assert_int_equal(tls_server_start(&srv, g_wrong_name.cert_pem, g_wrong_name.key_pem,
+                                      RESPONSE), 0);
+    assert_int_equal(client_init(&c, g_ca.cert_pem), 0);
+    assert_int_equal(wecom__tls_set_peer(&c.tls, "localhost", srv.port), 0);
+    assert_int_equal(wecom__tls_connect(&c.tls), WECOM_ERR_TLS_CERT_HOSTNAME);
+    assert_int_equal(wecom__tls_session_save(&c.tls, blob, sizeof blob, &len, &host, &port),
+                     WECOM_ERR_TLS_SESSION_REFUSED);
+    assert_int_equal(c.tls.handshakes, 0);
+    wecom__tls_free(&c.tls);
+    tls_server_stop(&srv);
+    assert_int_equal(srv.handshakes, 0);
+}
+
 /* A session saved from one client resumes in another (a later run); a
  * failed handshake keeps none to save. */
 static void test_session_saved_and_loaded(void **state)
@@ -697,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_ca_file_defects),
         cmocka_unit_test(test_ca_file_gone_at_handshake),
         cmocka_unit_test(test_session_saved_and_loaded),
+        cmocka_unit_test(test_refused_handshake_keeps_no_session),
     };
     int failed = cmocka_run_group_tests(tests, make_all, NULL);
     failed += cmocka_run_group_tests_name("ca_store", store_tests,
