@@ -271,7 +271,7 @@ static int run_command(const cli_t *cli, const char *cmd, uint64_t bound_ms, com
         close(out_p[1]);
         return -1;
     }
-    fflush(NULL);
+    (void)fflush(NULL); /* nothing buffered is written twice by the child */
     pid = fork();
     if (pid < 0) {
         close(out_p[0]), close(out_p[1]), close(err_p[0]), close(err_p[1]);
@@ -359,10 +359,12 @@ static void pass_stderr(char *err, const char *token)
             memset(hit, '*', tl);
     }
     while (*line != '\0') {
+        size_t n;
         nl = strchr(line, '\n');
+        n = nl != NULL ? (size_t)(nl - line) : strlen(line);
         if (nl != NULL)
             *nl = '\0';
-        if (*line != '\0') {
+        if (n > 0) { /* blank lines are left out */
             fputs("wecom-media: token command: ", stderr);
             cli_put_escaped(stderr, line);
             fputc('\n', stderr);

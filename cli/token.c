@@ -8,7 +8,8 @@
 
 enum { OPT_SHOW = 1100 };
 
-static int on_token_opt(void *ctx, int c, char *arg)
+/* A cli_opt_fn: its arg is not const because other commands' are not. */
+static int on_token_opt(void *ctx, int c, char *arg) /* NOLINT(readability-non-const-parameter) */
 {
     int *show = ctx;
     (void)arg;
