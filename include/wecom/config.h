@@ -61,8 +61,9 @@
 /* The static arena (bytes) the command-line tool hands mbedTLS at start
  * (wecom_posix_mbedtls_arena), used where mbedTLS was built to take one
  * (packaging/mbedtls/wecom_mbedtls_config.h) and ignored otherwise; 0: the
- * tool never hands one over. It must hold the CA file's certificates as
- * mbedTLS parses them: a few roots fit, the whole system bundle does not. */
+ * tool never hands one over. The CA file is streamed at each handshake
+ * (the system bundle fits: README gives the measured minimum); roots given
+ * in memory or as a directory are parsed into the arena. */
 #ifndef WECOM_CLI_MBEDTLS_ARENA
 #define WECOM_CLI_MBEDTLS_ARENA 49152
 #endif

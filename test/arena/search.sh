@@ -4,7 +4,11 @@
 # bytes). Needs an mbedTLS built with packaging/mbedtls/wecom_mbedtls_config.h
 # (make test-arena builds one).
 #
-#   test/arena/search.sh BUILD_DIR [MIB]
+#   test/arena/search.sh BUILD_DIR [MIB [BUNDLE]]
+#
+# With BUNDLE (a CA file such as /etc/ssl/certs/ca-certificates.crt), the
+# client trusts that file with the test root appended, as a device that
+# ships the system bundle would.
 #
 # Prints "smallest arena: N bytes" last; exits 1 if even 1 MiB fails or
 # the figure is over the arena the tool hands over (WECOM_CLI_MBEDTLS_ARENA
@@ -35,12 +39,17 @@ while [ ! -s "$WORK/emu/port" ]; do
 done
 URL=$(cat "$WORK/emu/url")
 head -c $((MIB * 1048576)) /dev/urandom > "$WORK/m.bin"
+CA=$WORK/emu/ca.pem
+if [ -n "${3:-}" ]; then
+    cat "$3" "$WORK/emu/ca.pem" > "$WORK/bundle.pem"
+    CA=$WORK/bundle.pem
+fi
 
-fits() { "$PROBE" --arena "$1" "$URL" "$WORK/emu/ca.pem" "$TOKEN" "$WORK/m.bin" 2>/dev/null; }
+fits() { "$PROBE" --arena "$1" "$URL" "$CA" "$TOKEN" "$WORK/m.bin" 2>/dev/null; }
 
 hi=1048576
 if ! fits $hi; then
-    "$PROBE" --arena $hi "$URL" "$WORK/emu/ca.pem" "$TOKEN" "$WORK/m.bin" || true
+    "$PROBE" --arena $hi "$URL" "$CA" "$TOKEN" "$WORK/m.bin" || true
     echo "an upload and download of $MIB MiB fails even with a 1 MiB arena" >&2
     exit 1
 fi
@@ -50,7 +59,8 @@ while [ $((hi - lo)) -gt 64 ]; do
     if fits $mid; then hi=$mid; else lo=$mid; fi
 done
 CLI_ARENA=$(sed -n 's/^#if WECOM_CLI_MBEDTLS_ARENA != \([0-9]*\)$/\1/p' "$BUILD/include/wecom/abi.h")
-echo "RSA-2048 chain (root, intermediate, leaf), $MIB MiB up and down"
+echo "RSA-2048 chain (root, intermediate, leaf), $MIB MiB up and down," \
+     "trusting $(grep -c 'BEGIN CERTIFICATE' "$CA") root(s)"
 echo "smallest arena: $hi bytes ($(awk "BEGIN { printf \"%.1f\", $hi / 1024 }") KiB; the tool's: ${CLI_ARENA:-?})"
 if [ -n "$CLI_ARENA" ] && [ "$hi" -gt "$CLI_ARENA" ]; then
     echo "more than the tool's arena: raise WECOM_CLI_MBEDTLS_ARENA" >&2
