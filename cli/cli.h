@@ -176,8 +176,8 @@ void cli_say(const char *subject, const char *fmt, ...)
 /* --json: the failure of one file as one line on stdout,
  * {"file":..., ["media_id":...,] "error":..., "exit":..., "code":...,
  * "message":..., "errcode":..., "errmsg":...}, with the last message
- * cli_say or cli_report gave (then forgotten). key names the first field
- * ("file"); media_id may be NULL. err is 0 for a failure of the tool's
+ * cli_say or cli_report gave (kept: files that failed alike get the same
+ * message; cli_message_clear before the next). media_id may be NULL. err is 0 for a failure of the tool's
  * own; api may be NULL. */
 void cli_json_failure(const char *file, const char *media_id, int ex,
                       wecom_err_t err, const wecom_api_error_t *api);

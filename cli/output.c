@@ -234,7 +234,6 @@ void cli_json_failure(const char *file, const char *media_id, int ex,
     }
     fputs("}\n", stdout);
     fflush(stdout);
-    cli_message_clear();
 }
 
 /* Bidirectional embeddings, overrides and isolates: text after them can

@@ -425,6 +425,7 @@ int cmd_upload(cli_t *cli, int argc, char **argv)
     for (i = 1; i <= nfiles && cli_signal() == 0; i++) {
         memset(&out, 0, sizeof out);
         cli_message_clear();
+        cli->connects = 0; /* a failure names this file's attempts */
         ex = upload_one(cli, &o, argv[i], &out);
         if (ex != EXIT_OK && cli->json)
             cli_json_failure(argv[i], NULL, ex, out.err, &out.api);

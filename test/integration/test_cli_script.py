@@ -62,9 +62,11 @@ class ExitCodes(EmulatorCase):
 
     def test_4_network(self):
         path = self.write("a.jpg", jpeg(1000))
-        objs, err = self.failure(4, "upload", path,
+        objs, err = self.failure(4, "upload", path, self.write("b.jpg", jpeg(1000)),
                                  global_args=("--retry", "1", "--base-url", "https://127.0.0.1:1"))
-        (o,) = objs
+        self.assertEqual(len(objs), 2, "one object per file")
+        o = objs[0]
+        self.assertEqual(objs[1]["message"], o["message"])
         self.assertEqual(o["error"], "network")
         self.assertEqual(o["code"], "WECOM_ERR_CONNECT")
         # the host, the address tried and the attempts made
