@@ -530,7 +530,9 @@ static int global_option(cli_t *cli, int c, char *arg)
     case 'q': cli->quiet = 1; break;
     case 'v': cli->verbose = 1; break;
     case 'h':
-        (void)cli_command_help(cli->command, stdout);
+        /* A command without a help of its own here gets the whole one. */
+        if (cli_command_help(cli->command, stdout) != 0)
+            print_usage(stdout);
         return CLI_DONE;
     case OPT_VERSION:
         printf("wecom-media %s\n", WECOM_VERSION_STRING);
