@@ -394,9 +394,15 @@ class Stdin(EmulatorCase):
         self.assertEqual(self.uploads()[-1]["kind"], "voice")
 
     def test_spool_is_private_and_unlinked(self):
+        # in the cache directory; without one (no HOME here), in $TMPDIR
+        for var in ("WECOM_CACHE_DIR", "TMPDIR"):
+            with self.subTest(where=var):
+                self.spool_seen_in(var)
+
+    def spool_seen_in(self, var):
         tmp = self.tmpdir()
         proc = subprocess.Popen(self.cli_cmd(("upload", "--type", "file", "-")), cwd=self.work,
-                                env=self.cli_env({"TMPDIR": tmp}), stdin=subprocess.PIPE,
+                                env=self.cli_env({var: tmp}), stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             proc.stdin.write(os.urandom(100000))
