@@ -7,6 +7,7 @@ were confused by."""
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import tempfile
@@ -372,7 +373,8 @@ class Stdin(EmulatorCase):
 
     def tmpdir(self):
         d = tempfile.mkdtemp(prefix="wecom-e2e-tmp-")
-        self.addCleanup(lambda: os.rmdir(d) if os.path.isdir(d) else None)
+        # a cache directory gets the tool's other files too (TLS session)
+        self.addCleanup(shutil.rmtree, d, True)
         return d
 
     def test_piped_voice_clip(self):
