@@ -201,6 +201,7 @@ class Options(EmulatorCase):
                            (("upload", "-h"), "wecom-media upload"),
                            (("help", "download"), "wecom-media download"),
                            (("download", "-h"), "--continue"),
+                           (("token", "--help"), "wecom-media token"),
                            (("help",), "Exit codes"),
                            (("--help",), "Exit codes")):
             with self.subTest(args=args):
