@@ -138,16 +138,23 @@ int cli_read_token_file(cli_t *cli, const char *path)
 
 /* ---------------------------------------------------------- gettoken */
 
-/* -v: the request as a log may show it, the secret masked. */
-static void say_gettoken(const cli_t *cli)
+/* -v: each request's URL, as the library hands it: access_token=***,
+ * corpsecret=***. */
+static void log_request(void *ctx, const char *host, uint16_t port, const char *target)
 {
-    if (!cli->verbose)
-        return;
-    fputs("wecom-media: GET ", stderr);
-    cli_put_escaped(stderr, cli->base_url != NULL ? cli->base_url : WECOM_DEFAULT_BASE_URL);
-    fputs("/cgi-bin/gettoken?corpid=", stderr);
-    cli_put_escaped(stderr, cli->corpid);
-    fputs("&corpsecret=***\n", stderr);
+    (void)ctx;
+    fputs("wecom-media: request https://", stderr);
+    if (strchr(host, ':') != NULL) { /* an IPv6 literal */
+        fputc('[', stderr);
+        cli_put_escaped(stderr, host);
+        fputc(']', stderr);
+    } else {
+        cli_put_escaped(stderr, host);
+    }
+    if (port != 443)
+        fprintf(stderr, ":%u", (unsigned)port);
+    cli_put_escaped(stderr, target);
+    fputc('\n', stderr);
 }
 
 /* A token through the cache, or gettoken (which then fills the cache).
@@ -188,7 +195,6 @@ static int gettoken_source(cli_t *cli, wecom_token_reason_t why)
         }
         cli_wipe(cached, sizeof cached);
     }
-    say_gettoken(cli);
     rc = wecom_token_fetch(cli->client, cli->corpid, secret, &expires, &api);
     cli_wipe(secret, sizeof secret);
     if (rc != WECOM_OK) {
@@ -487,6 +493,8 @@ int cli_token_setup(cli_t *cli)
 {
     int ex;
     g_deadline_ms = cli->max_time_ms > 0 ? now_ms(cli) + cli->max_time_ms : 0;
+    if (cli->verbose)
+        wecom_client_on_request(cli->client, log_request, cli);
     switch (pick_source(cli)) {
     case CLI_TOKEN_COMMAND:
         cli->token = NULL;

@@ -4,27 +4,38 @@
 #include "api.h"
 #include "text.h"
 
-wecom_err_t wecom__api_target(wecom__client_t *c, const char *path,
-                              const char *param, const char *value)
+static wecom_err_t build_target(wecom__client_t *c, const char *path, const char *param,
+                                const char *value, const char *token)
 {
     wecom__text_t t;
-    /* Every request's target is built here: the place to renew a token
-     * that is missing or about to lapse (which may use c->target). */
-    wecom_err_t rc = wecom__token_ensure(c);
-    if (rc != WECOM_OK)
-        return rc;
     wecom__text_init(&t, c->target, sizeof c->target, 1);
-    if (c->token[0] == '\0')
-        return WECOM_ERR_INVALID_ARG;
     wecom__text_put(&t, c->base_path);
     wecom__text_put(&t, path);
     wecom__text_put(&t, "?access_token=");
-    wecom__text_put(&t, c->token);
+    wecom__text_put(&t, token);
     wecom__text_put(&t, "&");
     wecom__text_put(&t, param);
     wecom__text_put(&t, "=");
     wecom__text_put_encoded(&t, value);
     return wecom__text_status(&t, WECOM_ERR_BUFFER_TOO_SMALL);
+}
+
+wecom_err_t wecom__api_target(wecom__client_t *c, const char *path,
+                              const char *param, const char *value)
+{
+    /* Every request's target is built here: the place to renew a token
+     * that is missing or about to lapse (which may use c->target). */
+    wecom_err_t rc = wecom__token_ensure(c);
+    if (rc != WECOM_OK)
+        return rc;
+    if (c->token[0] == '\0')
+        return WECOM_ERR_INVALID_ARG;
+    /* The request log sees the target with the token masked, built in
+     * the same buffer first: no second one on the stack. */
+    if (c->request_log != NULL &&
+        build_target(c, path, param, value, "***") == WECOM_OK)
+        wecom__request_log(c, c->target);
+    return build_target(c, path, param, value, c->token);
 }
 
 static int json_headers(void *ctx, const wecom_http_response_t *r)

@@ -205,6 +205,19 @@ void wecom_client_set_token_provider(wecom_client_t *client, wecom_token_provide
     c->provider_ctx = ctx;
 }
 
+void wecom_client_on_request(wecom_client_t *client, wecom_request_log_fn fn, void *ctx)
+{
+    wecom__client_t *c = wecom__client(client);
+    c->request_log = fn;
+    c->request_log_ctx = ctx;
+}
+
+void wecom__request_log(wecom__client_t *c, const char *masked_target)
+{
+    if (c->request_log != NULL)
+        c->request_log(c->request_log_ctx, c->host, c->server_port, masked_target);
+}
+
 void wecom_client_on_token_expiry(wecom_client_t *client, wecom_token_refresh_fn fn,
                                   void *ctx)
 {

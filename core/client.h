@@ -25,6 +25,8 @@ typedef struct wecom__client {
     uint64_t token_expiry_ms;  /* monotonic ms when the token lapses, 0 unknown */
     uint32_t token_margin_ms;  /* ask for a new one this long before */
     int token_asking;          /* the provider runs: no second call into it */
+    wecom_request_log_fn request_log;
+    void *request_log_ctx;
     wecom_retry_fn on_retry;
     void *on_retry_ctx;
     unsigned retry_max;     /* retries after the first request */
@@ -71,5 +73,8 @@ wecom_err_t wecom__token_ensure(wecom__client_t *c);
 /* After 40014/42001: a new token from the provider (or the refresh
  * hook); 0 when one is set and the request may be sent again. */
 int wecom__token_renew(wecom__client_t *c);
+
+/* Hand the request log a target whose credentials are masked (***). */
+void wecom__request_log(wecom__client_t *c, const char *masked_target);
 
 #endif

@@ -6,6 +6,22 @@
 #include "retry.h"
 #include "text.h"
 
+/* c->target for gettoken; secret NULL: masked as *** (for the log). */
+static wecom_err_t gettoken_target(wecom__client_t *c, wecom__text_t *t, const char *corpid,
+                                   const char *secret)
+{
+    wecom__text_init(t, c->target, sizeof c->target, 1);
+    wecom__text_put(t, c->base_path);
+    wecom__text_put(t, "/cgi-bin/gettoken?corpid=");
+    wecom__text_put_encoded(t, corpid);
+    wecom__text_put(t, "&corpsecret=");
+    if (secret == NULL)
+        wecom__text_put(t, "***"); /* for the request log */
+    else
+        wecom__text_put_encoded(t, secret);
+    return wecom__text_status(t, WECOM_ERR_BUFFER_TOO_SMALL);
+}
+
 wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
                               const char *secret, int64_t *expires_in,
                               wecom_api_error_t *api)
@@ -27,13 +43,10 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
     if (api == NULL)
         api = &local;
     memset(api, 0, sizeof *api);
-    wecom__text_init(&t, c->target, sizeof c->target, 1);
-    wecom__text_put(&t, c->base_path);
-    wecom__text_put(&t, "/cgi-bin/gettoken?corpid=");
-    wecom__text_put_encoded(&t, corpid);
-    wecom__text_put(&t, "&corpsecret=");
-    wecom__text_put_encoded(&t, secret);
-    if ((rc = wecom__text_status(&t, WECOM_ERR_BUFFER_TOO_SMALL)) != WECOM_OK) {
+    if (c->request_log != NULL &&
+        gettoken_target(c, &t, corpid, NULL) == WECOM_OK)
+        wecom__request_log(c, c->target);
+    if ((rc = gettoken_target(c, &t, corpid, secret)) != WECOM_OK) {
         wecom__api_wipe(c->target, sizeof c->target); /* part of the secret */
         return rc;
     }

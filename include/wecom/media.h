@@ -413,6 +413,15 @@ typedef wecom_err_t (*wecom_token_provider_fn)(void *ctx, wecom_client_t *c,
 WECOM_API void wecom_client_set_token_provider(wecom_client_t *c,
                                                wecom_token_provider_fn fn, void *ctx);
 
+/* Called before each API request with where it goes, as a log may show
+ * it: host, port and the target with the access token (gettoken's
+ * corpsecret) replaced by ***. For -v; it must not call into the client.
+ * Install (or with NULL remove) after wecom_client_init, which clears it. */
+typedef void (*wecom_request_log_fn)(void *ctx, const char *host, uint16_t port,
+                                     const char *target);
+WECOM_API void wecom_client_on_request(wecom_client_t *c, wecom_request_log_fn fn,
+                                       void *ctx);
+
 /* Make sure the client holds a usable token now: ask the provider as a
  * request would (no token, or one within the margin). WECOM_ERR_INVALID_ARG
  * when there is none and no provider to ask. */

@@ -344,7 +344,9 @@ class TokenCache(EmulatorCase):
     def test_verbose_masks_the_secret(self):
         p = self.cli("--corpid", CORPID, "-v", "--no-token-cache", "upload",
                      self.write("a.jpg", jpeg(1000)), env=self.env(), token=False)
-        self.assertIn("corpsecret=***", p.stderr.decode())
+        err = p.stderr.decode()
+        self.assertIn("/cgi-bin/gettoken?corpid=wwemulator&corpsecret=***\n", err)
+        self.assertIn("/cgi-bin/media/upload?access_token=***&type=image\n", err)
         self.assertNotIn(SECRET.encode(), p.stderr)
 
 

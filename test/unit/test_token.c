@@ -283,6 +283,41 @@ static void test_refresh_hook_without_provider(void **state)
     client_fixture_free(&f);
 }
 
+/* The request log sees every target with its credentials masked; the
+ * wire carries them. */
+static char g_logged[4][512];
+static int g_nlogged;
+static void log_request(void *ctx, const char *host, uint16_t port, const char *target)
+{
+    (void)ctx;
+    if (g_nlogged < 4)
+        snprintf(g_logged[g_nlogged++], sizeof g_logged[0], "%s:%u%s", host, (unsigned)port,
+                 target);
+}
+
+static void test_request_log_masks_credentials(void **state)
+{
+    wecom_upload_result_t res;
+    wecom_api_error_t api;
+    (void)state;
+    setup_client();
+    g_nlogged = 0;
+    wecom_client_on_request(&f.client, log_request, NULL);
+    add_answer(0, "{\"errcode\":0,\"access_token\":\"tok_FETCHED-0123\",\"expires_in\":7200}");
+    add_answer(1, SUCCESS);
+    assert_int_equal(wecom_token_fetch(&f.client, "wwcorp", "secret-0123456789", NULL, &api),
+                     WECOM_OK);
+    assert_int_equal(upload(&res), WECOM_OK);
+    assert_int_equal(g_nlogged, 2);
+    assert_string_equal(g_logged[0],
+                        "qyapi.example:443/cgi-bin/gettoken?corpid=wwcorp&corpsecret=***");
+    assert_string_equal(g_logged[1],
+                        "qyapi.example:443/cgi-bin/media/upload?access_token=***&type=file");
+    assert_int_equal(sent("corpsecret=secret-0123456789"), 1);
+    assert_int_equal(sent("access_token=tok_FETCHED-0123&type=file"), 1);
+    client_fixture_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_refresh_once_and_never_the_same_token),
         cmocka_unit_test(test_gettoken_sets_the_life),
         cmocka_unit_test(test_refresh_hook_without_provider),
+        cmocka_unit_test(test_request_log_masks_credentials),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
