@@ -106,7 +106,7 @@ static int spool_open(const char *dir)
     char path[4096];
     unsigned char rnd[8];
     unsigned i;
-    int fd;
+    int fd, n;
 #ifdef O_TMPFILE
     fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0)
@@ -115,8 +115,12 @@ static int spool_open(const char *dir)
     for (i = 0; i < 8; i++) {
         if (wecom_posix_entropy(NULL, rnd, sizeof rnd) != 0)
             return -1;
-        snprintf(path, sizeof path, "%s/.wecom-media-stdin-%02x%02x%02x%02x%02x%02x%02x%02x",
-                 dir, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        n = snprintf(path, sizeof path, "%s/.wecom-media-stdin-%02x%02x%02x%02x%02x%02x%02x%02x",
+                     dir, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        if (n < 0 || (size_t)n >= sizeof path) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
         fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd >= 0) {
             (void)unlink(path);
