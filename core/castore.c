@@ -9,7 +9,22 @@
  * and a certificate mbedTLS cannot parse are skipped, as mbedTLS skips
  * them; a file with no certificate at all is refused at init (which
  * reads it up to its first certificate only).
+ *
+ * On POSIX systems the file is read with open/read, straight into the
+ * scratch buffer: stdio would allocate a FILE and its buffer at each
+ * handshake, the only heap the library's own code would then touch. A
+ * FIFO planted as the CA file fails at once (O_NONBLOCK) instead of
+ * hanging the handshake. Other systems get C's stdio, unbuffered.
  */
+#if defined(__unix__) || defined(__APPLE__)
+#define _POSIX_C_SOURCE 200809L
+#define CA_POSIX_IO 1
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#else
+#define CA_POSIX_IO 0
+#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -422,8 +437,12 @@ static wecom_err_t scan_file(wecom_castore_t *s, scan_t *sc)
     pem_t p;
     size_t n, i, total = 0, chunk_len, der_cap;
     unsigned char *chunk, *der;
-    int failed;
+    int failed = 0;
+#if CA_POSIX_IO
+    int fd;
+#else
     FILE *f;
+#endif
     if (s->scratch == NULL || s->scratch_len < 16)
         return WECOM_ERR_TLS_CA_LOAD;
     chunk_len = s->scratch_len / 4 < WECOM_CA_READ_CHUNK ? s->scratch_len / 4
@@ -431,12 +450,36 @@ static wecom_err_t scan_file(wecom_castore_t *s, scan_t *sc)
     chunk = s->scratch;
     der = s->scratch + chunk_len;
     der_cap = s->scratch_len - chunk_len;
+#if CA_POSIX_IO
+    do
+        fd = open(s->file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return WECOM_ERR_TLS_CA_LOAD;
+#else
     f = fopen(s->file, "rb");
     if (f == NULL)
         return WECOM_ERR_TLS_CA_LOAD;
+    (void)setvbuf(f, NULL, _IONBF, 0);
+#endif
     pem_init(&p, der, der_cap);
     do {
+#if CA_POSIX_IO
+        /* a whole chunk unless the file ends, as fread gives it */
+        n = 0;
+        while (n < chunk_len) {
+            ssize_t k = read(fd, chunk + n, chunk_len - n);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0)
+                failed = 1; /* a directory reads as EISDIR */
+            if (k <= 0)
+                break;
+            n += (size_t)k;
+        }
+#else
         n = fread(chunk, 1, chunk_len, f);
+#endif
         for (i = 0; i < n; i++) {
             /* Until a PEM marker shows up the file may be one DER
              * certificate: keep its bytes too while they fit. */
@@ -457,8 +500,12 @@ static wecom_err_t scan_file(wecom_castore_t *s, scan_t *sc)
         if (sc->chain == NULL && sc->certs > 0)
             break;
     } while (n == chunk_len);
+#if CA_POSIX_IO
+    (void)close(fd);
+#else
     failed = ferror(f); /* a directory reads as EISDIR */
     (void)fclose(f);
+#endif
     if (failed)
         return WECOM_ERR_TLS_CA_LOAD;
     if (pem_byte(&p, '\n')) /* an END on the last line, without newline */

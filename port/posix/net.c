@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -108,8 +109,13 @@ static int connect_one(wecom_posix_net_t *net, const struct addrinfo *ai,
                        uint64_t deadline)
 {
     int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-    if (getnameinfo(ai->ai_addr, ai->ai_addrlen, net->addr, sizeof net->addr, NULL, 0,
-                    NI_NUMERICHOST) != 0)
+    /* inet_ntop, not getnameinfo: the same text for a numeric address,
+     * without the resolver's deep stack (it set the library's stack peak). */
+    const void *a = ai->ai_family == AF_INET6
+                        ? (const void *)&((const struct sockaddr_in6 *)(const void *)ai->ai_addr)->sin6_addr
+                        : (const void *)&((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr;
+    if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+        inet_ntop(ai->ai_family, a, net->addr, sizeof net->addr) == NULL)
         net->addr[0] = '\0';
     if (fd < 0)
         return WECOM_ERR_CONNECT;
