@@ -7,6 +7,13 @@
  * start and just finishes the delete; a crash before the line finds the
  * item in inflight/ without one and queues it again, marked
  * maybe_duplicate (WeCom may have stored it: at-least-once).
+ *
+ * The journal is bounded: at the drainer's start, once it is past
+ * WECOM_OUTBOX_JOURNAL_MAX bytes, it is rewritten with only the lines of
+ * items enqueued within WECOM_OUTBOX_JOURNAL_KEEP_S (the media of older
+ * ones have expired on WeCom's side), and if those still pass half the
+ * bound, only the newest of them. The new journal is written beside the
+ * old one and renamed over it, so a crash leaves one or the other whole.
  */
 #include <string.h>
 
@@ -15,6 +22,7 @@
 #if WECOM_OUTBOX
 
 #define JOURNAL "results.log"
+#define JOURNAL_NEW "results.log.new" /* in tmp/: an abandoned one is removed */
 
 /* errcodes that refuse the item itself: sending it again cannot help. */
 static int item_refused(wecom_err_t rc, const wecom_api_error_t *api)
@@ -160,6 +168,109 @@ static wecom_err_t repair_journal(wecom_outbox_t *ob)
     return rc == WECOM_OK ? fs->sync(fs->ctx, ob->journal_h) : rc;
 }
 
+/* ----------------------------------------------------- compaction */
+
+typedef struct {
+    wecom_outbox_t *ob;
+    uint64_t since_ms;  /* keep items enqueued at or after this */
+    uint64_t kept;      /* pass 1: bytes of the lines to keep */
+    uint64_t skip;      /* pass 2: bytes of kept lines still to drop */
+    int h;              /* pass 2: the new journal */
+    int failed;
+} compact_t;
+
+/* The wall-clock ms an item was enqueued at: its id's 16 hex digits. */
+static uint64_t id_ms(const char *id)
+{
+    uint64_t v = 0;
+    int i;
+    for (i = 0; i < 16; i++)
+        v = (v << 4) | (uint64_t)(id[i] <= '9' ? id[i] - '0' : id[i] - 'a' + 10);
+    return v;
+}
+
+/* A line worth keeping: whole, its CRC right, its item recent. */
+static int keep_line(compact_t *c, const char *line, size_t len)
+{
+    return len != (size_t)-1 &&
+           wecom__journal_parse(line, len, &c->ob->res) == WECOM_OK &&
+           id_ms(c->ob->res.id) >= c->since_ms;
+}
+
+static int measure_line(void *arg, const char *line, size_t len)
+{
+    compact_t *c = arg;
+    if (keep_line(c, line, len))
+        c->kept += (uint64_t)len + 1;
+    return 0;
+}
+
+static int copy_line(void *arg, const char *line, size_t len)
+{
+    compact_t *c = arg;
+    const wecom_fs_t *fs = c->ob->cfg.fs;
+    if (!keep_line(c, line, len))
+        return 0;
+    if (c->skip > 0) { /* the oldest of the recent ones, over half the bound */
+        c->skip = c->skip > (uint64_t)len + 1 ? c->skip - ((uint64_t)len + 1) : 0;
+        return 0;
+    }
+    if (fs->write(fs->ctx, c->h, (const unsigned char *)line, len) != WECOM_OK ||
+        fs->write(fs->ctx, c->h, (const unsigned char *)"\n", 1) != WECOM_OK) {
+        c->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Only a journal that can no longer be appended to is an error: a
+ * compaction that fails before its rename leaves the old one in use. */
+static wecom_err_t compact_journal(wecom_outbox_t *ob)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    uint64_t size, now = fs->wall_ms(fs->ctx), keep_ms;
+    compact_t c;
+    int rc, h;
+    if (fs->size(fs->ctx, ob->journal_h, &size) != WECOM_OK ||
+        size <= WECOM_OUTBOX_JOURNAL_MAX)
+        return WECOM_OK;
+    memset(&c, 0, sizeof c);
+    c.ob = ob;
+    keep_ms = (uint64_t)WECOM_OUTBOX_JOURNAL_KEEP_S * 1000u;
+    c.since_ms = now > keep_ms ? now - keep_ms : 0;
+    rc = wecom__journal_scan(fs, ob->journal_h, ob->buf, sizeof ob->buf, ob->line,
+                             sizeof ob->line, measure_line, &c, NULL);
+    if (rc < 0)
+        return WECOM_OK; /* unreadable now: appends may still work */
+    c.skip = c.kept > WECOM_OUTBOX_JOURNAL_MAX / 2 ? c.kept - WECOM_OUTBOX_JOURNAL_MAX / 2 : 0;
+    (void)fs->unlink(fs->ctx, WECOM_FS_TMP, JOURNAL_NEW); /* a leftover */
+    h = fs->open(fs->ctx, WECOM_FS_TMP, JOURNAL_NEW, WECOM_FS_CREATE);
+    if (h < 0)
+        return WECOM_OK;
+    c.h = h;
+    rc = wecom__journal_scan(fs, ob->journal_h, ob->buf, sizeof ob->buf, ob->line,
+                             sizeof ob->line, copy_line, &c, NULL);
+    if (rc == 0 && c.failed)
+        rc = WECOM_ERR_FILE_WRITE;
+    if (rc == 0)
+        rc = fs->sync(fs->ctx, h);
+    if (rc == 0)
+        rc = fs->rename(fs->ctx, WECOM_FS_TMP, JOURNAL_NEW, WECOM_FS_SPOOL, JOURNAL);
+    if (rc == 0)
+        rc = fs->sync_dir(fs->ctx, WECOM_FS_SPOOL);
+    fs->close(fs->ctx, h);
+    if (rc != 0) {
+        /* The old journal stays whole and in use: the drain goes on, and
+         * the next start tries again. */
+        (void)fs->unlink(fs->ctx, WECOM_FS_TMP, JOURNAL_NEW);
+        return WECOM_OK;
+    }
+    /* appends go to the new file from now on */
+    fs->close(fs->ctx, ob->journal_h);
+    ob->journal_h = fs->open(fs->ctx, WECOM_FS_SPOOL, JOURNAL, WECOM_FS_APPEND);
+    return ob->journal_h < 0 ? ob->journal_h : WECOM_OK;
+}
+
 wecom_err_t wecom_outbox_lock(wecom_outbox_t *ob)
 {
     const wecom_fs_t *fs;
@@ -186,6 +297,8 @@ wecom_err_t wecom_outbox_lock(wecom_outbox_t *ob)
         wecom__tmp_cleanup(fs);
         rc = recover(ob);
     }
+    if (rc == WECOM_OK) /* after recovery: it may need the old lines */
+        rc = compact_journal(ob);
     if (rc != WECOM_OK)
         wecom_outbox_free(ob);
     return rc;

@@ -278,6 +278,16 @@
 #ifndef WECOM_OUTBOX_LINE_MAX
 #define WECOM_OUTBOX_LINE_MAX 2048
 #endif
+/* The outbox's results journal: rewritten at a drainer's start once it
+ * passes JOURNAL_MAX bytes, keeping the lines of items enqueued within
+ * JOURNAL_KEEP_S (temporary media live 3 days), and of those at most
+ * JOURNAL_MAX / 2 bytes, the newest. */
+#ifndef WECOM_OUTBOX_JOURNAL_MAX
+#define WECOM_OUTBOX_JOURNAL_MAX 1048576
+#endif
+#ifndef WECOM_OUTBOX_JOURNAL_KEEP_S
+#define WECOM_OUTBOX_JOURNAL_KEEP_S 345600
+#endif
 /* wecom-media queue run: the longest backoff after network failures, and
  * the pause after WeCom's 45009 (rate limited), in ms. */
 #ifndef WECOM_OUTBOX_BACKOFF_MAX_MS

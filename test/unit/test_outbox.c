@@ -435,6 +435,92 @@ static void test_journal_cases(void **state)
 
 /* ---------------------------------------------------------- recovery */
 
+/* A journal past WECOM_OUTBOX_JOURNAL_MAX is rewritten at the drainer's
+ * start: lines of items older than WECOM_OUTBOX_JOURNAL_KEEP_S go, and of
+ * the recent ones only the newest half bound stays. A leftover new
+ * journal from a crashed compaction is no obstacle. */
+static void journal_of(unsigned old_lines, unsigned new_lines, size_t *total)
+{
+    char id[32], line[WECOM_OUTBOX_LINE_MAX];
+    uint64_t old_ms = g_clock_ms - (uint64_t)(WECOM_OUTBOX_JOURNAL_KEEP_S + 3600) * 1000u;
+    uint64_t new_ms = g_clock_ms - 3600u * 1000u;
+    unsigned i;
+    int fd;
+    char p[512];
+    spool_path(p, sizeof p, "results.log");
+    fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    *total = 0;
+    for (i = 0; i < old_lines + new_lines; i++) {
+        size_t len;
+        uint64_t ms = i < old_lines ? old_ms + i : new_ms + i;
+        snprintf(id, sizeof id, "%016llx%08x", (unsigned long long)ms, i);
+        len = line_for(id, WECOM_OUTBOX_DONE, line, sizeof line);
+        assert_int_equal(write(fd, line, len), (ssize_t)len);
+        *total += len;
+    }
+    close(fd);
+}
+
+static int journal_ids(unsigned *first, unsigned *last, unsigned *count)
+{
+    static char text[2 * WECOM_OUTBOX_JOURNAL_MAX];
+    char *l, *save = NULL;
+    size_t n = read_rel("results.log", text, sizeof text);
+    *count = 0;
+    for (l = strtok_r(text, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+        wecom_outbox_result_t r;
+        unsigned seq;
+        assert_int_equal(wecom__journal_parse(l, strlen(l), &r), WECOM_OK);
+        seq = (unsigned)strtoul(r.id + 16, NULL, 16);
+        if (*count == 0)
+            *first = seq;
+        else
+            assert_true(seq == *last + 1); /* order kept, no gap */
+        *last = seq;
+        (*count)++;
+    }
+    return (int)n;
+}
+
+static void test_journal_compaction(void **state)
+{
+    size_t total, line_len;
+    unsigned first, last, count;
+    char line[WECOM_OUTBOX_LINE_MAX];
+    int size;
+    (void)state;
+    line_len = line_for("0000000000000000aaaaaaaa", WECOM_OUTBOX_DONE, line, sizeof line);
+
+    /* Mostly old lines: exactly the 100 recent ones stay. */
+    journal_of((unsigned)(WECOM_OUTBOX_JOURNAL_MAX / line_len) + 10, 100, &total);
+    assert_true(total > WECOM_OUTBOX_JOURNAL_MAX);
+    write_rel("tmp/results.log.new", "leftover", 8, O_TRUNC);
+    assert_int_equal(wecom_outbox_lock(&g_ob), WECOM_OK);
+    size = journal_ids(&first, &last, &count);
+    assert_int_equal(count, 100);
+    assert_int_equal(last, (unsigned)(WECOM_OUTBOX_JOURNAL_MAX / line_len) + 10 + 99);
+    assert_int_equal((size_t)size, 100 * line_len);
+    assert_false(exists("tmp/results.log.new"));
+    wecom_outbox_free(&g_ob);
+
+    /* Only recent lines, past the bound: the newest half bound stays. */
+    journal_of(0, (unsigned)(WECOM_OUTBOX_JOURNAL_MAX / line_len) + 10, &total);
+    assert_int_equal(wecom_outbox_lock(&g_ob), WECOM_OK);
+    size = journal_ids(&first, &last, &count);
+    assert_true((size_t)size <= WECOM_OUTBOX_JOURNAL_MAX / 2);
+    assert_true((size_t)size > WECOM_OUTBOX_JOURNAL_MAX / 2 - line_len);
+    assert_int_equal(last, (unsigned)(WECOM_OUTBOX_JOURNAL_MAX / line_len) + 9);
+    wecom_outbox_free(&g_ob);
+
+    /* Under the bound: left as it is, old lines included. */
+    journal_of(50, 50, &total);
+    assert_int_equal(wecom_outbox_lock(&g_ob), WECOM_OK);
+    size = journal_ids(&first, &last, &count);
+    assert_int_equal(count, 100);
+    assert_int_equal((size_t)size, total);
+}
+
 static void move_to_inflight(const char *id)
 {
     assert_int_equal(g_fs.rename(g_fs.ctx, WECOM_FS_QUEUE, id, WECOM_FS_INFLIGHT, id),
@@ -712,6 +798,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_torn_line_cut_and_corrupt_line_skipped, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_journal_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_worst_case_line_fits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recovery_journal_written_item_not_deleted,
                                         setup, teardown),
