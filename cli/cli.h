@@ -40,6 +40,7 @@ typedef struct cli {
     /* Tokens (credentials.c, cache.c) */
     const char *token_command; /* --token-command (else WECOM_TOKEN_COMMAND) */
     const char *cache_dir;     /* --cache-dir (else WECOM_CACHE_DIR, ...) */
+    const char *spool;         /* --spool: the outbox (else WECOM_SPOOL_DIR, ...) */
     int no_token_cache;        /* --no-token-cache */
     int no_session_cache;      /* --no-session-cache (session.c) */
     int token_source;          /* CLI_TOKEN_*: where the token came from */

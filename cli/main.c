@@ -424,7 +424,8 @@ enum {
     OPT_TOKEN_COMMAND,
     OPT_CACHE_DIR,
     OPT_NO_TOKEN_CACHE,
-    OPT_NO_SESSION_CACHE
+    OPT_NO_SESSION_CACHE,
+    OPT_SPOOL
 };
 
 #define GLOBAL_SHORT "vhq"
@@ -456,6 +457,7 @@ static const struct option GLOBAL_OPTS[] = {
     { "proxy", required_argument, NULL, OPT_PROXY },
     { "proxy-user", required_argument, NULL, OPT_PROXY_USER },
     { "limit-rate", required_argument, NULL, OPT_LIMIT_RATE },
+    { "spool", required_argument, NULL, OPT_SPOOL },
     { NULL, 0, NULL, 0 },
 };
 
@@ -495,6 +497,7 @@ static int global_option(cli_t *cli, int c, char *arg)
     case OPT_CACHE_DIR: cli->cache_dir = arg; break;
     case OPT_NO_TOKEN_CACHE: cli->no_token_cache = 1; break;
     case OPT_NO_SESSION_CACHE: cli->no_session_cache = 1; break;
+    case OPT_SPOOL: cli->spool = arg; break;
     case OPT_SECRET:
         wipe_arg(arg);
         fprintf(stderr,

@@ -49,7 +49,9 @@ static wecom_outbox_t g_outbox; /* its buffers: some 8 KB */
 static wecom_posix_fs_t g_fs;
 static wecom_fs_t g_fs_ops;
 
-enum { OPT_SPOOL = 300, OPT_MAX_ITEMS, OPT_MAX_BYTES, OPT_DROP_OLDEST, OPT_ONCE, OPT_VALID };
+/* A command's own options are numbered from 512 (main.c: 256-511 are the
+ * global ones; --spool is one of those). */
+enum { OPT_MAX_ITEMS = 512, OPT_MAX_BYTES, OPT_DROP_OLDEST, OPT_ONCE, OPT_VALID };
 
 static int on_queue_opt(void *ctx, int c, char *arg)
 {
@@ -62,7 +64,6 @@ static int on_queue_opt(void *ctx, int c, char *arg)
         }
         return EXIT_OK;
     case 'n': o->name = arg; return EXIT_OK;
-    case OPT_SPOOL: o->spool = arg; return EXIT_OK;
     case OPT_MAX_ITEMS:
         if (cli_parse_size(arg, 0xFFFFFFFFu, &o->max_items) != 0 || o->max_items == 0) {
             cli_say("queue", "--max-items: a count, 1 or more");
@@ -517,7 +518,6 @@ int cmd_queue(cli_t *cli, int argc, char **argv)
     static const struct option OPTS[] = {
         { "type", required_argument, NULL, 't' },
         { "name", required_argument, NULL, 'n' },
-        { "spool", required_argument, NULL, OPT_SPOOL },
         { "max-items", required_argument, NULL, OPT_MAX_ITEMS },
         { "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
         { "drop-oldest", no_argument, NULL, OPT_DROP_OLDEST },
@@ -533,14 +533,17 @@ int cmd_queue(cli_t *cli, int argc, char **argv)
         cli_queue_help(stdout);
         return CLI_DONE;
     }
-    if (argc < 2 || argv[1][0] == '-') {
+    /* Options anywhere: "queue --spool D add F" as "queue add F --spool D". */
+    ex = cli_parse_options(cli, argc, argv, "", OPTS, on_queue_opt, &o, &nargs);
+    if (ex != EXIT_OK)
+        return ex;
+    if (nargs < 1) {
         cli_say("queue", "add, run, status or results? (wecom-media help queue)");
         return EXIT_USAGE;
     }
     sub = argv[1];
-    ex = cli_parse_options(cli, argc - 1, argv + 1, "", OPTS, on_queue_opt, &o, &nargs);
-    if (ex != EXIT_OK)
-        return ex;
+    nargs--;
+    o.spool = cli->spool;
     if (strcmp(sub, "add") != 0 && nargs > 0) {
         cli_say("queue", "%s takes no operands", sub);
         return EXIT_USAGE;

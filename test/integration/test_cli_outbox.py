@@ -23,7 +23,7 @@ import struct
 import subprocess
 import time
 
-from clitest import EmulatorCase, amr, jpeg, mp4, png, sha256
+from clitest import CLI, EmulatorCase, amr, jpeg, mp4, png, sha256
 
 UPLOAD_PATH = "/cgi-bin/media/upload"
 
@@ -225,6 +225,17 @@ class OutboxQuota(OutboxCase):
         self.assertEqual(out["dropped"], [ids[0]])
         self.assertIn(ids[0].encode(), p.stderr)
         self.assertEqual(self.listdir("q"), sorted([ids[1], out["id"]]))
+
+
+    def test_spool_anywhere_on_the_line(self):
+        f = self.write("a.txt", b"where the outbox is")
+        # before the command, between queue and add, and from the environment
+        a = self.cli("--spool", self.spool, "queue", "add", f).stdout.decode().split()
+        b = self.cli("queue", "--spool", self.spool, "add", f).stdout.decode().split()
+        env = dict(self.cli_env(), WECOM_SPOOL_DIR=self.spool)
+        c = subprocess.run([CLI, "queue", "add", f], env=env, capture_output=True, check=True)
+        self.assertEqual(self.listdir("q"), sorted(a + b + c.stdout.decode().split()))
+        self.cli("queue", "--spool", self.spool, expect=2)
 
 
 class OutboxOutcomes(OutboxCase):
