@@ -58,6 +58,13 @@
 #define WECOM_PROXY 1
 #endif
 
+/* 1: wecom_strerror describes each code in a sentence (about 3.5 KB of
+ * text). 0: it gives the code's name ("WECOM_ERR_TIMEOUT"), for the
+ * smallest devices; wecom_errname is the same either way. */
+#ifndef WECOM_ERROR_TEXT
+#define WECOM_ERROR_TEXT 1
+#endif
+
 /* The static arena (bytes) the command-line tool hands mbedTLS at start
  * (wecom_posix_mbedtls_arena), used where mbedTLS was built to take one
  * (packaging/mbedtls/wecom_mbedtls_config.h) and ignored otherwise; 0: the

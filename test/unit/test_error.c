@@ -13,7 +13,7 @@ static void test_every_code_is_named(void **state)
 {
     int code, named = 0;
     (void)state;
-    for (code = 0; code >= -0x4F; code--) {
+    for (code = 0; code >= -0x7F; code--) {
         const char *name = wecom_errname(code);
         const char *text = wecom_strerror(code);
         if (strcmp(name, "WECOM_ERR_UNKNOWN") == 0) {
@@ -34,12 +34,13 @@ static void test_descriptions_are_distinct(void **state)
 {
     int a, b;
     (void)state;
-    for (a = 0; a >= -0x4F; a--)
-        for (b = a - 1; b >= -0x4F; b--)
+    for (a = 0; a >= -0x7F; a--)
+        for (b = a - 1; b >= -0x7F; b--)
             if (strcmp(wecom_errname(a), "WECOM_ERR_UNKNOWN") != 0)
                 assert_string_not_equal(wecom_strerror(a), wecom_strerror(b));
 }
 
+#if WECOM_ERROR_TEXT
 static void test_clock_hint(void **state)
 {
     (void)state;
@@ -60,14 +61,34 @@ static void test_upload_outcomes(void **state)
     assert_string_equal(wecom_errname(WECOM_ERR_MEDIA_ID), "WECOM_ERR_MEDIA_ID");
     assert_non_null(strstr(wecom_strerror(WECOM_ERR_MEDIA_ID), "media_id"));
 }
+#else
+/* Built without the descriptions (test_error_names): the name stands in,
+ * so a tool that prints wecom_strerror still says which error it was. */
+static void test_text_is_the_name(void **state)
+{
+    int code;
+    (void)state;
+    for (code = 0; code >= -0x7F; code--)
+        if (strcmp(wecom_errname(code), "WECOM_ERR_UNKNOWN") != 0)
+            assert_string_equal(wecom_strerror(code), wecom_errname(code));
+    assert_string_equal(wecom_strerror(WECOM_ERR_TLS_CERT_EXPIRED),
+                        "WECOM_ERR_TLS_CERT_EXPIRED");
+    assert_string_equal(wecom_strerror(WECOM_ERR_OUTBOX_ABSENT),
+                        "WECOM_ERR_OUTBOX_ABSENT");
+}
+#endif
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_code_is_named),
         cmocka_unit_test(test_descriptions_are_distinct),
+#if WECOM_ERROR_TEXT
         cmocka_unit_test(test_clock_hint),
         cmocka_unit_test(test_upload_outcomes),
+#else
+        cmocka_unit_test(test_text_is_the_name),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
