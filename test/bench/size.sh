@@ -1,7 +1,10 @@
 #!/bin/sh
 # The library's own code size at -Os, without its dependencies (mbedTLS,
 # llhttp compiled in from sources, libc): text, data and bss per object
-# of core/ and port/, and the total.
+# of core/ and port/, and the total. `size` counts read-only data and the
+# unwind tables (.eh_frame) as text: the last line says how much of the
+# text each is (cmake -DWECOM_UNWIND_TABLES=OFF in BUILD_DIR leaves the
+# tables out).
 #
 #   test/bench/size.sh [BUILD_DIR]   (default: build-size, made here)
 set -eu
@@ -15,3 +18,6 @@ echo "== library objects at -Os ($(${CC:-cc} --version | head -1))"
 size $OBJS | sed "s|$BUILD/CMakeFiles/wecom_objs.dir/||"
 size $OBJS | awk 'NR > 1 { t += $1; d += $2; b += $3 }
     END { printf "total: text %d bytes (%.1f KiB), data %d, bss %d\n", t, t / 1024, d, b }'
+size -A $OBJS | awk '$1 ~ /^\.text/ { c += $2 } $1 ~ /^\.rodata/ { r += $2 }
+    $1 == ".eh_frame" { e += $2 }
+    END { printf "of the text: code %d, read-only data %d, unwind tables %d\n", c, r, e }'
