@@ -3,8 +3,9 @@
 # push_photo() in a program of its own, linked at -Os against
 # libwecom-media.a with --gc-sections (mbedTLS and libc shared, as they are
 # not ours). Prints the bytes each of our objects (and llhttp, compiled in)
-# keeps in the program, text + rodata + data, from the linker's map; then
-# the program's own `size` with and without --gc-sections.
+# keeps in the program (code, read-only data and data, not the unwind
+# tables), from the linker's map; then the program's own `size` with and
+# without --gc-sections.
 #
 #   test/bench/size_linked.sh [BUILD_DIR] [KCONFIG]
 #   (default: build-size-linked, made here; KCONFIG e.g. configs/minimal_defconfig)
@@ -85,7 +86,8 @@ $CC -o "$APP/upload_map" "$APP/app.o" -Wl,--gc-sections -Wl,-Map="$APP/upload.ma
 
 # The map names each input section kept, its size and its object; a long
 # section name puts the address and size on the next line.
-echo "== upload-only program, --gc-sections: bytes kept per object (text+rodata+data)"
+echo "== upload-only program, --gc-sections: bytes kept per object"
+echo "   (code, read-only data and data; not the unwind tables)"
 awk -v build="$BUILD/CMakeFiles/" '
     function hex(h,   v, i) {
         v = 0; h = tolower(substr(h, 3))
