@@ -708,5 +708,14 @@ int main(int argc, char **argv)
     }
     cli_wipe(cli.token_buf, sizeof cli.token_buf);
     cli_network_wipe(&cli);
-    return rc == CLI_DONE ? EXIT_OK : rc;
+    if (rc == CLI_DONE)
+        rc = EXIT_OK;
+    /* A media_id that never reached the script (a full disk, a closed
+     * pipe) is a lost upload: never exit 0 over it. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fputs("wecom-media: standard output: write error\n", stderr);
+        if (rc == EXIT_OK)
+            rc = EXIT_LOCAL;
+    }
+    return rc;
 }

@@ -159,11 +159,9 @@ void cli_report(const char *context, wecom_err_t err,
         g_last_api = *api;
     if (err == WECOM_ERR_API && api != NULL) {
         const char *hint = errcode_hint(api->errcode);
-        snprintf(text, sizeof text, "WeCom errcode %lld: %s%s%s",
+        snprintf(text, sizeof text, "WeCom errcode %lld: %s%s%s%s",
                  (long long)api->errcode, api->errmsg, hint != NULL ? " (" : "",
-                 hint != NULL ? hint : "");
-        if (hint != NULL && strlen(text) + 1 < sizeof text)
-            strcat(text, ")");
+                 hint != NULL ? hint : "", hint != NULL ? ")" : "");
     } else {
         snprintf(text, sizeof text, "%s", wecom_strerror(err));
     }
@@ -233,7 +231,7 @@ void cli_json_failure(const char *file, const char *media_id, int ex,
         fputs(",\"errcode\":null,\"errmsg\":null", stdout);
     }
     fputs("}\n", stdout);
-    fflush(stdout);
+    (void)fflush(stdout); /* each outcome out now: a script may be reading */
 }
 
 /* Bidirectional embeddings, overrides and isolates: text after them can

@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from clitest import (CORPID, MEDIA_GET, MIB, SECRET, UPLOAD, EmulatorCase, amr, jpeg,
+from clitest import (CLI, CORPID, MEDIA_GET, MIB, SECRET, UPLOAD, EmulatorCase, amr, jpeg,
                      png)
 
 
@@ -45,6 +45,17 @@ class ExitCodes(EmulatorCase):
         self.assertEqual(o["file"], path)
         self.assertEqual(o["type"], "image")
         self.assertEqual(self.client.media_get(o["media_id"]), self.read("a.jpg"))
+
+    def test_3_media_id_lost_on_stdout(self):
+        # The upload went, but its media_id could not be written: a script
+        # would never learn it, so the run must not look like a success.
+        path = self.write("a.jpg", jpeg(1000))
+        with open("/dev/full", "wb") as full:
+            p = subprocess.run([CLI, "--base-url", self.url, "--cacert", self.ca,
+                                "upload", path], env=self.cli_env(), stdout=full,
+                               stderr=subprocess.PIPE, timeout=20)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn(b"standard output: write error", p.stderr)
 
     def test_2_usage(self):
         objs, err = self.failure(2, "upload", "--no-such-option", "x.jpg")
