@@ -106,7 +106,7 @@ static const char USAGE[] =
     "  0  success (also --continue on a file already complete)\n"
     "  2  usage: a bad command line\n"
     "  3  a local file: unreadable, unwritable, or refused (a link, another\n"
-    "     user's)\n"
+    "     user's); standard output could not be written\n"
     "  4  network, TLS or protocol, time limit (an upload whose answer was\n"
     "     lost after its last byte is not sent again: it may have been stored)\n"
     "  5  WeCom answered with another errcode\n"
