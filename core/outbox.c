@@ -210,20 +210,14 @@ void wecom_outbox_free(wecom_outbox_t *ob)
  * first, and two writers in the same ms do not meet. */
 static wecom_err_t make_id(const wecom_fs_t *fs, char *id)
 {
-    static const char HEX[] = "0123456789abcdef";
     unsigned char rnd[4];
     uint64_t ms = fs->wall_ms(fs->ctx);
     int i;
     if (fs->entropy(fs->ctx, rnd, sizeof rnd) != 0)
         return WECOM_ERR_ENTROPY;
-    for (i = 15; i >= 0; i--) {
-        id[i] = HEX[ms & 15u];
-        ms >>= 4;
-    }
-    for (i = 0; i < 4; i++) {
-        id[16 + 2 * i] = HEX[rnd[i] >> 4];
-        id[17 + 2 * i] = HEX[rnd[i] & 15];
-    }
+    wecom__text_hex(id, ms, 16);
+    for (i = 0; i < 4; i++)
+        wecom__text_hex(id + 16 + 2 * i, rnd[i], 2);
     id[WECOM_OUTBOX_ID_LEN] = '\0';
     return WECOM_OK;
 }

@@ -69,7 +69,6 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 /* One byte as JSON needs it written: \" \\ or \u00XX; 0 when as is. */
 static size_t escape_byte(unsigned char c, int raw_ok, char *out)
 {
-    static const char HEX[] = "0123456789abcdef";
     if (raw_ok && c >= 0x20 && c != '"' && c != '\\')
         return 0;
     out[0] = '\\';
@@ -78,10 +77,7 @@ static size_t escape_byte(unsigned char c, int raw_ok, char *out)
         return 2;
     }
     out[1] = 'u';
-    out[2] = '0';
-    out[3] = '0';
-    out[4] = HEX[c >> 4];
-    out[5] = HEX[c & 15];
+    wecom__text_hex(out + 2, c, 4);
     return 6;
 }
 
@@ -123,14 +119,8 @@ static void put_i64(wecom__text_t *t, int64_t v)
 
 static void put_tail(wecom__text_t *t)
 {
-    static const char HEX[] = "0123456789abcdef";
     char crc_hex[8];
-    uint32_t crc = wecom__crc32(t->buf, t->len);
-    int i;
-    for (i = 7; i >= 0; i--) {
-        crc_hex[i] = HEX[crc & 15u];
-        crc >>= 4;
-    }
+    wecom__text_hex(crc_hex, wecom__crc32(t->buf, t->len), sizeof crc_hex);
     wecom__text_put(t, CRC_TAIL);
     wecom__text_put_n(t, crc_hex, sizeof crc_hex);
     wecom__text_put(t, "\n");

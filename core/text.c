@@ -27,6 +27,14 @@ size_t wecom__text_u64_dec(char *out, uint64_t v)
     return n;
 }
 
+void wecom__text_hex(char *out, uint64_t v, unsigned n)
+{
+    while (n-- > 0) {
+        out[n] = "0123456789abcdef"[v & 15u];
+        v >>= 4;
+    }
+}
+
 void wecom__text_init(wecom__text_t *t, void *buf, size_t cap, int cstr)
 {
     t->buf = buf;

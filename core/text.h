@@ -13,6 +13,10 @@ int wecom__text_hexval(char c);
 /* Write v in decimal to out (at least 20 bytes, no NUL); the length. */
 size_t wecom__text_u64_dec(char *out, uint64_t v);
 
+/* Write the low n hex digits of v to out, lowercase, most significant
+ * first (n bytes, no NUL): ids, boundaries, CRCs, \u00XX escapes. */
+void wecom__text_hex(char *out, uint64_t v, unsigned n);
+
 /*
  * The one way request text is built (request line and headers, the
  * target, multipart framing): a writer over a fixed buffer. A piece that

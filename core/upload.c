@@ -40,18 +40,17 @@ static const char *default_name(wecom_kind_t kind, wecom_format_t format)
 /* A boundary of 128 random bits, which no file will contain by chance. */
 static wecom_err_t make_boundary(wecom__client_t *c, char *out, size_t cap)
 {
-    static const char HEX[] = "0123456789abcdef";
     unsigned char rnd[16];
+    char hex[2 * sizeof rnd];
     wecom__text_t t;
     size_t i;
     if (c->port->entropy(c->port->sys_ctx, rnd, sizeof rnd) != 0)
         return WECOM_ERR_ENTROPY;
+    for (i = 0; i < sizeof rnd; i++)
+        wecom__text_hex(hex + 2 * i, rnd[i], 2);
     wecom__text_init(&t, out, cap, 1);
     wecom__text_put(&t, "wecom-media-");
-    for (i = 0; i < sizeof rnd; i++) {
-        wecom__text_put_n(&t, &HEX[rnd[i] >> 4], 1);
-        wecom__text_put_n(&t, &HEX[rnd[i] & 15], 1);
-    }
+    wecom__text_put_n(&t, hex, sizeof hex);
     return wecom__text_status(&t, WECOM_ERR_BUFFER_TOO_SMALL);
 }
 
