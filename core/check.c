@@ -9,8 +9,9 @@
 #include "amr.h"
 #include "wecom/media.h"
 
-static const char *const KIND_NAMES[] = { "auto", "image", "voice", "video",
-                                          "file" };
+/* Arrays, not pointers: no relocation for each in a shared library. */
+static const char KIND_NAMES[][6] = { "auto", "image", "voice", "video",
+                                      "file" };
 
 void wecom_limits_default(wecom_limits_t *lim)
 {

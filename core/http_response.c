@@ -33,7 +33,7 @@ enum slot {
     SLOT_LAST_MODIFIED
 };
 
-static const char *const SLOT_NAMES[] = {
+static const char SLOT_NAMES[][20] = {
     "", "content-type", "content-range", "content-disposition", "etag",
     "last-modified",
 };

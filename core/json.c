@@ -147,7 +147,7 @@ static size_t check_number(const char *s, size_t i, size_t len)
 
 static size_t check_literal(const char *s, size_t i, size_t len)
 {
-    static const char *const words[] = { "true", "false", "null" };
+    static const char words[][6] = { "true", "false", "null" };
     size_t k;
     for (k = 0; k < 3; k++) {
         size_t n = strlen(words[k]);
@@ -503,7 +503,7 @@ static int lower(int c)
  * text/json or a structured +json type, any case, parameters ignored. */
 static int is_json_type(const char *ct)
 {
-    static const char *const names[] = { "application/json", "text/json" };
+    static const char names[][17] = { "application/json", "text/json" };
     size_t n = 0, k, i;
     while (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
         n++;

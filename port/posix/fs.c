@@ -26,7 +26,7 @@
 
 #if WECOM_OUTBOX
 
-static const char *const SUBDIRS[WECOM_FS_DIRS] = {
+static const char SUBDIRS[WECOM_FS_DIRS][9] = {
     ".", "tmp", "q", "inflight", "failed"
 };
 
