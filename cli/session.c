@@ -17,7 +17,11 @@
  *
  * It is offered only when all of it still holds and it is younger than
  * WECOM_SESSION_LIFETIME_S; the library checks host, port and trust
- * configuration once more. A file that is not ours (a link, another
+ * configuration once more. A run that resumed it and got nothing new
+ * (no new ticket, see unchanged()) leaves the file as it is: rewriting it would cost a file creation and an fsync, the
+ * largest system cost of a resumed run, and its age stays that of the
+ * full handshake that made the session, which is what the server counts
+ * the session's lifetime from. A file that is not ours (a link, another
  * user's, readable by others: its master secret may have leaked) is
  * ignored and replaced. Any failed run drops it, so that a server or
  * path that misbehaves starts the next run afresh.
@@ -42,6 +46,9 @@
 #define HEADER_MAX (PATH_MAX + 512)
 
 static unsigned char g_buf[HEADER_MAX + WECOM_SESSION_MAX];
+/* The library's bytes this run loaded (where in g_buf, how many; 0: none
+ * loaded), to tell at the end whether the session is still the same. */
+static size_t g_loaded_at, g_loaded_len;
 
 static int enabled(const cli_t *cli)
 {
@@ -173,8 +180,47 @@ void cli_session_resume(cli_t *cli)
     blob = check_header(cli, (size_t)len, &blob_len);
     if (blob == NULL)
         return;
-    if (wecom_client_session_load(cli->client, blob, blob_len) != WECOM_OK)
+    if (wecom_client_session_load(cli->client, blob, blob_len) != WECOM_OK) {
         note(cli, "dropped: refused by the library");
+        return;
+    }
+    g_loaded_at = (size_t)(blob - g_buf);
+    g_loaded_len = blob_len;
+}
+
+/*
+ * 1 when every handshake of this run resumed the session loaded from the
+ * file and the server handed out nothing new. The bytes the library
+ * would save now are put past the file's in g_buf (its header is short,
+ * so there is room; a session that does not fit is written anew) and
+ * compared with the loaded ones. A session ID resumed serialises the
+ * same. A ticket resumed differs in its session ID alone: mbedTLS draws
+ * a random 32-byte ID each time it offers a ticket (RFC 5077, 3.4) and
+ * keeps it, so the ID and the length byte before it (0 when the server
+ * that issued the ticket sent no ID) may differ, 33 bytes in one place.
+ * A new ticket is another encrypted blob (another IV at its start and
+ * MAC at its end, 16 and 32 bytes with OpenSSL's or mbedTLS's tickets),
+ * so more differs and the file is rewritten.
+ */
+static int unchanged(const cli_t *cli, unsigned long hs, unsigned long resumed)
+{
+    const unsigned char *was = g_buf + g_loaded_at;
+    unsigned char *now = g_buf + g_loaded_at + g_loaded_len;
+    size_t len, first = 0, last = 0, i;
+    if (g_loaded_len == 0 || resumed != hs)
+        return 0;
+    if (wecom_client_session_save(cli->client, now, sizeof g_buf - (size_t)(now - g_buf),
+                                  &len) != WECOM_OK ||
+        len != g_loaded_len)
+        return 0;
+    for (i = 0; i < len; i++) {
+        if (now[i] != was[i]) {
+            if (last == 0)
+                first = i;
+            last = i + 1;
+        }
+    }
+    return last - first <= 33;
 }
 
 /* This run's session, written whole; 0 when there was one to write. */
@@ -210,6 +256,10 @@ void cli_session_keep(cli_t *cli, int rc)
         return;
     if (rc == EXIT_OK && hs == 0)
         return; /* nothing went over the network: the file stands */
+    if (rc == EXIT_OK && unchanged(cli, hs, resumed)) {
+        note(cli, "kept: resumed, unchanged");
+        return;
+    }
     /* A failed run (or one without a session to keep) leaves none. */
     if (rc == EXIT_OK && save(cli, path) == 0)
         return;
