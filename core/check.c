@@ -189,6 +189,7 @@ wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
     return WECOM_OK;
 }
 
+#if WECOM_ERROR_TEXT
 static const char *format_name(wecom_format_t f)
 {
     switch (f) {
@@ -234,3 +235,21 @@ const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
     }
     return out;
 }
+#else
+/* Without the error descriptions (WECOM_ERROR_TEXT off): the error's name
+ * and, for a size or a length, the value and its limit
+ * ("WECOM_ERR_MEDIA_TOO_LARGE 3145728, limit 2097152"): still enough for a
+ * device's log. */
+const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
+                                 char *out, size_t cap)
+{
+    if (cap == 0)
+        return out;
+    if (chk->limit != 0)
+        snprintf(out, cap, "%s %llu, limit %llu", wecom_errname(err),
+                 (unsigned long long)chk->actual, (unsigned long long)chk->limit);
+    else
+        snprintf(out, cap, "%s", wecom_errname(err));
+    return out;
+}
+#endif /* WECOM_ERROR_TEXT */

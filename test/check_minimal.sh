@@ -23,6 +23,16 @@ grep -q "unknown command 'download'" "$WORK/err"
 if "$WORK/b/cli/wecom-media" --help | grep -q '^  download'; then
     echo "the minimal tool's help still offers download"; exit 1
 fi
+# No error descriptions (WECOM_ERROR_TEXT=n): the tool still names the
+# error, and a refused file's size and limit.
+printf 'abc' > "$WORK/tiny"
+printf 'T0KEN\n' > "$WORK/token"
+chmod 600 "$WORK/token"
+if "$WORK/b/cli/wecom-media" --token-file "$WORK/token" upload "$WORK/tiny" 2> "$WORK/err"; then
+    echo "the minimal tool sent a 3-byte file"; exit 1
+fi
+grep -q 'WECOM_ERR_MEDIA_TOO_SMALL 3, limit 5' "$WORK/err" ||
+    { echo "the minimal tool does not name the error: $(cat "$WORK/err")"; exit 1; }
 cat > "$WORK/app.c" <<'C'
 #include <wecom/media.h>
 int main(void) { return wecom_media_download(0, 0, 0); }

@@ -59,8 +59,10 @@
 #endif
 
 /* 1: wecom_strerror describes each code in a sentence (about 3.5 KB of
- * text). 0: it gives the code's name ("WECOM_ERR_TIMEOUT"), for the
- * smallest devices; wecom_errname is the same either way. */
+ * text), wecom_check_describe a refusal. 0: the code's name
+ * ("WECOM_ERR_TIMEOUT"), and a refusal's values ("WECOM_ERR_MEDIA_TOO_SMALL
+ * 3, limit 5"), for the smallest devices; wecom_errname is the same
+ * either way. */
 #ifndef WECOM_ERROR_TEXT
 #define WECOM_ERROR_TEXT 1
 #endif
