@@ -252,14 +252,16 @@ void cli_session_keep(cli_t *cli, int rc)
                                     : "wecom-media: full handshake (%lu of %lu "
                                       "handshakes resumed)\n",
                 resumed, hs);
-    if (!enabled(cli) || session_path(cli, path, sizeof path) != 0)
+    if (!enabled(cli))
         return;
     if (rc == EXIT_OK && hs == 0)
         return; /* nothing went over the network: the file stands */
     if (rc == EXIT_OK && unchanged(cli, hs, resumed)) {
         note(cli, "kept: resumed, unchanged");
-        return;
+        return; /* nothing to write: the directory is not even looked at */
     }
+    if (session_path(cli, path, sizeof path) != 0)
+        return;
     /* A failed run (or one without a session to keep) leaves none. */
     if (rc == EXIT_OK && save(cli, path) == 0)
         return;
