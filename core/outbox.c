@@ -212,7 +212,7 @@ static wecom_err_t make_id(const wecom_fs_t *fs, char *id)
 {
     unsigned char rnd[4];
     uint64_t ms = fs->wall_ms(fs->ctx);
-    int i;
+    size_t i;
     if (fs->entropy(fs->ctx, rnd, sizeof rnd) != 0)
         return WECOM_ERR_ENTROPY;
     wecom__text_hex(id, ms, 16);
