@@ -68,7 +68,7 @@ static void encode_credentials(char *out, const char *user, const char *password
         acc <<= 8 * (unsigned)(3 - have);
         out[o++] = B64[(acc >> 18) & 63];
         out[o++] = B64[(acc >> 12) & 63];
-        out[o++] = have == 2 ? B64[(acc >> 6) & 63] : (char)'=';
+        out[o++] = (char)(have == 2 ? B64[(acc >> 6) & 63] : '=');
         out[o++] = '=';
     }
     out[o] = '\0';
