@@ -1,20 +1,18 @@
-/* JSON answers over jsmn, and the media-or-error rule (see json.h). */
+/* JSON answers in jsmn's tokens, and the media-or-error rule (see json.h). */
 #include <string.h>
-
-#define JSMN_STATIC
-#define JSMN_STRICT
-#include <jsmn.h>
 
 #include "json.h"
 #include "text.h"
 
 /* ------------------------------------------------------------ grammar */
 
-/* jsmn checks little of the grammar: it takes {"a" 1}, numbers such as
- * 1-2 or 4.0007e4x, stops at a NUL, and reads on past the object. So the
- * text is first checked against RFC 8259 in full. Nesting is tracked in a
- * 64-bit stack; an answer that deep would need more tokens than
- * WECOM_JSON_TOKENS anyway. */
+/* One pass checks the text against RFC 8259 in full and records its
+ * tokens. jsmn's own parser checks little of the grammar (it takes
+ * {"a" 1}, numbers such as 1-2 or 4.0007e4x, stops at a NUL, and reads on
+ * past the object), so it could only have been a second pass over text
+ * already checked here: 1.2 KB of code for the token offsets alone. Its
+ * token type stays (json.h). Nesting is tracked in a 64-bit stack; an
+ * answer that deep would need more tokens than WECOM_JSON_TOKENS anyway. */
 #define DEPTH_MAX 64
 
 static int is_ws(char c)
@@ -157,10 +155,50 @@ static size_t check_literal(const char *s, size_t i, size_t len)
     return 0;
 }
 
+/* The tokens, as jsmn lays them out (json.h keeps its type): offsets into
+ * the text, a string's without its quotes; a container's size is its
+ * count of elements (an object's, of keys) and a key's size is 1, its
+ * value. Counted on past WECOM_JSON_TOKENS (to one more) without being
+ * written, so that the whole text is still checked: a malformed answer
+ * is malformed before it is too large. A token whose text then fails its
+ * check goes with the whole parse (count back to 0). */
+static void add_token(wecom_json_t *j, jsmntype_t type, size_t start,
+                      size_t end, int parent)
+{
+    if (parent >= 0 && parent < WECOM_JSON_TOKENS)
+        j->tok[parent].size++;
+    if (j->count < WECOM_JSON_TOKENS) {
+        jsmntok_t *t = &j->tok[j->count];
+        t->type = type;
+        t->start = (int)start;
+        /* -1: a container still open */
+        t->end = type == JSMN_OBJECT || type == JSMN_ARRAY ? -1 : (int)end;
+        t->size = 0;
+    }
+    if (j->count <= WECOM_JSON_TOKENS)
+        j->count++;
+}
+
+/* The innermost container still open, or -1. */
+static int open_container(const wecom_json_t *j)
+{
+    int k = j->count < WECOM_JSON_TOKENS ? j->count : WECOM_JSON_TOKENS;
+    while (--k >= 0 && j->tok[k].end >= 0)
+        ;
+    return k;
+}
+
+static void close_container(wecom_json_t *j, size_t i)
+{
+    int k = open_container(j);
+    if (k >= 0) /* -1 only past WECOM_JSON_TOKENS: it went unrecorded */
+        j->tok[k].end = (int)i + 1;
+}
+
 enum want { VALUE, FIRST_ELEM, FIRST_KEY, KEY, COLON, AFTER_VALUE };
 
-/* One object, then only whitespace. */
-static wecom_err_t check_grammar(const char *s, size_t len)
+/* One object, then only whitespace; its tokens into j. */
+static wecom_err_t scan(wecom_json_t *j, const char *s, size_t len)
 {
     uint64_t objects = 0; /* bit d-1 set: the container at depth d is an object */
     unsigned depth = 0;
@@ -172,15 +210,21 @@ static wecom_err_t check_grammar(const char *s, size_t len)
     for (;;) {
         char c;
         size_t next = 0;
+        int in_object = depth > 0 && ((objects >> (depth - 1)) & 1);
         i = skip_ws(s, i, len);
         if (i >= len)
             return WECOM_ERR_JSON_PARSE;
         c = s[i];
         switch (want) {
         case FIRST_ELEM:
-        case VALUE:
+        case VALUE: {
+            /* A member's value belongs to its key, the last token. */
+            int parent = depth == 0  ? -1
+                         : in_object ? j->count - 1
+                                     : open_container(j);
             if (c == ']' && want == FIRST_ELEM) {
                 depth--;
+                close_container(j, i);
                 next = i + 1;
             } else if (c == '{' || c == '[') {
                 if (depth == DEPTH_MAX)
@@ -190,26 +234,31 @@ static wecom_err_t check_grammar(const char *s, size_t len)
                 else
                     objects &= ~((uint64_t)1 << depth);
                 depth++;
+                add_token(j, c == '{' ? JSMN_OBJECT : JSMN_ARRAY, i, 0, parent);
                 i++;
                 want = c == '{' ? FIRST_KEY : FIRST_ELEM;
                 continue;
             } else if (c == '"') {
                 next = check_string(s, i, len);
-            } else if (c == '-' || is_digit(c)) {
-                next = check_number(s, i, len);
+                add_token(j, JSMN_STRING, i + 1, next - 1, parent);
             } else {
-                next = check_literal(s, i, len);
+                next = c == '-' || is_digit(c) ? check_number(s, i, len)
+                                               : check_literal(s, i, len);
+                add_token(j, JSMN_PRIMITIVE, i, next, parent);
             }
             want = AFTER_VALUE;
             break;
+        }
         case FIRST_KEY:
         case KEY:
             if (c == '}' && want == FIRST_KEY) {
                 depth--;
+                close_container(j, i);
                 next = i + 1;
                 want = AFTER_VALUE;
             } else if (c == '"') {
                 next = check_string(s, i, len);
+                add_token(j, JSMN_STRING, i + 1, next - 1, open_container(j));
                 want = COLON;
             }
             break;
@@ -219,17 +268,16 @@ static wecom_err_t check_grammar(const char *s, size_t len)
                 want = VALUE;
             }
             break;
-        case AFTER_VALUE: {
-            int in_object = (int)((objects >> (depth - 1)) & 1);
+        case AFTER_VALUE:
             if (c == ',') {
                 next = i + 1;
                 want = in_object ? KEY : VALUE;
             } else if ((c == '}' && in_object) || (c == ']' && !in_object)) {
                 depth--;
+                close_container(j, i);
                 next = i + 1;
             }
             break;
-        }
         }
         if (next == 0)
             return WECOM_ERR_JSON_PARSE;
@@ -364,27 +412,18 @@ static int has_duplicate_key(const wecom_json_t *j)
 
 wecom_err_t wecom__json_parse(wecom_json_t *j, const char *js, size_t len)
 {
-    jsmn_parser p;
     wecom_err_t rc;
-    int n;
     j->js = js;
     j->len = len;
     j->count = 0;
-    rc = check_grammar(js, len);
+    rc = scan(j, js, len);
+    if (rc == WECOM_OK && j->count > WECOM_JSON_TOKENS)
+        rc = WECOM_ERR_JSON_TOO_LARGE;
+    if (rc == WECOM_OK && has_duplicate_key(j))
+        rc = WECOM_ERR_JSON_PARSE;
     if (rc != WECOM_OK)
-        return rc;
-    jsmn_init(&p);
-    n = jsmn_parse(&p, js, len, j->tok, WECOM_JSON_TOKENS);
-    if (n == JSMN_ERROR_NOMEM)
-        return WECOM_ERR_JSON_TOO_LARGE;
-    if (n < 1 || j->tok[0].type != JSMN_OBJECT)
-        return WECOM_ERR_JSON_PARSE;
-    j->count = n;
-    if (has_duplicate_key(j)) {
         j->count = 0;
-        return WECOM_ERR_JSON_PARSE;
-    }
-    return WECOM_OK;
+    return rc;
 }
 
 int wecom__json_has(const wecom_json_t *j, const char *key)

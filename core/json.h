@@ -1,7 +1,7 @@
 /*
- * The API's small JSON answers, over jsmn: a strict parse (RFC 8259's
- * grammar in full, the whole input one object, no key twice at the top
- * level), tokens as offsets into the caller's text, strings unescaped into
+ * The API's small JSON answers: a strict parse (RFC 8259's grammar in
+ * full, the whole input one object, no key twice at the top level) into
+ * jsmn's tokens, offsets into the caller's text; strings unescaped into
  * the caller's buffer. And the one rule that tells a downloaded medium
  * from an error answer. Not part of the public API.
  */
@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #ifndef JSMN_H
-#define JSMN_HEADER /* the types only; json.c holds the parser */
+#define JSMN_HEADER /* the token type only: json.c makes the tokens */
 #endif
 #include <jsmn.h>
 
