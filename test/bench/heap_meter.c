@@ -14,6 +14,7 @@
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
 static size_t g_in_use, g_peak, g_calls;
@@ -55,6 +56,23 @@ void *realloc(void *old, size_t n)
     sub(old);
     p = __libc_realloc(old, n);
     add(p != NULL ? p : (n != 0 ? old : NULL));
+    return p;
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+    void *p = __libc_memalign(align, n);
+    if (p == NULL)
+        return 12; /* ENOMEM */
+    add(p);
+    *out = p;
+    return 0;
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    void *p = __libc_memalign(align, n);
+    add(p);
     return p;
 }
 
