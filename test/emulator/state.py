@@ -234,7 +234,7 @@ class State:
         self.bodies = {}          # log index -> body bytes
         self._bodies_total = 0
         self.counters = {"accepted": 0, "handshakes": 0, "handshake_failures": 0,
-                         "resumed": 0, "api_connections": 0, "api_requests": 0, "active": 0,
+                         "resumed": 0, "api_connections": 0, "api_tls13": 0, "api_requests": 0, "active": 0,
                          "refused": 0}
         self._log_path = os.path.join(state_dir, "requests.log")
         open(self._log_path, "w").close()

@@ -146,6 +146,9 @@ class Emulator:
             if was_api and not api_seen:
                 api_seen = True
                 self.state.count("api_connections")
+                # the client's protocol, not the control API's (Python's)
+                if getattr(sock, "version", None) and sock.version() == "TLSv1.3":
+                    self.state.count("api_tls13")
             if how != KEEP:
                 return how
         return CLOSE
