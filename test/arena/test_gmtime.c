@@ -43,14 +43,14 @@ int main(void)
         951868800, 4107542399LL /* 2100-02-28 23:59:59 */, 4107542400LL,
         2147483647LL, 2147483648LL, 4294967295LL, 4294967296LL, -2208988800LL,
         253402300799LL /* 9999-12-31 */, -62135596800LL /* 0001-01-01 */};
-    unsigned long seed = 12345;
+    unsigned long long seed = 12345; /* 64 bits on 32-bit targets too */
     int bad = 0;
     size_t i;
     for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         bad += check((time_t)fixed[i]);
     for (i = 0; i < 1000000 && bad < 10; i++) {
         long long t;
-        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         t = (long long)(seed >> 11) % (315569520000LL * 2) - 315569520000LL;
         bad += check((time_t)t);
     }
