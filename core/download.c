@@ -298,7 +298,10 @@ static int settle(dl_t *d, int complete, const unsigned char *rest,
     int rc;
     in.status = r->status;
     in.content_type = r->content_type;
-    in.content_disposition = r->content_disposition;
+    /* A Content-Disposition too long to keep (or sent twice) was still
+     * sent: the answer is the medium, whatever its first bytes. */
+    in.content_disposition = (r->dropped & WECOM_HTTP_DROPPED_DISPOSITION) != 0
+                                 ? "attachment" : r->content_disposition;
     in.body = c->json;
     in.len = c->json_len;
     in.complete = complete;

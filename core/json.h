@@ -81,6 +81,7 @@ typedef struct wecom_answer_in {
  *  - Status 200 with a Content-Disposition is the medium, whatever its
  *    bytes: WeCom sends one with every medium, and a .json file uploaded
  *    as a file comes back with it and must not be mistaken for an answer.
+ *    (One too long to keep still counts: the caller passes a stand-in.)
  *  - Status 200 without one is an answer when its Content-Type is JSON
  *    (application/json, text/json, anything +json) or its body starts
  *    like an object (optional whitespace or a UTF-8 BOM, then '{');
