@@ -118,6 +118,14 @@ static int starts_like_object(const unsigned char *b, size_t n)
     return i < n && b[i] == '{';
 }
 
+/* The Content-Disposition as the download engine gives it to the rule:
+ * one sent but too long to keep (or sent twice) still counts. */
+static const char *disposition_of(const wecom_http_response_t *r)
+{
+    return (r->dropped & WECOM_HTTP_DROPPED_DISPOSITION) != 0 ? "attachment"
+                                                              : r->content_disposition;
+}
+
 /* The rule asked as the download engine asks it: after each piece, the
  * held bytes capped at WECOM_JSON_MAX. */
 static wecom_answer_t classify_in_pieces(const wecom_http_response_t *r, uint32_t seed,
@@ -130,7 +138,7 @@ static wecom_answer_t classify_in_pieces(const wecom_http_response_t *r, uint32_
     size_t pos = 0;
     in.status = r->status;
     in.content_type = r->content_type;
-    in.content_disposition = r->content_disposition;
+    in.content_disposition = disposition_of(r);
     in.body = held;
     in.len = 0;
     in.complete = 0;
@@ -163,7 +171,7 @@ static wecom_answer_t classify_whole(const wecom_http_response_t *r, int64_t *co
     wecom_answer_in_t in;
     in.status = r->status;
     in.content_type = r->content_type;
-    in.content_disposition = r->content_disposition;
+    in.content_disposition = disposition_of(r);
     in.body = (const char *)body;
     in.len = body_len > WECOM_JSON_MAX ? WECOM_JSON_MAX : body_len;
     in.complete = 1;
@@ -227,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  wecom__json_parse(&j, (const char *)body, body_len) == WECOM_OK;
         has_code = parses && wecom__json_has(&j, "errcode");
         code_ok = has_code && wecom__json_int(&j, "errcode", &parsed_code) == WECOM_OK;
-        disp = resp.content_disposition[0] != '\0';
+        disp = disposition_of(&resp)[0] != '\0';
         if (v == WECOM_ANSWER_MEDIA) {
             if (resp.status != 200)
                 abort();
