@@ -54,16 +54,18 @@ static int name_ok(const char *name)
 
 static int fs_open(void *ctx, int dir, const char *name, unsigned flags)
 {
-    int d = dir_of(ctx, dir), fd, of = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+    int d = dir_of(ctx, dir), fd, of;
     struct stat st;
     if (d < 0 || !name_ok(name))
         return WECOM_ERR_INVALID_ARG;
+    /* Never through a link planted at the name, whatever the mode: the
+     * tool may run as root in a directory others could write before. */
     if (flags & WECOM_FS_CREATE)
-        of |= O_RDWR | O_CREAT | O_EXCL;
+        of = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
     else if (flags & WECOM_FS_APPEND)
-        of |= O_RDWR | O_CREAT | O_APPEND;
+        of = O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
     else
-        of |= O_RDONLY;
+        of = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
     for (;;) {
         do {
             fd = openat(d, name, of, 0600);

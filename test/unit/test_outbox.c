@@ -691,6 +691,12 @@ static void test_planted_links_refused(void **state)
         snprintf(p, sizeof p, "../secret");
         assert_int_equal(read_rel(p, got, sizeof got), 7);
     }
+    /* A new file's name planted as a dangling link: not created through. */
+    spool_path(link, sizeof link, "tmp/planted.new");
+    snprintf(p, sizeof p, "%s/made-through-link", g_dir);
+    assert_int_equal(symlink(p, link), 0);
+    assert_true(g_fs.open(g_fs.ctx, WECOM_FS_TMP, "planted.new", WECOM_FS_CREATE) < 0);
+    assert_int_equal(access(p, F_OK), -1);
     /* The spool itself as a link, or open to others: refused. */
     snprintf(link, sizeof link, "%s/spool-link", g_dir);
     assert_int_equal(symlink(g_spool, link), 0);
