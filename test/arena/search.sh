@@ -19,29 +19,14 @@ BUILD=$(cd "$1" && pwd)
 MIB=${2:-20}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PROBE=$BUILD/test/arena/transfer_probe
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/wecom-arena.XXXXXX")
-TOKEN=arena-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-EMU_PID=""
-
-cleanup() {
-    [ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-python3 "$HERE/rsa_emulator.py" --state-dir "$WORK/emu" --token "$TOKEN" > "$WORK/emu.out" 2>&1 &
-EMU_PID=$!
-i=0
-while [ ! -s "$WORK/emu/port" ]; do
-    i=$((i + 1))
-    [ $i -le 300 ] && kill -0 "$EMU_PID" 2>/dev/null || { cat "$WORK/emu.out" >&2; exit 1; }
-    sleep 0.1
-done
-URL=$(cat "$WORK/emu/url")
+RSA_EMULATOR_DIR=$HERE
+. "$HERE/rsa_emulator.sh"
+start_rsa_emulator arena
+URL=$EMU_URL
 head -c $((MIB * 1048576)) /dev/urandom > "$WORK/m.bin"
-CA=$WORK/emu/ca.pem
+CA=$EMU_CA
 if [ -n "${3:-}" ]; then
-    cat "$3" "$WORK/emu/ca.pem" > "$WORK/bundle.pem"
+    cat "$3" "$EMU_CA" > "$WORK/bundle.pem"
     CA=$WORK/bundle.pem
 fi
 

@@ -13,26 +13,11 @@ PROBE=$1
 BOUND=$2
 shift 2
 HERE=$(cd "$(dirname "$0")/../arena" && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/wecom-stack.XXXXXX")
-TOKEN=stack-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-EMU_PID=""
-
-cleanup() {
-    [ -n "$EMU_PID" ] && kill "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-python3 "$HERE/rsa_emulator.py" --state-dir "$WORK/emu" --token "$TOKEN" > "$WORK/emu.out" 2>&1 &
-EMU_PID=$!
-i=0
-while [ ! -s "$WORK/emu/port" ]; do
-    i=$((i + 1))
-    [ $i -le 300 ] && kill -0 "$EMU_PID" 2>/dev/null || { cat "$WORK/emu.out" >&2; exit 1; }
-    sleep 0.1
-done
+RSA_EMULATOR_DIR=$HERE
+. "$HERE/rsa_emulator.sh"
+start_rsa_emulator stack
 head -c 1048576 /dev/urandom > "$WORK/m.bin"
-out=$("$@" "$PROBE" --stack 262144 "$(cat "$WORK/emu/url")" "$WORK/emu/ca.pem" "$TOKEN" "$WORK/m.bin")
+out=$("$@" "$PROBE" --stack 262144 "$EMU_URL" "$EMU_CA" "$TOKEN" "$WORK/m.bin")
 echo "$out"
 used=$(echo "$out" | sed -n 's/^stack_used=\([0-9]*\).*/\1/p')
 [ -n "$used" ] || { echo "no figure from the probe" >&2; exit 1; }
