@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "wecom/posix.h"
+#include "posix_internal.h"
 
 static int fd_read_at(void *ctx, uint64_t offset, unsigned char *buf,
                       size_t len)
@@ -31,11 +32,10 @@ static int fd_read_at(void *ctx, uint64_t offset, unsigned char *buf,
     return (int)n;
 }
 
-static int fd_write(void *ctx, const unsigned char *buf, size_t len)
+int wecom__posix_write_all(int fd, const unsigned char *buf, size_t len)
 {
-    wecom_posix_fd_t *f = ctx;
     while (len > 0) {
-        ssize_t n = write(f->fd, buf, len > INT_MAX ? INT_MAX : len);
+        ssize_t n = write(fd, buf, len > INT_MAX ? INT_MAX : len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -43,9 +43,17 @@ static int fd_write(void *ctx, const unsigned char *buf, size_t len)
         }
         buf += n;
         len -= (size_t)n;
-        f->pos += (uint64_t)n;
     }
     return 0;
+}
+
+static int fd_write(void *ctx, const unsigned char *buf, size_t len)
+{
+    wecom_posix_fd_t *f = ctx;
+    int rc = wecom__posix_write_all(f->fd, buf, len);
+    if (rc == 0)
+        f->pos += (uint64_t)len;
+    return rc;
 }
 
 static void fd_setup(wecom_posix_fd_t *f, int fd)

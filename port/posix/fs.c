@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "wecom/posix.h"
+#include "posix_internal.h"
 
 #if WECOM_OUTBOX
 
@@ -104,18 +105,10 @@ static int fs_read_at(void *ctx, int h, uint64_t off, unsigned char *buf, size_t
 static int fs_write(void *ctx, int h, const unsigned char *buf, size_t len)
 {
     wecom_posix_fs_t *p = ctx;
-    while (len > 0) {
-        ssize_t n = write(h, buf, len > INT_MAX ? INT_MAX : len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return WECOM_ERR_FILE_WRITE;
-        }
-        buf += n;
-        len -= (size_t)n;
-        p->bytes_written += (unsigned long long)n;
-    }
-    return 0;
+    int rc = wecom__posix_write_all(h, buf, len);
+    if (rc == 0)
+        p->bytes_written += (unsigned long long)len;
+    return rc;
 }
 
 static int fs_sync(void *ctx, int h)
