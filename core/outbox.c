@@ -244,24 +244,9 @@ static wecom_err_t copy_in(wecom_outbox_t *ob, int h, const wecom_outbox_add_t *
     return WECOM_OK;
 }
 
-/* WECOM_OK when one more item of file_bytes fits the quota now. */
-static wecom_err_t quota_fits(wecom_outbox_t *ob, uint64_t file_bytes)
-{
-    const wecom_fs_t *fs = ob->cfg.fs;
-    wecom__census_t q, fl;
-    wecom_err_t rc;
-    if (file_bytes > ob->cfg.max_bytes)
-        return WECOM_ERR_OUTBOX_FULL;
-    if ((rc = wecom__census(fs, WECOM_FS_QUEUE, &q)) != WECOM_OK ||
-        (rc = wecom__census(fs, WECOM_FS_INFLIGHT, &fl)) != WECOM_OK)
-        return rc;
-    return q.count + fl.count < ob->cfg.max_items &&
-           q.bytes + fl.bytes + file_bytes <= ob->cfg.max_bytes ? WECOM_OK
-                                                                : WECOM_ERR_OUTBOX_FULL;
-}
-
 /* Room for one more item of file_bytes: drop the oldest queued items
- * when so configured, else WECOM_ERR_OUTBOX_FULL. The quota is read
+ * when so configured, else WECOM_ERR_OUTBOX_FULL (so, in the other
+ * modes, a look at the quota that changes nothing). The quota is read
  * from the directories each time, so it holds across processes (two
  * enqueuers at the same instant may pass it by one item). */
 static wecom_err_t make_room(wecom_outbox_t *ob, uint64_t file_bytes,
@@ -334,7 +319,7 @@ wecom_err_t wecom_outbox_enqueue(wecom_outbox_t *ob, const wecom_outbox_add_t *a
      * flash: a camera that keeps shooting into a full outbox must not
      * wear it out writing copies that are then deleted. */
     if (ob->cfg.when_full == WECOM_OUTBOX_REFUSE &&
-        (rc = quota_fits(ob, WECOM__ITEM_FIXED + strlen(it.name) + add->size)) != WECOM_OK) {
+        (rc = make_room(ob, WECOM__ITEM_FIXED + strlen(it.name) + add->size, add)) != WECOM_OK) {
         id[0] = '\0';
         return rc;
     }
