@@ -10,6 +10,7 @@
  * comes twice is an error. The others only inform: such a value is
  * dropped, its slot left empty and a bit set in resp->dropped.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include <llhttp.h>
@@ -33,28 +34,26 @@ enum slot {
     SLOT_LAST_MODIFIED
 };
 
-static const char SLOT_NAMES[][20] = {
-    "", "content-type", "content-range", "content-disposition", "etag",
-    "last-modified",
-};
+#define FIELD(f) offsetof(wecom_http_response_t, f), sizeof(((wecom_http_response_t *)0)->f)
 
-/* The WECOM_HTTP_DROPPED_* bit of an informative slot; 0 for one whose
- * loss would be an error. */
-static unsigned dropped_bit(int slot)
-{
-    switch (slot) {
-    case SLOT_CONTENT_TYPE:
-        return WECOM_HTTP_DROPPED_CONTENT_TYPE;
-    case SLOT_CONTENT_DISPOSITION:
-        return WECOM_HTTP_DROPPED_DISPOSITION;
-    case SLOT_ETAG:
-        return WECOM_HTTP_DROPPED_ETAG;
-    case SLOT_LAST_MODIFIED:
-        return WECOM_HTTP_DROPPED_LAST_MODIFIED;
-    default:
-        return 0;
-    }
-}
+/* Where each kept header's value goes in the response and, for one that
+ * only informs, the WECOM_HTTP_DROPPED_* bit that notes its loss (0: a
+ * loss is an error). */
+static const struct {
+    char name[20]; /* lower case */
+    unsigned offset, cap, dropped;
+} SLOTS[] = {
+    [SLOT_NONE] = { "", 0, 0, 0 },
+    [SLOT_CONTENT_TYPE] = { "content-type", FIELD(content_type),
+                            WECOM_HTTP_DROPPED_CONTENT_TYPE },
+    [SLOT_CONTENT_RANGE] = { "content-range", FIELD(content_range), 0 },
+    [SLOT_CONTENT_DISPOSITION] = { "content-disposition",
+                                   FIELD(content_disposition),
+                                   WECOM_HTTP_DROPPED_DISPOSITION },
+    [SLOT_ETAG] = { "etag", FIELD(etag), WECOM_HTTP_DROPPED_ETAG },
+    [SLOT_LAST_MODIFIED] = { "last-modified", FIELD(last_modified),
+                             WECOM_HTTP_DROPPED_LAST_MODIFIED },
+};
 
 static wecom_http_t *of(llhttp_t *p)
 {
@@ -68,42 +67,19 @@ static int fail(wecom_http_t *h, int err)
     return -1;
 }
 
-static char *slot_buf(wecom_http_t *h, int slot, size_t *cap)
+static char *slot_buf(wecom_http_t *h, int slot)
 {
-    wecom_http_response_t *r = h->resp;
-    switch (slot) {
-    case SLOT_CONTENT_TYPE:
-        *cap = sizeof r->content_type;
-        return r->content_type;
-    case SLOT_CONTENT_RANGE:
-        *cap = sizeof r->content_range;
-        return r->content_range;
-    case SLOT_CONTENT_DISPOSITION:
-        *cap = sizeof r->content_disposition;
-        return r->content_disposition;
-    case SLOT_ETAG:
-        *cap = sizeof r->etag;
-        return r->etag;
-    case SLOT_LAST_MODIFIED:
-        *cap = sizeof r->last_modified;
-        return r->last_modified;
-    default:
-        *cap = 0;
-        return NULL;
-    }
+    return (char *)h->resp + SLOTS[slot].offset;
 }
 
 /* Empty an informative slot and note it; the rest of its value is
  * ignored. Returns -1 when the slot is not informative. */
 static int drop_slot(wecom_http_t *h, int slot)
 {
-    size_t cap;
-    char *dst = slot_buf(h, slot, &cap);
-    unsigned bit = dropped_bit(slot);
-    if (bit == 0 || dst == NULL)
+    if (SLOTS[slot].dropped == 0)
         return -1;
-    dst[0] = '\0';
-    h->resp->dropped |= bit;
+    slot_buf(h, slot)[0] = '\0';
+    h->resp->dropped |= SLOTS[slot].dropped;
     h->slot = SLOT_NONE;
     h->slot_len = 0;
     return 0;
@@ -150,8 +126,8 @@ static int on_header_field_complete(llhttp_t *p)
     if (h->name_len >= sizeof h->name)
         return 0;
     h->name[h->name_len] = '\0';
-    for (s = 1; s < (int)(sizeof SLOT_NAMES / sizeof SLOT_NAMES[0]); s++) {
-        if (strcmp(h->name, SLOT_NAMES[s]) == 0) {
+    for (s = 1; s < (int)(sizeof SLOTS / sizeof SLOTS[0]); s++) {
+        if (strcmp(h->name, SLOTS[s].name) == 0) {
             /* Two lines could mean two different things: never guess.
              * Two Content-Range lines are an error; two of a header that
              * only informs leave neither. */
@@ -171,19 +147,16 @@ static int on_header_field_complete(llhttp_t *p)
 static int on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     wecom_http_t *h = of(p);
-    size_t cap;
-    char *dst;
     if (count_bytes(h, len) != 0)
         return -1;
-    dst = slot_buf(h, h->slot, &cap);
-    if (dst == NULL)
+    if (h->slot == SLOT_NONE)
         return 0;
-    if (len >= cap - h->slot_len) {
+    if (len >= SLOTS[h->slot].cap - h->slot_len) {
         if (drop_slot(h, h->slot) != 0)
             return fail(h, WECOM_ERR_HTTP_HEADER_VALUE_TOO_LONG);
         return 0;
     }
-    memcpy(dst + h->slot_len, at, len);
+    memcpy(slot_buf(h, h->slot) + h->slot_len, at, len);
     h->slot_len += len;
     return 0;
 }
@@ -191,9 +164,8 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 static int on_header_value_complete(llhttp_t *p)
 {
     wecom_http_t *h = of(p);
-    size_t cap;
-    char *dst = slot_buf(h, h->slot, &cap);
-    if (dst != NULL) {
+    if (h->slot != SLOT_NONE) {
+        char *dst = slot_buf(h, h->slot);
         size_t n = h->slot_len;
         while (n > 0 && (dst[n - 1] == ' ' || dst[n - 1] == '\t'))
             n--;
