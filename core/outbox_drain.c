@@ -67,6 +67,25 @@ static wecom_err_t journal_append(wecom_outbox_t *ob)
     return rc;
 }
 
+/* Move inflight/name to dir/to, durable there once this returns OK. */
+static wecom_err_t move_out(const wecom_fs_t *fs, const char *name, int dir,
+                            const char *to)
+{
+    wecom_err_t rc = fs->rename(fs->ctx, WECOM_FS_INFLIGHT, name, dir, to);
+    return rc == WECOM_OK ? fs->sync_dir(fs->ctx, dir) : rc;
+}
+
+/* Back to q/ under its id, with ".c" when WeCom may have it already. */
+static wecom_err_t back_to_queue(const wecom_fs_t *fs, const char *name,
+                                 int maybe_dup)
+{
+    char back[WECOM_OUTBOX_ID_LEN + 3];
+    id_of(name, back);
+    if (maybe_dup)
+        memcpy(back + WECOM_OUTBOX_ID_LEN, ".c", 3);
+    return move_out(fs, name, WECOM_FS_QUEUE, back);
+}
+
 /* ------------------------------------------------------- recovery */
 
 typedef struct {
@@ -105,7 +124,6 @@ static wecom_err_t recover(wecom_outbox_t *ob)
     const wecom_fs_t *fs = ob->cfg.fs;
     for (;;) {
         char name[WECOM_OUTBOX_ID_LEN + 3], id[WECOM_OUTBOX_ID_LEN + 1];
-        char back[WECOM_OUTBOX_ID_LEN + 3];
         find_t f;
         int rc;
         name[0] = '\0';
@@ -125,15 +143,9 @@ static wecom_err_t recover(wecom_outbox_t *ob)
         if (f.found == WECOM_OUTBOX_DONE) {
             rc = fs->unlink(fs->ctx, WECOM_FS_INFLIGHT, name);
         } else if (f.found == WECOM_OUTBOX_FAILED) {
-            rc = fs->rename(fs->ctx, WECOM_FS_INFLIGHT, name, WECOM_FS_FAILED, id);
-            if (rc == WECOM_OK)
-                rc = fs->sync_dir(fs->ctx, WECOM_FS_FAILED);
+            rc = move_out(fs, name, WECOM_FS_FAILED, id);
         } else {
-            memcpy(back, id, WECOM_OUTBOX_ID_LEN);
-            memcpy(back + WECOM_OUTBOX_ID_LEN, ".c", 3);
-            rc = fs->rename(fs->ctx, WECOM_FS_INFLIGHT, name, WECOM_FS_QUEUE, back);
-            if (rc == WECOM_OK)
-                rc = fs->sync_dir(fs->ctx, WECOM_FS_QUEUE);
+            rc = back_to_queue(fs, name, 1);
         }
         if (rc == WECOM_OK)
             rc = fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT);
@@ -385,9 +397,7 @@ static wecom_err_t finish_failed(wecom_outbox_t *ob, const char *name,
     if ((rc = journal_append(ob)) != WECOM_OK)
         return rc;
     id_of(name, id);
-    rc = fs->rename(fs->ctx, WECOM_FS_INFLIGHT, name, WECOM_FS_FAILED, id);
-    if (rc == WECOM_OK)
-        rc = fs->sync_dir(fs->ctx, WECOM_FS_FAILED);
+    rc = move_out(fs, name, WECOM_FS_FAILED, id);
     return rc == WECOM_OK ? fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT) : rc;
 }
 
@@ -397,19 +407,13 @@ static wecom_err_t finish_failed(wecom_outbox_t *ob, const char *name,
  * and the eventual journal line will too. */
 static wecom_err_t requeue(wecom_outbox_t *ob, const char *name, wecom_err_t why)
 {
-    const wecom_fs_t *fs = ob->cfg.fs;
-    char back[WECOM_OUTBOX_ID_LEN + 3];
-    wecom_err_t rc;
-    id_of(name, back);
-    if (ob->res.maybe_duplicate || why == WECOM_ERR_UPLOAD_UNCONFIRMED ||
-        why == WECOM_ERR_CANCELLED || why == WECOM_ERR_DEADLINE)
-        memcpy(back + WECOM_OUTBOX_ID_LEN, ".c", 3);
     ob->res.status = WECOM_OUTBOX_REQUEUED;
     ob->res.err = why;
-    rc = fs->rename(fs->ctx, WECOM_FS_INFLIGHT, name, WECOM_FS_QUEUE, back);
-    if (rc == WECOM_OK)
-        rc = fs->sync_dir(fs->ctx, WECOM_FS_QUEUE);
-    return rc;
+    return back_to_queue(ob->cfg.fs, name,
+                         ob->res.maybe_duplicate ||
+                             why == WECOM_ERR_UPLOAD_UNCONFIRMED ||
+                             why == WECOM_ERR_CANCELLED ||
+                             why == WECOM_ERR_DEADLINE);
 }
 
 wecom_err_t wecom_outbox_drain_once(wecom_outbox_t *ob, wecom_client_t *client,
