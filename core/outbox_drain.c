@@ -343,9 +343,9 @@ static wecom_err_t upload_one(wecom_outbox_t *ob, wecom_client_t *client,
         return h == WECOM_ERR_OUTBOX_UNSAFE ? WECOM_ERR_OUTBOX_CORRUPT : h;
     rc = wecom__item_read(fs, h, ob->buf, &it);
     if (rc == WECOM_OK) {
+        const char *type;
         memcpy(ob->res.name, it.name, sizeof ob->res.name);
         ob->res.size = it.data_len;
-        memcpy(ob->res.type, wecom_kind_name(it.kind), strlen(wecom_kind_name(it.kind)) + 1);
         wecom__fs_reader(&reader, &fr, fs, h, it.header_len);
         memset(&up, 0, sizeof up);
         up.kind = it.kind;
@@ -354,9 +354,10 @@ static wecom_err_t upload_one(wecom_outbox_t *ob, wecom_client_t *client,
         up.filename = it.name[0] != '\0' ? it.name : NULL;
         up.limits = &ob->limits;
         rc = wecom_media_upload(client, &up, res);
-        if (res->check.kind != WECOM_KIND_AUTO)
-            memcpy(ob->res.type, wecom_kind_name(res->check.kind),
-                   strlen(wecom_kind_name(res->check.kind)) + 1);
+        /* what the check found the medium to be, else the kind stored */
+        type = wecom_kind_name(res->check.kind != WECOM_KIND_AUTO
+                                   ? res->check.kind : it.kind);
+        memcpy(ob->res.type, type, strlen(type) + 1);
     }
     fs->close(fs->ctx, h);
     return rc;
@@ -385,15 +386,13 @@ static wecom_err_t finish_failed(wecom_outbox_t *ob, const char *name,
                                  wecom_err_t why)
 {
     const wecom_fs_t *fs = ob->cfg.fs;
+    const char *msg = why == WECOM_ERR_API ? ob->api.errmsg : wecom_strerror(why);
     char id[WECOM_OUTBOX_ID_LEN + 1];
     wecom_err_t rc;
     ob->res.status = WECOM_OUTBOX_FAILED;
     ob->res.err = why;
     ob->res.errcode = why == WECOM_ERR_API ? ob->api.errcode : 0;
-    if (why == WECOM_ERR_API)
-        memcpy(ob->res.errmsg, ob->api.errmsg, sizeof ob->res.errmsg);
-    else
-        memcpy(ob->res.errmsg, wecom_strerror(why), strlen(wecom_strerror(why)) + 1);
+    memcpy(ob->res.errmsg, msg, strlen(msg) + 1);
     if ((rc = journal_append(ob)) != WECOM_OK)
         return rc;
     id_of(name, id);
