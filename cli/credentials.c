@@ -104,6 +104,7 @@ static void say_line_error(const char *option, const char *path, int r)
     }
 }
 
+#if WECOM_TOKEN_FETCH
 /* The corp secret, from --secret-file or WECOM_CORPSECRET. */
 static int read_secret(const cli_t *cli, char *secret, size_t cap)
 {
@@ -123,6 +124,7 @@ static int read_secret(const cli_t *cli, char *secret, size_t cap)
     cli_say("--corpid", "needs the secret in WECOM_CORPSECRET or --secret-file");
     return EXIT_USAGE;
 }
+#endif
 
 int cli_read_token_file(cli_t *cli, const char *path)
 {
@@ -161,6 +163,7 @@ static void log_request(void *ctx, const char *host, uint16_t port, const char *
  * why: the library's reason; current: the token it holds (NULL for
  * none), which the cache must not hand back when it was refused or is
  * about to lapse. The secret is read, used and wiped. */
+#if WECOM_TOKEN_FETCH /* wecom/config.h */
 static int gettoken_source(cli_t *cli, wecom_token_reason_t why)
 {
     char secret[512], cached[WECOM_TOKEN_MAX + 1];
@@ -214,6 +217,16 @@ static int gettoken_source(cli_t *cli, wecom_token_reason_t why)
     }
     return EXIT_OK;
 }
+#else
+static int gettoken_source(cli_t *cli, wecom_token_reason_t why)
+{
+    (void)cli;
+    (void)why;
+    cli_say(NULL, "this build has no gettoken (WECOM_TOKEN_FETCH): use --token-command, "
+                  "--token-file or WECOM_ACCESS_TOKEN");
+    return EXIT_USAGE;
+}
+#endif /* WECOM_TOKEN_FETCH */
 
 /* ------------------------------------------------------- the command */
 

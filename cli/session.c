@@ -40,6 +40,8 @@
 
 #include "cli.h"
 
+#if WECOM_SESSION_SAVE && WECOM_CLI_SESSION_CACHE /* wecom/config.h */
+
 #define MAGIC "wecom-media tls session 1\n"
 #define FILE_NAME "tls-session"
 /* The header's room: four short lines, the base URL and the CA path. */
@@ -52,7 +54,7 @@ static size_t g_loaded_at, g_loaded_len;
 
 static int enabled(const cli_t *cli)
 {
-    return WECOM_CLI_SESSION_CACHE && !cli->no_session_cache;
+    return !cli->no_session_cache;
 }
 
 static void note(const cli_t *cli, const char *what)
@@ -268,3 +270,18 @@ void cli_session_keep(cli_t *cli, int rc)
     if (unlink(path) == 0)
         note(cli, "dropped");
 }
+
+#else /* a build without the cache: every run makes a full handshake */
+
+void cli_session_resume(cli_t *cli)
+{
+    (void)cli;
+}
+
+void cli_session_keep(cli_t *cli, int rc)
+{
+    (void)cli;
+    (void)rc;
+}
+
+#endif /* WECOM_SESSION_SAVE && WECOM_CLI_SESSION_CACHE */

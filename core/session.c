@@ -18,6 +18,8 @@
 
 #include "client.h"
 
+#if WECOM_SESSION_SAVE /* config.h: a device may build without */
+
 #define HEADER_FIXED (4 + 32 + 2 + 1)
 
 static const unsigned char MAGIC[4] = {'W', 'M', 'S', 1};
@@ -109,6 +111,8 @@ wecom_err_t wecom_client_session_load(wecom_client_t *client,
                                   len - HEADER_FIXED - hlen, c->host,
                                   c->server_port);
 }
+
+#endif /* WECOM_SESSION_SAVE */
 
 unsigned long wecom_client_resumptions(const wecom_client_t *client)
 {

@@ -6,6 +6,7 @@
 #include "retry.h"
 #include "text.h"
 
+#if WECOM_TOKEN_FETCH /* config.h: tokens may come from the application only */
 /* c->target for gettoken; secret NULL: masked as *** (for the log). */
 static wecom_err_t gettoken_target(wecom__client_t *c, wecom__text_t *t, const char *corpid,
                                    const char *secret)
@@ -97,6 +98,7 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
     wecom__api_wipe(c->json, sizeof c->json);
     return rc;
 }
+#endif /* WECOM_TOKEN_FETCH */
 
 static wecom_err_t ask(wecom__client_t *c, wecom_token_reason_t why)
 {

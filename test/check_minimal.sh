@@ -1,7 +1,8 @@
 #!/bin/sh
 # configs/minimal_defconfig builds, and leaves out what it says: no
-# download in the library (its function is not exported, nor declared for
-# an application) or in the tool, a smaller client.
+# download, gettoken or saved TLS session in the library (their functions
+# are not exported, nor declared for an application), none in the tool,
+# a smaller client.
 set -eu
 TOP=$1
 DEFAULT_SIZE=$2 # WECOM_CLIENT_SIZE of the default build
@@ -13,9 +14,12 @@ cmake -S "$TOP" -B "$WORK/b" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
 cmake --build "$WORK/b" >/dev/null
 nm -D --defined-only "$WORK/b/libwecom-media.so" | awk '{print $NF}' > "$WORK/syms"
 grep -qx wecom_media_upload "$WORK/syms"
-if grep -q 'wecom_media_download' "$WORK/syms"; then
-    echo "the minimal library still exports wecom_media_download"; exit 1
-fi
+for f in wecom_media_download wecom_token_fetch wecom_client_session_save \
+         wecom_client_session_load; do
+    if grep -qx "$f" "$WORK/syms"; then
+        echo "the minimal library still exports $f"; exit 1
+    fi
+done
 if "$WORK/b/cli/wecom-media" download x 2> "$WORK/err"; then
     echo "the minimal tool still downloads"; exit 1
 fi
@@ -33,14 +37,29 @@ if "$WORK/b/cli/wecom-media" --token-file "$WORK/token" upload "$WORK/tiny" 2> "
 fi
 grep -q 'WECOM_ERR_MEDIA_TOO_SMALL 3, limit 5' "$WORK/err" ||
     { echo "the minimal tool does not name the error: $(cat "$WORK/err")"; exit 1; }
-cat > "$WORK/app.c" <<'C'
-#include <wecom/media.h>
-int main(void) { return wecom_media_download(0, 0, 0); }
-C
-if cc -Werror=implicit-function-declaration -I"$TOP/include" -I"$WORK/b/include" \
-        -c "$WORK/app.c" -o "$WORK/app.o" 2>/dev/null; then
-    echo "wecom_media_download is declared in a library without it"; exit 1
+# No gettoken (WECOM_TOKEN_FETCH=n): corpid and secret are refused as a
+# usage error that names the sources this build has, before any request.
+if WECOM_CORPSECRET=s3cr3t "$WORK/b/cli/wecom-media" --corpid ww1 \
+        --base-url https://127.0.0.1:9 upload "$WORK/tiny" 2> "$WORK/err"; then
+    echo "the minimal tool accepted --corpid"; exit 1
+else
+    ex=$?
 fi
+[ "$ex" -eq 2 ] || { echo "--corpid without gettoken: exit $ex, not 2"; exit 1; }
+grep -q 'no gettoken (WECOM_TOKEN_FETCH)' "$WORK/err" ||
+    { echo "no word of the missing gettoken: $(cat "$WORK/err")"; exit 1; }
+if grep -q 's3cr3t' "$WORK/err"; then
+    echo "the secret reached the error text"; exit 1
+fi
+for call in 'wecom_media_download(0, 0, 0)' 'wecom_token_fetch(0, 0, 0, 0, 0)' \
+            'wecom_client_session_save(0, 0, 0, 0)' 'wecom_client_session_load(0, 0, 0)'; do
+    printf '#include <wecom/media.h>\nint main(void) { return (int)%s; }\n' "$call" \
+        > "$WORK/app.c"
+    if cc -Werror=implicit-function-declaration -I"$TOP/include" -I"$WORK/b/include" \
+            -c "$WORK/app.c" -o "$WORK/app.o" 2>/dev/null; then
+        echo "${call%%(*} is declared in a library without it"; exit 1
+    fi
+done
 SIZE=$(sed -n 's/^#define WECOM_CLIENT_SIZE //p' "$WORK/b/include/wecom/abi.h")
 [ "$SIZE" -lt "$DEFAULT_SIZE" ] || { echo "client $SIZE >= $DEFAULT_SIZE"; exit 1; }
 echo "minimal_defconfig: no download, sizeof(wecom_client_t) $SIZE (default $DEFAULT_SIZE)"

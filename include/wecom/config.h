@@ -57,6 +57,19 @@
 #ifndef WECOM_PROXY
 #define WECOM_PROXY 1
 #endif
+/* gettoken (wecom_token_fetch): a token from the corpid and secret. Off,
+ * tokens come from the application (wecom_client_set_token_ttl or a
+ * token provider), and the corp secret need not be on the device at all:
+ * a backend that holds it hands out tokens. */
+#ifndef WECOM_TOKEN_FETCH
+#define WECOM_TOKEN_FETCH 1
+#endif
+/* The TLS session across processes (wecom_client_session_save and
+ * _load). Off, a new process makes a full handshake; reconnects within a
+ * client still resume. */
+#ifndef WECOM_SESSION_SAVE
+#define WECOM_SESSION_SAVE 1
+#endif
 
 /* 1: wecom_strerror describes each code in a sentence (about 3.5 KB of
  * text), wecom_check_describe a refusal. 0: the code's name
@@ -331,7 +344,8 @@
 #endif
 
 /* The tool keeps the last TLS session in its cache directory so that
- * the next run resumes it (1 on, 0 off), for at most this long
+ * the next run resumes it (1 on, 0 off; needs WECOM_SESSION_SAVE), for
+ * at most this long
  * (seconds; a server that no longer knows it makes a full handshake).
  * WECOM_SESSION_MAX: room for one saved session (mbedTLS's serialisation
  * with the server's certificate, plus the host and CA it is keyed to). */

@@ -291,6 +291,7 @@ WECOM_API unsigned long wecom_client_connections(const wecom_client_t *c);
  * abbreviated handshake: no certificate chain sent or verified). */
 WECOM_API unsigned long wecom_client_resumptions(const wecom_client_t *c);
 
+#if WECOM_SESSION_SAVE /* wecom/config.h */
 /* The TLS session across processes: a device that uploads every minute
  * resumes the last run's session instead of a full handshake and chain
  * verification, the largest CPU cost of a small upload on ARM.
@@ -318,6 +319,7 @@ WECOM_API wecom_err_t wecom_client_session_save(const wecom_client_t *c,
 WECOM_API wecom_err_t wecom_client_session_load(wecom_client_t *c,
                                                 const unsigned char *buf,
                                                 size_t len);
+#endif /* WECOM_SESSION_SAVE */
 
 /* The access token the client sends (set, fetched or refreshed), "" when
  * none. It is a credential: never log it. */
@@ -366,6 +368,7 @@ WECOM_API wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t
 
 /* ----------------------------------------------------------------- token */
 
+#if WECOM_TOKEN_FETCH /* wecom/config.h */
 /* Fetch an access token with gettoken for corpid and secret, and make it
  * the client's token, with its life (as wecom_client_set_token_ttl).
  * expires_in (seconds) is set when not NULL. The secret travels in the
@@ -376,6 +379,7 @@ WECOM_API wecom_err_t wecom_media_upload(wecom_client_t *c, const wecom_upload_t
 WECOM_API wecom_err_t wecom_token_fetch(wecom_client_t *c, const char *corpid,
                               const char *secret, int64_t *expires_in,
                               wecom_api_error_t *api);
+#endif /* WECOM_TOKEN_FETCH */
 
 /* Set the token with its life: it lapses ttl_s seconds from now on the
  * port's monotonic clock (0: unknown, used until WeCom refuses it). */
