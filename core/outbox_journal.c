@@ -81,13 +81,24 @@ static size_t escape_byte(unsigned char c, int raw_ok, char *out)
     return 6;
 }
 
-/* s as a JSON string, quotes included, in at most room bytes of t: cut
- * on a character boundary when longer. Bytes that are not UTF-8 become
- * \u00XX, so the line stays valid JSON whatever a name holds. */
-static void put_string(wecom__text_t *t, const char *s, size_t room)
+/* ,"key": the start of each field after the first. */
+static void put_key(wecom__text_t *t, const char *key)
+{
+    wecom__text_put(t, ",\"");
+    wecom__text_put(t, key);
+    wecom__text_put(t, "\":");
+}
+
+/* A field whose value is s as a JSON string, quotes included, in at most
+ * room bytes of t: cut on a character boundary when longer. Bytes that
+ * are not UTF-8 become \u00XX, so the line stays valid JSON whatever a
+ * name holds. */
+static void put_field_str(wecom__text_t *t, const char *key, const char *s,
+                       size_t room)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s), used = 2;
+    put_key(t, key);
     wecom__text_put(t, "\"");
     while (n > 0) {
         char esc[6];
@@ -107,8 +118,10 @@ static void put_string(wecom__text_t *t, const char *s, size_t room)
     wecom__text_put(t, "\"");
 }
 
-static void put_i64(wecom__text_t *t, int64_t v)
+/* A field whose value is the number v. */
+static void put_field_i64(wecom__text_t *t, const char *key, int64_t v)
 {
+    put_key(t, key);
     if (v < 0) {
         wecom__text_put(t, "-");
         wecom__text_put_u64(t, (uint64_t)0 - (uint64_t)v);
@@ -141,28 +154,19 @@ wecom_err_t wecom__journal_format(const wecom_outbox_result_t *r, char *buf,
     wecom__text_put(&t, r->status == WECOM_OUTBOX_DONE ? "\",\"status\":\"done\""
                                                        : "\",\"status\":\"failed\"");
     if (r->status == WECOM_OUTBOX_DONE) {
-        wecom__text_put(&t, ",\"media_id\":");
-        put_string(&t, r->media_id, sizeof r->media_id * 2);
-        wecom__text_put(&t, ",\"created_at\":");
-        put_i64(&t, r->created_at);
-        wecom__text_put(&t, ",\"expires_at\":");
-        put_i64(&t, r->expires_at);
+        put_field_str(&t, "media_id", r->media_id, sizeof r->media_id * 2);
+        put_field_i64(&t, "created_at", r->created_at);
+        put_field_i64(&t, "expires_at", r->expires_at);
     } else {
-        wecom__text_put(&t, ",\"err\":");
-        put_string(&t, wecom_errname(r->err), 64);
-        wecom__text_put(&t, ",\"errcode\":");
-        put_i64(&t, r->errcode);
-        wecom__text_put(&t, ",\"errmsg\":");
-        put_string(&t, r->errmsg, room);
+        put_field_str(&t, "err", wecom_errname(r->err), 64);
+        put_field_i64(&t, "errcode", r->errcode);
+        put_field_str(&t, "errmsg", r->errmsg, room);
     }
-    wecom__text_put(&t, ",\"type\":");
-    put_string(&t, r->type, 32);
-    wecom__text_put(&t, ",\"size\":");
+    put_field_str(&t, "type", r->type, 32);
+    put_key(&t, "size");
     wecom__text_put_u64(&t, r->size);
-    wecom__text_put(&t, ",\"name\":");
-    put_string(&t, r->name, room);
-    wecom__text_put(&t, ",\"at\":");
-    put_i64(&t, r->at);
+    put_field_str(&t, "name", r->name, room);
+    put_field_i64(&t, "at", r->at);
     wecom__text_put(&t, ",");
     wecom__text_put(&t, r->maybe_duplicate ? DUP_TRUE : DUP_FALSE);
     put_tail(&t);
