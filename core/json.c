@@ -55,37 +55,33 @@ static int read_u16(const char *s, const char *end, unsigned *out)
 
 static unsigned long decode_escape(const char **ps, const char *end)
 {
-    const char *s = *ps;
+    /* The one-letter escapes, each with the byte it stands for. */
+    static const char LETTERS[] = "\"\\/bfnrt", BYTES[] = "\"\\/\b\f\n\r\t";
+    const char *s = *ps, *letter;
     unsigned u, lo;
     unsigned long cp;
     if (s >= end)
         return BAD_ESCAPE;
-    switch (*s++) {
-    case '"': cp = '"'; break;
-    case '\\': cp = '\\'; break;
-    case '/': cp = '/'; break;
-    case 'b': cp = '\b'; break;
-    case 'f': cp = '\f'; break;
-    case 'n': cp = '\n'; break;
-    case 'r': cp = '\r'; break;
-    case 't': cp = '\t'; break;
-    case 'u':
-        if (read_u16(s, end, &u) != 0)
+    if (*s != 'u') {
+        letter = memchr(LETTERS, *s, sizeof LETTERS - 1);
+        if (letter == NULL)
             return BAD_ESCAPE;
-        s += 4;
-        cp = u;
-        if (u >= 0xDC00 && u <= 0xDFFF)
-            return BAD_ESCAPE;
-        if (u >= 0xD800 && u <= 0xDBFF) { /* needs its low half */
-            if (end - s < 6 || s[0] != '\\' || s[1] != 'u' ||
-                read_u16(s + 2, end, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
-                return BAD_ESCAPE;
-            s += 6;
-            cp = 0x10000 + (((unsigned long)u - 0xD800) << 10) + (lo - 0xDC00);
-        }
-        break;
-    default:
+        *ps = s + 1;
+        return (unsigned char)BYTES[letter - LETTERS];
+    }
+    s++;
+    if (read_u16(s, end, &u) != 0)
         return BAD_ESCAPE;
+    s += 4;
+    cp = u;
+    if (u >= 0xDC00 && u <= 0xDFFF)
+        return BAD_ESCAPE;
+    if (u >= 0xD800 && u <= 0xDBFF) { /* needs its low half */
+        if (end - s < 6 || s[0] != '\\' || s[1] != 'u' ||
+            read_u16(s + 2, end, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
+            return BAD_ESCAPE;
+        s += 6;
+        cp = 0x10000 + (((unsigned long)u - 0xD800) << 10) + (lo - 0xDC00);
     }
     *ps = s;
     return cp;
