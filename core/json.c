@@ -287,26 +287,14 @@ static wecom_err_t scan(wecom_json_t *j, const char *s, size_t len)
 
 static size_t utf8_encode(unsigned long cp, unsigned char b[4])
 {
-    if (cp < 0x80) {
-        b[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        b[0] = (unsigned char)(0xC0 | (cp >> 6));
-        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        b[0] = (unsigned char)(0xE0 | (cp >> 12));
-        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    b[0] = (unsigned char)(0xF0 | (cp >> 18));
-    b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    b[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
+    /* The first byte's marker by length; each further byte carries six
+     * bits under 10xxxxxx. */
+    static const unsigned char LEAD[4] = { 0x00, 0xC0, 0xE0, 0xF0 };
+    size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4, k;
+    for (k = n - 1; k > 0; k--, cp >>= 6)
+        b[k] = (unsigned char)(0x80 | (cp & 0x3F));
+    b[0] = (unsigned char)(LEAD[n - 1] | cp);
+    return n;
 }
 
 /* The bytes of a checked string token as they read unescaped, one at a
@@ -431,7 +419,7 @@ int wecom__json_has(const wecom_json_t *j, const char *key)
 static wecom_err_t unescape(const char *s, const char *end, char *out,
                             size_t cap)
 {
-    size_t n = 0, k, len;
+    size_t n = 0, len;
     unsigned char b[4];
     while (s < end) {
         unsigned long cp = (unsigned char)*s++;
@@ -440,14 +428,11 @@ static wecom_err_t unescape(const char *s, const char *end, char *out,
             if (cp == BAD_ESCAPE)
                 return WECOM_ERR_JSON_PARSE;
         }
-        len = cp < 0x80 ? 1 : utf8_encode(cp, b);
+        len = utf8_encode(cp, b);
         if (len >= cap - n)
             return WECOM_ERR_BUFFER_TOO_SMALL;
-        if (cp < 0x80)
-            out[n++] = (char)cp;
-        else
-            for (k = 0; k < len; k++)
-                out[n++] = (char)b[k];
+        memcpy(out + n, b, len);
+        n += len;
     }
     out[n] = '\0';
     return WECOM_OK;
