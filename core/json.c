@@ -109,11 +109,15 @@ static size_t check_string(const char *s, size_t i, size_t len)
     return 0;
 }
 
+/* One digit or more from s[i]: past them, or 0 when there is none. A
+ * value never starts at 0 (the root's '{' comes first), so 0 is free to
+ * mean "no". */
 static size_t digits(const char *s, size_t i, size_t len)
 {
+    size_t from = i;
     while (i < len && is_digit(s[i]))
         i++;
-    return i;
+    return i > from ? i : 0;
 }
 
 /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? from s[i]: past it, or 0. */
@@ -121,19 +125,12 @@ static size_t check_number(const char *s, size_t i, size_t len)
 {
     if (i < len && s[i] == '-')
         i++;
-    if (i >= len || !is_digit(s[i]))
-        return 0;
-    i = s[i] == '0' ? i + 1 : digits(s, i, len);
-    if (i < len && s[i] == '.') {
-        if (++i >= len || !is_digit(s[i]))
-            return 0;
-        i = digits(s, i, len);
-    }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+    i = i < len && s[i] == '0' ? i + 1 : digits(s, i, len);
+    if (i != 0 && i < len && s[i] == '.')
+        i = digits(s, i + 1, len);
+    if (i != 0 && i < len && (s[i] == 'e' || s[i] == 'E')) {
         if (++i < len && (s[i] == '+' || s[i] == '-'))
             i++;
-        if (i >= len || !is_digit(s[i]))
-            return 0;
         i = digits(s, i, len);
     }
     return i;
