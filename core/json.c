@@ -576,8 +576,6 @@ static wecom_answer_t judge(const wecom_answer_in_t *in, wecom_json_t *j,
 wecom_answer_t wecom__json_answer_classify(const wecom_answer_in_t *in,
                                       wecom_json_t *j, int64_t *errcode)
 {
-    char c = 0;
-    int seen;
     wecom_answer_t v;
     *errcode = 0;
     j->count = 0;
@@ -590,11 +588,14 @@ wecom_answer_t wecom__json_answer_classify(const wecom_answer_in_t *in,
     }
     if (in->content_disposition[0] != '\0')
         return WECOM_ANSWER_MEDIA;
-    seen = first_byte(in->body, in->len, &c);
-    if (!is_json_type(in->content_type) && seen && c != '{')
-        return WECOM_ANSWER_MEDIA;
-    if (!is_json_type(in->content_type) && !seen && in->complete && !in->overflow)
-        return WECOM_ANSWER_MEDIA; /* empty, or whitespace only */
+    if (!is_json_type(in->content_type)) {
+        char c = 0;
+        int seen = first_byte(in->body, in->len, &c);
+        if (seen && c != '{')
+            return WECOM_ANSWER_MEDIA;
+        if (!seen && in->complete && !in->overflow)
+            return WECOM_ANSWER_MEDIA; /* empty, or whitespace only */
+    }
     if (!in->complete && !in->overflow)
         return WECOM_ANSWER_UNDECIDED;
     return judge(in, j, errcode);
