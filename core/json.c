@@ -516,25 +516,24 @@ static int lower(int c)
     return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
+/* a[0..n) is the lower-case word w, in any case. */
+static int same_word(const char *a, size_t n, const char *w)
+{
+    size_t i;
+    if (strlen(w) != n)
+        return 0;
+    for (i = 0; i < n && lower(a[i]) == w[i]; i++)
+        ;
+    return i == n;
+}
+
 /* The media type of a Content-Type value is JSON: application/json,
  * text/json or a structured +json type, any case, parameters ignored. */
 static int is_json_type(const char *ct)
 {
-    static const char names[][17] = { "application/json", "text/json" };
-    size_t n = 0, k, i;
-    while (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t')
-        n++;
-    for (k = 0; k < 2; k++) {
-        if (strlen(names[k]) != n)
-            continue;
-        for (i = 0; i < n && lower(ct[i]) == names[k][i]; i++)
-            ;
-        if (i == n)
-            return 1;
-    }
-    return n >= 5 && ct[n - 5] == '+' && lower(ct[n - 4]) == 'j' &&
-           lower(ct[n - 3]) == 's' && lower(ct[n - 2]) == 'o' &&
-           lower(ct[n - 1]) == 'n';
+    size_t n = strcspn(ct, "; \t");
+    return same_word(ct, n, "application/json") || same_word(ct, n, "text/json") ||
+           (n >= 5 && same_word(ct + n - 5, 5, "+json"));
 }
 
 /* The body's first byte that is not whitespace or a UTF-8 BOM: 1 and
