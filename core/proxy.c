@@ -33,13 +33,23 @@ static int credential_ok(const char *s, int is_user)
     return 1;
 }
 
-/* Base64 (RFC 4648) of user ":" password into out, which holds
+/* The four Base64 (RFC 4648) characters of the group acc holds, of which
+ * have bytes (1 to 3) are input: the rest is padding. */
+static void b64_group(char *out, unsigned long acc, int have)
+{
+    static const char B64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int k;
+    acc <<= 8 * (unsigned)(3 - have);
+    for (k = 0; k < 4; k++)
+        out[k] = k <= have ? B64[(acc >> (18 - 6 * k)) & 63] : '=';
+}
+
+/* Base64 of user ":" password into out, which holds
  * WECOM__PROXY_AUTH_SIZE bytes: the caller checked the length. Three
  * bytes at a time, so no joined copy of the credentials is made. */
 static void encode_credentials(char *out, const char *user, const char *password)
 {
-    static const char B64[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const char *parts[3];
     size_t pi = 0, o = 0;
     unsigned long acc = 0;
@@ -48,31 +58,23 @@ static void encode_credentials(char *out, const char *user, const char *password
     parts[1] = ":";
     parts[2] = password;
     for (;;) {
-        unsigned char ch;
         while (pi < 3 && *parts[pi] == '\0')
             pi++;
-        if (pi == 3)
-            break;
-        ch = (unsigned char)*parts[pi]++;
-        acc = acc << 8 | ch;
-        if (++have == 3) {
-            out[o++] = B64[(acc >> 18) & 63];
-            out[o++] = B64[(acc >> 12) & 63];
-            out[o++] = B64[(acc >> 6) & 63];
-            out[o++] = B64[acc & 63];
+        if (pi < 3) {
+            acc = acc << 8 | (unsigned char)*parts[pi]++;
+            have++;
+        }
+        if (have == 3 || (pi == 3 && have > 0)) {
+            b64_group(out + o, acc, have);
+            o += 4;
             acc = 0;
             have = 0;
         }
-    }
-    if (have > 0) {
-        acc <<= 8 * (unsigned)(3 - have);
-        out[o++] = B64[(acc >> 18) & 63];
-        out[o++] = B64[(acc >> 12) & 63];
-        out[o++] = (char)(have == 2 ? B64[(acc >> 6) & 63] : '=');
-        out[o++] = '=';
+        if (pi == 3)
+            break;
     }
     out[o] = '\0';
-    wipe(&acc, sizeof acc); /* the last bytes of the password */
+    wipe(&acc, sizeof acc); /* where the password's bytes passed */
 }
 
 wecom_err_t wecom__proxy_set(wecom__proxy_t *p, const char *host,
