@@ -151,18 +151,12 @@ static int text_ok(unsigned char ch)
  * CRLF or a bare LF (RFC 9112 lets a recipient take LF alone). */
 static int step(wecom__proxy_answer_t *a, unsigned char ch)
 {
-    static const char PROTO[] = "HTTP/";
+    static const char PROTO[] = "HTTP/#.#"; /* '#': a digit */
     switch (a->state) {
     case ST_PROTO:
-        if (a->pos < 5) {
-            if (ch != (unsigned char)PROTO[a->pos])
-                return -1;
-        } else if (a->pos == 6) {
-            if (ch != '.')
-                return -1;
-        } else if (ch < '0' || ch > '9') {
+        if (PROTO[a->pos] == '#' ? ch < '0' || ch > '9'
+                                 : ch != (unsigned char)PROTO[a->pos])
             return -1;
-        }
         if (++a->pos == 8) {
             a->pos = 0;
             return ST_SP;
