@@ -293,6 +293,7 @@ static int settle(dl_t *d, int complete, const unsigned char *rest,
     wecom__client_t *c = d->c;
     const wecom_http_response_t *r = d->resp;
     wecom_answer_in_t in;
+    wecom_answer_t v;
     wecom_json_t j;
     int64_t code;
     int rc;
@@ -306,24 +307,22 @@ static int settle(dl_t *d, int complete, const unsigned char *rest,
     in.len = c->json_len;
     in.complete = complete;
     in.overflow = d->overflow;
-    switch (wecom__json_answer_classify(&in, &j, &code)) {
-    case WECOM_ANSWER_UNDECIDED:
+    v = wecom__json_answer_classify(&in, &j, &code);
+    if (v == WECOM_ANSWER_UNDECIDED)
         return 0;
-    case WECOM_ANSWER_MEDIA:
+    if (v == WECOM_ANSWER_MEDIA) {
         rc = become_media(d);
         return rc != 0 ? rc : put_media(d, rest, rest_len);
-    case WECOM_ANSWER_API_ERROR:
+    }
+    /* An error of some kind: the status goes with it. */
+    d->res->api.http_status = r->status;
+    if (v == WECOM_ANSWER_API_ERROR) {
         /* errcode again, with errmsg (scrubbed of the token) */
-        d->res->api.http_status = r->status;
         rc = wecom__api_answer(c, &j, &d->res->api);
         return rc == WECOM_ERR_API ? rc : WECOM_ERR_API_MALFORMED;
-    case WECOM_ANSWER_MALFORMED:
-        d->res->api.http_status = r->status;
-        return WECOM_ERR_API_MALFORMED;
-    default:
-        d->res->api.http_status = r->status;
-        return WECOM_ERR_HTTP_STATUS;
     }
+    return v == WECOM_ANSWER_MALFORMED ? WECOM_ERR_API_MALFORMED
+                                       : WECOM_ERR_HTTP_STATUS;
 }
 
 static int dl_body(void *ctx, const unsigned char *p, size_t n)
