@@ -96,6 +96,7 @@ static int wait_fd(wecom_posix_net_t *net, int fd, short events,
     }
 }
 
+/* Non-blocking and close-on-exec: sockets and the wake-up pipe. */
 static int set_nonblocking(int fd)
 {
     int fl = fcntl(fd, F_GETFL);
@@ -203,10 +204,11 @@ static int net_connect(void *ctx, const char *host, uint16_t port,
     return rc;
 }
 
-static int net_send(void *ctx, const unsigned char *buf, size_t len,
-                    uint32_t timeout_ms)
+/* One send (out) or receive (in) of up to len bytes, waiting at most
+ * timeout_ms for the socket to be ready. */
+static int net_io(wecom_posix_net_t *net, const unsigned char *out,
+                  unsigned char *in, size_t len, uint32_t timeout_ms)
 {
-    wecom_posix_net_t *net = ctx;
     if (net->fd < 0)
         return WECOM_ERR_CLOSED;
     if (net->cancelled)
@@ -214,53 +216,35 @@ static int net_send(void *ctx, const unsigned char *buf, size_t len,
     if (len > INT_MAX)
         len = INT_MAX;
     for (;;) {
-        ssize_t n = send(net->fd, buf, len, MSG_NOSIGNAL);
+        ssize_t n = out != NULL ? send(net->fd, out, len, MSG_NOSIGNAL)
+                                : recv(net->fd, in, len, 0);
+        int ev;
         if (n >= 0)
             return (int)n;
         if (errno == EINTR)
             continue;
-        if (errno == EPIPE || errno == ECONNRESET)
+        if (errno == ECONNRESET || (out != NULL && errno == EPIPE))
             return WECOM_ERR_CLOSED;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return WECOM_ERR_IO;
-        {
-            int ev = wait_fd(net, net->fd, POLLOUT, timeout_ms);
-            if (ev == 0)
-                return WECOM_ERR_TIMEOUT;
-            if (ev < 0)
-                return ev;
-        }
+        ev = wait_fd(net, net->fd, out != NULL ? POLLOUT : POLLIN, timeout_ms);
+        if (ev == 0)
+            return WECOM_ERR_TIMEOUT;
+        if (ev < 0)
+            return ev;
     }
+}
+
+static int net_send(void *ctx, const unsigned char *buf, size_t len,
+                    uint32_t timeout_ms)
+{
+    return net_io(ctx, buf, NULL, len, timeout_ms);
 }
 
 static int net_recv(void *ctx, unsigned char *buf, size_t len,
                     uint32_t timeout_ms)
 {
-    wecom_posix_net_t *net = ctx;
-    if (net->fd < 0)
-        return WECOM_ERR_CLOSED;
-    if (net->cancelled)
-        return WECOM_ERR_CANCELLED;
-    if (len > INT_MAX)
-        len = INT_MAX;
-    for (;;) {
-        ssize_t n = recv(net->fd, buf, len, 0);
-        if (n >= 0)
-            return (int)n;
-        if (errno == EINTR)
-            continue;
-        if (errno == ECONNRESET)
-            return WECOM_ERR_CLOSED;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return WECOM_ERR_IO;
-        {
-            int ev = wait_fd(net, net->fd, POLLIN, timeout_ms);
-            if (ev == 0)
-                return WECOM_ERR_TIMEOUT;
-            if (ev < 0)
-                return ev;
-        }
-    }
+    return net_io(ctx, NULL, buf, len, timeout_ms);
 }
 
 static int net_is_stale(void *ctx)
@@ -325,14 +309,6 @@ void wecom__posix_sleep(wecom_posix_net_t *net, uint32_t ms)
     (void)wait_fd(net, -1, 0, ms);
 }
 
-static int set_pipe_flags(int fd)
-{
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-        return -1;
-    return fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
 /* The self-pipe that wakes a wait on cancel. Without one (out of
  * descriptors) waits fall back to WECOM_CANCEL_SLICE_MS slices. */
 static void open_wake(wecom_posix_net_t *net)
@@ -342,7 +318,7 @@ static void open_wake(wecom_posix_net_t *net)
         net->wake[0] = net->wake[1] = -1;
         return;
     }
-    if (set_pipe_flags(net->wake[0]) != 0 || set_pipe_flags(net->wake[1]) != 0) {
+    if (set_nonblocking(net->wake[0]) != 0 || set_nonblocking(net->wake[1]) != 0) {
         close(net->wake[0]);
         close(net->wake[1]);
         net->wake[0] = net->wake[1] = -1;
