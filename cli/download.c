@@ -30,6 +30,13 @@
 
 #if WECOM_DOWNLOAD /* wecom/config.h: a device may build without */
 
+/* The three names of a download: 12 KB that would otherwise sit on the
+ * stack, the final one under the library's own frames (the write
+ * callback checks it). The tool downloads one medium at a time. */
+static struct {
+    char part[PATH_MAX], info[PATH_MAX], final[PATH_MAX];
+} g_names;
+
 #define PART_SUFFIX ".part"
 #define INFO_SUFFIX ".info"
 /* The longest suffix added to FILE: FILE.part.info.new, the temporary
@@ -279,8 +286,8 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
             fputs("; --continue will start again\n", stderr);
         }
         if (w->o->remote_name) {
-            char final[PATH_MAX];
-            remote_final(w->res, w->idn, final, sizeof final);
+            char *final = g_names.final; /* set again once complete */
+            remote_final(w->res, w->idn, final, sizeof g_names.final);
             if (remote_name_taken(final, w->o->clobber)) {
                 w->refused = 1;
                 return 1;
@@ -652,7 +659,8 @@ static int already_complete(cli_t *cli, const char *media_id, const download_opt
 
 static int to_file(cli_t *cli, const char *media_id, const download_opts_t *o)
 {
-    char part[PATH_MAX], info_path[PATH_MAX], final[PATH_MAX], idn[72];
+    char *part = g_names.part, *info_path = g_names.info, *final = g_names.final;
+    char idn[72];
     wecom_download_result_t res;
     part_info_t info;
     struct stat st;
@@ -663,9 +671,9 @@ static int to_file(cli_t *cli, const char *media_id, const download_opts_t *o)
     int fd, restarted = 0, ex;
 
     id_name(media_id, idn, sizeof idn);
-    if (part_name(o, idn, part, sizeof part) != 0 ||
-        (size_t)snprintf(info_path, sizeof info_path, "%s" INFO_SUFFIX, part) >=
-            sizeof info_path) {
+    if (part_name(o, idn, part, sizeof g_names.part) != 0 ||
+        (size_t)snprintf(info_path, sizeof g_names.info, "%s" INFO_SUFFIX, part) >=
+            sizeof g_names.info) {
         fputs("wecom-media: the output name is too long\n", stderr);
         return EXIT_USAGE;
     }
@@ -731,9 +739,9 @@ again:
     }
 
     if (o->remote_name)
-        remote_final(&res, idn, final, sizeof final);
+        remote_final(&res, idn, final, sizeof g_names.final);
     else
-        snprintf(final, sizeof final, "%s", o->out);
+        snprintf(final, sizeof g_names.final, "%s", o->out);
     ex = finish(o, fd, part, info_path, final);
     if (ex != 0) {
         close(fd);
