@@ -135,24 +135,21 @@ wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
     out->kind = kind;
     if (size <= lim->min_bytes)
         return refuse(out, WECOM_ERR_MEDIA_TOO_SMALL, size, lim->min_bytes);
-    if (r->once) {
-        /* A pipe cannot be read twice: only its size can be checked, and
-         * its kind must be given (else it goes as a file). */
-        if (kind == WECOM_KIND_AUTO)
-            out->kind = kind = WECOM_KIND_FILE;
-        cap = max_bytes(lim, kind);
-        return size > cap ? refuse(out, WECOM_ERR_MEDIA_TOO_LARGE, size, cap)
-                          : WECOM_OK;
+    /* A pipe cannot be read twice: only its size can be checked, and its
+     * kind must be given (else, its format unknown, it goes as a file). */
+    if (!r->once) {
+        n = read_head(r, size, scratch, 64);
+        if (n < 0)
+            return n;
+        out->format = sniff(scratch, (size_t)n);
     }
-    n = read_head(r, size, scratch, 64);
-    if (n < 0)
-        return n;
-    out->format = sniff(scratch, (size_t)n);
     if (kind == WECOM_KIND_AUTO)
         out->kind = kind = kind_of(out->format);
     cap = max_bytes(lim, kind);
     if (size > cap)
         return refuse(out, WECOM_ERR_MEDIA_TOO_LARGE, size, cap);
+    if (r->once)
+        return WECOM_OK;
 
     switch (kind) {
     case WECOM_KIND_IMAGE:
