@@ -122,8 +122,10 @@ static int decode_ext(const char *v, size_t n, char *out, size_t cap)
     if (q2 == NULL)
         return -1;
     for (p = q2 + 1; p < end && k < cap - 1; p++) {
-        if (*p == '%' && end - p >= 3 && wecom__text_hexval(p[1]) >= 0 && wecom__text_hexval(p[2]) >= 0) {
-            char c = (char)(wecom__text_hexval(p[1]) * 16 + wecom__text_hexval(p[2]));
+        int hi, lo;
+        if (*p == '%' && end - p >= 3 && (hi = wecom__text_hexval(p[1])) >= 0 &&
+            (lo = wecom__text_hexval(p[2])) >= 0) {
+            char c = (char)(hi * 16 + lo);
             p += 2;
             if (is_control((unsigned char)c))
                 continue; /* %00 would cut the name short, %0A split it */
