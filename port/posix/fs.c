@@ -53,11 +53,18 @@ static int name_ok(const char *name)
            strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
+/* The descriptor of directory dir, when name is an entry of it; else -1. */
+static int entry_dir(void *ctx, int dir, const char *name)
+{
+    int d = dir_of(ctx, dir);
+    return d >= 0 && name_ok(name) ? d : -1;
+}
+
 static int fs_open(void *ctx, int dir, const char *name, unsigned flags)
 {
-    int d = dir_of(ctx, dir), fd, of;
+    int d = entry_dir(ctx, dir, name), fd, of;
     struct stat st;
-    if (d < 0 || !name_ok(name))
+    if (d < 0)
         return WECOM_ERR_INVALID_ARG;
     /* Never through a link planted at the name, whatever the mode: the
      * tool may run as root in a directory others could write before. */
@@ -151,28 +158,24 @@ static void fs_close(void *ctx, int h)
 static int fs_rename(void *ctx, int from_dir, const char *from, int to_dir,
                      const char *to)
 {
-    int a = dir_of(ctx, from_dir), b = dir_of(ctx, to_dir);
-    if (a < 0 || b < 0 || !name_ok(from) || !name_ok(to))
+    int a = entry_dir(ctx, from_dir, from), b = entry_dir(ctx, to_dir, to);
+    if (a < 0 || b < 0)
         return WECOM_ERR_INVALID_ARG;
     return renameat(a, from, b, to) == 0 ? 0 : from_errno(errno, WECOM_ERR_FILE_WRITE);
 }
 
 static int fs_unlink(void *ctx, int dir, const char *name)
 {
-    int d = dir_of(ctx, dir);
-    if (d < 0 || !name_ok(name))
+    int d = entry_dir(ctx, dir, name);
+    if (d < 0)
         return WECOM_ERR_INVALID_ARG;
     return unlinkat(d, name, 0) == 0 ? 0 : from_errno(errno, WECOM_ERR_FILE_WRITE);
 }
 
 static int fs_sync_dir(void *ctx, int dir)
 {
-    wecom_posix_fs_t *p = ctx;
     int d = dir_of(ctx, dir);
-    if (d < 0)
-        return WECOM_ERR_INVALID_ARG;
-    p->fsyncs++;
-    return fsync(d) == 0 ? 0 : WECOM_ERR_FILE_WRITE;
+    return d < 0 ? WECOM_ERR_INVALID_ARG : fs_sync(ctx, d);
 }
 
 /* One directory entry: a regular file is handed to fn, anything else
