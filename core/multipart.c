@@ -40,7 +40,7 @@ wecom_err_t wecom__multipart_init(wecom_multipart_t *m, const char *boundary,
                                  const wecom_reader_t *r, uint64_t file_len)
 {
     wecom__text_t o;
-    const char *s;
+    const char *s, *quote;
     if (m == NULL || boundary == NULL || name == NULL || part_type == NULL ||
         r == NULL || !boundary_ok(boundary) ||
         strlen(name) > WECOM_FILENAME_MAX || !text_ok(name) ||
@@ -78,12 +78,11 @@ wecom_err_t wecom__multipart_init(wecom_multipart_t *m, const char *boundary,
 
     wecom__text_init(&o, m->header, sizeof m->header, 1);
     /* Without the boundary parameter WeCom answers 44001. */
+    quote = needs_quotes(boundary) ? "\"" : "";
     wecom__text_put(&o, "Content-Type: multipart/form-data; boundary=");
-    if (needs_quotes(boundary))
-        wecom__text_put(&o, "\"");
+    wecom__text_put(&o, quote);
     wecom__text_put(&o, boundary);
-    if (needs_quotes(boundary))
-        wecom__text_put(&o, "\"");
+    wecom__text_put(&o, quote);
     wecom__text_put(&o, "\r\n");
     return wecom__text_status(&o, WECOM_ERR_INVALID_ARG);
 }
