@@ -160,6 +160,7 @@ lint:
 BENCH_CURL ?=
 bench: build
 	sh test/bench/size.sh $(BUILD)-size
+	sh test/bench/size_features.sh $(BUILD)-size-features
 	sh test/bench/run.sh $(BUILD)
 	cmake --build $(BUILD) --target tcp_floor maxrss wecom_heap_preload
 	cmake -S . -B $(BUILD)-static -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
