@@ -297,6 +297,37 @@ static int ascii_caseeq(const unsigned char *a, const unsigned char *b,
     return 1;
 }
 
+/* One AttributeTypeAndValue: its OID's bytes, its value's tag and bytes. */
+typedef struct atv {
+    const unsigned char *oid, *val;
+    size_t oid_len, val_len;
+    unsigned char tag;
+} atv_t;
+
+/* Read the AttributeTypeAndValue at *p (before end) into v and advance
+ * *p past it; 0 when it does not parse. */
+static int atv_read(unsigned char **p, const unsigned char *end, atv_t *v)
+{
+    const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
+    unsigned char *q;
+    size_t len;
+    if (mbedtls_asn1_get_tag(p, end, &len, seq) != 0)
+        return 0;
+    q = *p;
+    *p += len;
+    if (mbedtls_asn1_get_tag(&q, *p, &v->oid_len, MBEDTLS_ASN1_OID) != 0)
+        return 0;
+    v->oid = q;
+    q += v->oid_len;
+    if (q >= *p)
+        return 0;
+    v->tag = *q++;
+    if (mbedtls_asn1_get_len(&q, *p, &v->val_len) != 0)
+        return 0;
+    v->val = q;
+    return 1;
+}
+
 /* One AttributeTypeAndValue of each name: equal as mbedTLS's
  * x509_name_cmp() judges (same OID; values byte-equal with the same tag,
  * or both UTF8String/PrintableString and equal ignoring ASCII case).
@@ -304,33 +335,15 @@ static int ascii_caseeq(const unsigned char *a, const unsigned char *b,
 static int atv_eq(unsigned char **pa, const unsigned char *ea,
                   unsigned char **pb, const unsigned char *eb)
 {
-    const int seq = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
-    size_t la, lb, oa, ob, va, vb;
-    unsigned char *a, *b;
-    unsigned char ta, tb;
-    if (mbedtls_asn1_get_tag(pa, ea, &la, seq) != 0 ||
-        mbedtls_asn1_get_tag(pb, eb, &lb, seq) != 0)
+    atv_t a, b;
+    if (!atv_read(pa, ea, &a) || !atv_read(pb, eb, &b) ||
+        a.oid_len != b.oid_len || memcmp(a.oid, b.oid, a.oid_len) != 0 ||
+        a.val_len != b.val_len)
         return 0;
-    a = *pa;
-    b = *pb;
-    *pa += la;
-    *pb += lb;
-    if (mbedtls_asn1_get_tag(&a, *pa, &oa, MBEDTLS_ASN1_OID) != 0 ||
-        mbedtls_asn1_get_tag(&b, *pb, &ob, MBEDTLS_ASN1_OID) != 0 ||
-        oa != ob || memcmp(a, b, oa) != 0)
-        return 0;
-    a += oa;
-    b += ob;
-    if (a >= *pa || b >= *pb)
-        return 0;
-    ta = *a++;
-    tb = *b++;
-    if (mbedtls_asn1_get_len(&a, *pa, &va) != 0 ||
-        mbedtls_asn1_get_len(&b, *pb, &vb) != 0 || va != vb)
-        return 0;
-    if (ta == tb && memcmp(a, b, va) == 0)
+    if (a.tag == b.tag && memcmp(a.val, b.val, a.val_len) == 0)
         return 1;
-    return string_tag(ta) && string_tag(tb) && ascii_caseeq(a, b, va);
+    return string_tag(a.tag) && string_tag(b.tag) &&
+           ascii_caseeq(a.val, b.val, a.val_len);
 }
 
 /* Could a certificate with subject a have issued one with issuer b? The
