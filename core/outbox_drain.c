@@ -86,6 +86,14 @@ static wecom_err_t back_to_queue(const wecom_fs_t *fs, const char *name,
     return move_out(fs, name, WECOM_FS_QUEUE, back);
 }
 
+/* Walk the lines of the journal the drainer holds open. */
+static int scan_journal(wecom_outbox_t *ob, wecom__line_fn fn, void *arg,
+                        uint64_t *complete)
+{
+    return wecom__journal_scan(ob->cfg.fs, ob->journal_h, ob->buf, sizeof ob->buf,
+                               ob->line, sizeof ob->line, fn, arg, complete);
+}
+
 /* ------------------------------------------------------- recovery */
 
 typedef struct {
@@ -136,8 +144,7 @@ static wecom_err_t recover(wecom_outbox_t *ob)
         memset(&f, 0, sizeof f);
         f.ob = ob;
         f.id = id;
-        rc = wecom__journal_scan(fs, ob->journal_h, ob->buf, sizeof ob->buf, ob->line,
-                                 sizeof ob->line, find_line, &f, NULL);
+        rc = scan_journal(ob, find_line, &f, NULL);
         if (rc < 0)
             return rc;
         if (f.found == WECOM_OUTBOX_DONE) {
@@ -168,8 +175,7 @@ static wecom_err_t repair_journal(wecom_outbox_t *ob)
 {
     const wecom_fs_t *fs = ob->cfg.fs;
     uint64_t complete, size;
-    int rc = wecom__journal_scan(fs, ob->journal_h, ob->buf, sizeof ob->buf, ob->line,
-                                 sizeof ob->line, count_line, NULL, &complete);
+    int rc = scan_journal(ob, count_line, NULL, &complete);
     if (rc < 0)
         return rc;
     if ((rc = fs->size(fs->ctx, ob->journal_h, &size)) != WECOM_OK)
@@ -250,8 +256,7 @@ static wecom_err_t compact_journal(wecom_outbox_t *ob)
     c.ob = ob;
     keep_ms = (uint64_t)WECOM_OUTBOX_JOURNAL_KEEP_S * 1000u;
     c.since_ms = now > keep_ms ? now - keep_ms : 0;
-    rc = wecom__journal_scan(fs, ob->journal_h, ob->buf, sizeof ob->buf, ob->line,
-                             sizeof ob->line, measure_line, &c, NULL);
+    rc = scan_journal(ob, measure_line, &c, NULL);
     if (rc < 0)
         return WECOM_OK; /* unreadable now: appends may still work */
     c.skip = c.kept > WECOM_OUTBOX_JOURNAL_MAX / 2 ? c.kept - WECOM_OUTBOX_JOURNAL_MAX / 2 : 0;
@@ -260,8 +265,7 @@ static wecom_err_t compact_journal(wecom_outbox_t *ob)
     if (h < 0)
         return WECOM_OK;
     c.h = h;
-    rc = wecom__journal_scan(fs, ob->journal_h, ob->buf, sizeof ob->buf, ob->line,
-                             sizeof ob->line, copy_line, &c, NULL);
+    rc = scan_journal(ob, copy_line, &c, NULL);
     if (rc == 0 && c.failed)
         rc = WECOM_ERR_FILE_WRITE;
     if (rc == 0)
