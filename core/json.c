@@ -365,7 +365,7 @@ static int next_key(const wecom_json_t *j, int k)
     return skip(j, k + 1);
 }
 
-static int find(const wecom_json_t *j, const char *key)
+int wecom__json_find(const wecom_json_t *j, const char *key)
 {
     int i = 1, m;
     if (j->count < 1)
@@ -409,7 +409,7 @@ wecom_err_t wecom__json_parse(wecom_json_t *j, const char *js, size_t len)
 
 int wecom__json_has(const wecom_json_t *j, const char *key)
 {
-    return find(j, key) >= 0;
+    return wecom__json_find(j, key) >= 0;
 }
 
 /* Unescape a checked string token into out. */
@@ -442,7 +442,7 @@ wecom_err_t wecom__json_string(const wecom_json_t *j, const char *key,
     if (cap == 0)
         return WECOM_ERR_BUFFER_TOO_SMALL;
     out[0] = '\0';
-    v = find(j, key);
+    v = wecom__json_find(j, key);
     if (v < 0 || j->tok[v].type != JSMN_STRING)
         return WECOM_ERR_JSON_FIELD;
     return unescape(j->js + j->tok[v].start, j->js + j->tok[v].end, out, cap);
@@ -451,7 +451,7 @@ wecom_err_t wecom__json_string(const wecom_json_t *j, const char *key,
 wecom_err_t wecom__json_int(const wecom_json_t *j, const char *key,
                            int64_t *out)
 {
-    int v = find(j, key), neg = 0;
+    int v = wecom__json_find(j, key), neg = 0;
     const char *s, *end;
     uint64_t acc = 0, max;
     if (v < 0 || j->tok[v].type != JSMN_PRIMITIVE)
@@ -489,7 +489,7 @@ wecom_err_t wecom__json_digits(const wecom_json_t *j, const char *key,
     if (cap == 0)
         return WECOM_ERR_BUFFER_TOO_SMALL;
     out[0] = '\0';
-    v = find(j, key);
+    v = wecom__json_find(j, key);
     if (v < 0 || (j->tok[v].type != JSMN_PRIMITIVE &&
                   j->tok[v].type != JSMN_STRING))
         return WECOM_ERR_JSON_FIELD;

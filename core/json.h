@@ -33,6 +33,11 @@ typedef struct wecom_json {
  * when it needs more than WECOM_JSON_TOKENS tokens. */
 wecom_err_t wecom__json_parse(wecom_json_t *j, const char *js, size_t len);
 
+/* The token index of a top-level member's value, or -1: for a caller
+ * that reads a value's text as it stands (j->js from tok[v].start to
+ * tok[v].end; its key is tok[v - 1]). */
+int wecom__json_find(const wecom_json_t *j, const char *key);
+
 /* 1 when the object has a top-level member named key. */
 int wecom__json_has(const wecom_json_t *j, const char *key);
 

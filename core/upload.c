@@ -80,43 +80,31 @@ static int media_id_char_ok(char ch)
            ch == '~' || ch == '@';
 }
 
-/* Index just past token i and everything inside it. */
-static int skip_token(const wecom_json_t *j, int i)
-{
-    int end = j->tok[i].end;
-    for (i++; i < j->count && j->tok[i].start < end; i++)
-        ;
-    return i;
-}
-
 /* The top-level "media_id", checked on its raw text: a valid id needs no
  * JSON escape, so one written with escapes (\u0000, \u001b) is refused
- * as well as one with a stray byte, an empty one or an over-long one. */
+ * as well as one with a stray byte, an empty one or an over-long one.
+ * Its key must stand as written too: "media_id" in its 8 bytes, as any
+ * escape would make it longer (and the parse lets no second key of that
+ * name through). */
 static wecom_err_t read_media_id(const wecom_json_t *j, char *out, size_t cap)
 {
-    int i = 1, m;
+    int v = wecom__json_find(j, "media_id");
+    const char *s;
+    size_t n, x;
     out[0] = '\0';
-    for (m = 0; m < j->tok[0].size && i + 1 < j->count; m++) {
-        const jsmntok_t *k = &j->tok[i], *v = &j->tok[i + 1];
-        const char *s = j->js + v->start;
-        size_t n = (size_t)(v->end - v->start), x;
-        if (k->type != JSMN_STRING || k->end - k->start != 8 ||
-            memcmp(j->js + k->start, "media_id", 8) != 0) {
-            i = skip_token(j, i + 1);
-            continue;
-        }
-        if (v->type != JSMN_STRING)
-            return WECOM_ERR_JSON_FIELD;
-        if (n == 0 || n >= cap)
+    if (v < 0 || j->tok[v - 1].end - j->tok[v - 1].start != 8 ||
+        j->tok[v].type != JSMN_STRING)
+        return WECOM_ERR_JSON_FIELD;
+    s = j->js + j->tok[v].start;
+    n = (size_t)(j->tok[v].end - j->tok[v].start);
+    if (n == 0 || n >= cap)
+        return WECOM_ERR_MEDIA_ID;
+    for (x = 0; x < n; x++)
+        if (!media_id_char_ok(s[x]))
             return WECOM_ERR_MEDIA_ID;
-        for (x = 0; x < n; x++)
-            if (!media_id_char_ok(s[x]))
-                return WECOM_ERR_MEDIA_ID;
-        memcpy(out, s, n);
-        out[n] = '\0';
-        return WECOM_OK;
-    }
-    return WECOM_ERR_JSON_FIELD;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return WECOM_OK;
 }
 
 static wecom_err_t read_answer(wecom__client_t *c,
