@@ -174,13 +174,11 @@ wecom_err_t wecom__journal_format(const wecom_outbox_result_t *r, char *buf,
     return wecom__text_status(&t, WECOM_ERR_BUFFER_TOO_SMALL);
 }
 
+/* An id: an item's name without the ".c" of a maybe-duplicate. */
 static int is_id(const char *s)
 {
-    size_t i;
-    for (i = 0; i < WECOM_OUTBOX_ID_LEN; i++)
-        if (wecom__text_hexval(s[i]) < 0 || (s[i] >= 'A' && s[i] <= 'F'))
-            return 0;
-    return s[i] == '\0';
+    int dup;
+    return wecom__item_name(s, &dup) && !dup;
 }
 
 static wecom_err_t parse_fields(const wecom_json_t *j, wecom_outbox_result_t *r)
