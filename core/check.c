@@ -46,21 +46,24 @@ wecom_err_t wecom_kind_parse(const char *name, wecom_kind_t *kind)
 
 static wecom_format_t sniff(const unsigned char *b, size_t n)
 {
-    static const unsigned char PNG[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
-                                          0x1A, '\n' };
-    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
-        return WECOM_FORMAT_JPEG;
-    if (n >= 8 && memcmp(b, PNG, 8) == 0)
-        return WECOM_FORMAT_PNG;
-    if (n >= WECOM_AMR_WB_MAGIC_LEN &&
-        memcmp(b, WECOM_AMR_WB_MAGIC, WECOM_AMR_WB_MAGIC_LEN) == 0)
-        return WECOM_FORMAT_AMR_WB;
-    if (n >= WECOM_AMR_MAGIC_LEN &&
-        memcmp(b, WECOM_AMR_MAGIC, WECOM_AMR_MAGIC_LEN) == 0)
-        return WECOM_FORMAT_AMR;
-    /* ISO base media: the first box is ftyp (size, then the type). */
-    if (n >= 8 && memcmp(b + 4, "ftyp", 4) == 0)
-        return WECOM_FORMAT_MP4;
+    /* Each format's magic bytes and where they start. ISO base media
+     * (MP4): the first box is ftyp (size, then the type). */
+    static const struct {
+        unsigned char at, len;
+        char bytes[10];
+        unsigned char format;
+    } MAGIC[] = {
+        { 0, 3, "\xFF\xD8\xFF", WECOM_FORMAT_JPEG },
+        { 0, 8, "\x89PNG\r\n\x1A\n", WECOM_FORMAT_PNG },
+        { 0, WECOM_AMR_WB_MAGIC_LEN, WECOM_AMR_WB_MAGIC, WECOM_FORMAT_AMR_WB },
+        { 0, WECOM_AMR_MAGIC_LEN, WECOM_AMR_MAGIC, WECOM_FORMAT_AMR },
+        { 4, 4, "ftyp", WECOM_FORMAT_MP4 },
+    };
+    size_t k;
+    for (k = 0; k < sizeof MAGIC / sizeof MAGIC[0]; k++)
+        if (n >= (size_t)MAGIC[k].at + MAGIC[k].len &&
+            memcmp(b + MAGIC[k].at, MAGIC[k].bytes, MAGIC[k].len) == 0)
+            return (wecom_format_t)MAGIC[k].format;
     return WECOM_FORMAT_OTHER;
 }
 
