@@ -199,17 +199,12 @@ static int step(wecom__proxy_answer_t *a, unsigned char ch)
             return ST_DONE;
         /* A line that starts with white space folds the one before
          * (obsolete, and a way to hide a header): refused. */
-        if (!tchar(ch))
-            return -1;
-        a->name_len = 1;
-        return ST_NAME;
+        return tchar(ch) ? ST_NAME : -1;
     case ST_NAME:
         if (ch == ':')
             return ST_VALUE;
-        if (!tchar(ch)) /* no space before the colon (RFC 9112, 5.1) */
-            return -1;
-        a->name_len++;
-        return ST_NAME;
+        /* no space before the colon (RFC 9112, 5.1) */
+        return tchar(ch) ? ST_NAME : -1;
     case ST_END_LF:
         return ch == '\n' ? ST_DONE : -1;
     default:

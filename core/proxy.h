@@ -38,8 +38,6 @@ typedef struct wecom__proxy_answer {
     unsigned pos;      /* within the status line's fixed parts */
     int status;
     size_t bytes;      /* of the head so far */
-    size_t name_len;   /* of the current header line's name */
-    int colon;         /* the current header line has its ':' */
 } wecom__proxy_answer_t;
 
 /* The byte streams the tunnel talks over (bounded by their owner):
