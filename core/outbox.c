@@ -212,12 +212,11 @@ static wecom_err_t make_id(const wecom_fs_t *fs, char *id)
 {
     unsigned char rnd[4];
     uint64_t ms = fs->wall_ms(fs->ctx);
-    size_t i;
     if (fs->entropy(fs->ctx, rnd, sizeof rnd) != 0)
         return WECOM_ERR_ENTROPY;
     wecom__text_hex(id, ms, 16);
-    for (i = 0; i < 4; i++)
-        wecom__text_hex(id + 16 + 2 * i, rnd[i], 2);
+    wecom__text_hex(id + 16, (uint32_t)rnd[0] << 24 | (uint32_t)rnd[1] << 16 |
+                                 (uint32_t)rnd[2] << 8 | rnd[3], 8);
     id[WECOM_OUTBOX_ID_LEN] = '\0';
     return WECOM_OK;
 }
