@@ -110,6 +110,7 @@ static int connect_one(wecom_posix_net_t *net, const struct addrinfo *ai,
                        uint64_t deadline)
 {
     int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    int rc = WECOM_ERR_CONNECT;
     /* inet_ntop, not getnameinfo: the same text for a numeric address,
      * without the resolver's deep stack (it set the library's stack peak). */
     const void *a = ai->ai_family == AF_INET6
@@ -139,8 +140,8 @@ static int connect_one(wecom_posix_net_t *net, const struct addrinfo *ai,
         int soerr = 0;
         socklen_t sl = sizeof soerr;
         if (ev == 0 || ev == WECOM_ERR_CANCELLED) {
-            close(fd);
-            return ev == 0 ? WECOM_ERR_TIMEOUT : ev;
+            rc = ev == 0 ? WECOM_ERR_TIMEOUT : ev;
+            goto fail;
         }
         if (ev < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 ||
             soerr != 0)
@@ -149,7 +150,7 @@ static int connect_one(wecom_posix_net_t *net, const struct addrinfo *ai,
     return fd;
 fail:
     close(fd);
-    return WECOM_ERR_CONNECT;
+    return rc;
 }
 
 static int net_connect(void *ctx, const char *host, uint16_t port,
