@@ -99,16 +99,22 @@ static int make_dirs(char *path)
     return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* Say once per run why the cache directory is not used. */
+/* Say once per run why the cache directory is not used (path NULL: there
+ * is none). */
 static void refuse_dir(const char *path, const char *why)
 {
     static int said;
     if (said)
         return;
     said = 1;
-    fputs("wecom-media: cache directory ", stderr);
-    cli_put_escaped(stderr, path);
-    fprintf(stderr, ": %s; going on without the cache\n", why);
+    if (path != NULL) {
+        fputs("wecom-media: cache directory ", stderr);
+        cli_put_escaped(stderr, path);
+        fprintf(stderr, ": %s; going on without the cache\n", why);
+    } else {
+        fprintf(stderr, "wecom-media: no cache directory (%s); going on without the "
+                        "cache\n", why);
+    }
 }
 
 int cli_cache_dir(const cli_t *cli, char *buf, size_t cap)
@@ -128,10 +134,16 @@ int cli_cache_dir(const cli_t *cli, char *buf, size_t cap)
     } else if ((base = getenv("HOME")) != NULL && base[0] == '/') {
         n = snprintf(buf, cap, "%s/.cache/wecom-media", base);
     } else {
-        return -1; /* a service without a home: no cache, unless configured */
-    }
-    if (n < 0 || (size_t)n >= cap)
+        /* A service without a home: no cache, unless configured. */
+        if (cli->verbose)
+            refuse_dir(NULL, "no --cache-dir, WECOM_CACHE_DIR, absolute "
+                                 "$XDG_CACHE_HOME or $HOME");
         return -1;
+    }
+    if (n < 0 || (size_t)n >= cap) {
+        refuse_dir(NULL, "its path is too long");
+        return -1;
+    }
     if (make_dirs(buf) != 0) {
         refuse_dir(buf, strerror(errno));
         return -1;

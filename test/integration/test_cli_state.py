@@ -1,0 +1,180 @@
+"""wecom-media's state on the device, as an attacker or a fault leaves it:
+the cache directory and the token cache in it, the TLS session file,
+--token-file and --secret-file, --token-command's output and children, a
+download's .part.info, and where secrets may be found afterwards.
+
+Tests may run as root (CI does): "another user's" file is made with
+chown to nobody, which only root can do; such tests are skipped otherwise.
+Each test plants the thing and checks what a user would notice: the exit
+code, the time taken, the gettoken count, the bytes on disk."""
+
+import os
+import signal
+import stat
+import subprocess
+import threading
+import time
+import unittest
+
+from clitest import CORPID, GETTOKEN, SECRET, EmulatorCase, jpeg
+
+EXIT_USAGE, EXIT_LOCAL, EXIT_CREDENTIALS = 2, 3, 7
+ROOT = os.geteuid() == 0
+NOBODY = 65534
+
+
+def gettokens(case):
+    return len(case.requests(GETTOKEN))
+
+
+class StateCase(EmulatorCase):
+
+    def setUp(self):
+        super().setUp()
+        self.cache = self.path("cache")
+        self.jpg = self.write("a.jpg", jpeg(1000))
+
+    def env(self, **more):
+        e = {"WECOM_CORPSECRET": SECRET, "XDG_CACHE_HOME": self.cache}
+        e.update(more)
+        return e
+
+    def upload(self, *args, env=None, expect=0, **kw):
+        """An upload with --corpid (gettoken through the cache)."""
+        return self.cli("--corpid", CORPID, *args, "upload", self.jpg,
+                        env=self.env() if env is None else env, token=False,
+                        expect=expect, **kw)
+
+    def cache_dir(self):
+        return os.path.join(self.cache, "wecom-media")
+
+    def token_file(self):
+        d = self.cache_dir()
+        files = [f for f in os.listdir(d) if f.startswith("token-") and
+                 not f.endswith((".lock", ".new"))]
+        self.assertEqual(len(files), 1, files)
+        return os.path.join(d, files[0])
+
+
+class StateCacheDir(StateCase):
+    """A cache directory that cannot be used: the tool still works, without
+    the cache, and says why."""
+
+    def test_cache_dir_of_every_wrong_kind(self):
+        target = self.path("elsewhere")
+        os.makedirs(target, mode=0o700)
+        kinds = {
+            "a symbolic link": lambda d: os.symlink(target, d),
+            "a FIFO": os.mkfifo,
+            "a regular file": lambda d: open(d, "wb").close(),
+        }
+        if ROOT:
+            kinds["a character device"] = lambda d: os.mknod(
+                d, stat.S_IFCHR | 0o600, os.makedev(1, 5))
+            kinds["owned by another user"] = lambda d: (os.mkdir(d, 0o700),
+                                                         os.chown(d, NOBODY, NOBODY))
+        for why, plant in kinds.items():
+            with self.subTest(why):
+                cache = self.path("c-" + why.replace(" ", "-"))
+                os.makedirs(cache)
+                d = os.path.join(cache, "wecom-media")
+                plant(d)
+                before = gettokens(self)
+                for _ in range(2):
+                    p = self.upload(env=self.env(XDG_CACHE_HOME=cache))
+                    self.assertIn(why, p.stderr.decode())
+                    self.assertIn("going on without the cache", p.stderr.decode())
+                self.assertEqual(gettokens(self) - before, 2)
+                self.assertEqual(os.listdir(target), [], "written through the link")
+
+    def test_no_home_and_no_xdg(self):
+        """No $HOME, $XDG_CACHE_HOME unset, empty or relative: no cache, and
+        -v says so; a cache directory that cannot be made is named."""
+        for env in ({}, {"XDG_CACHE_HOME": ""}, {"XDG_CACHE_HOME": "rel/cache"}):
+            with self.subTest(env=env):
+                e = {"WECOM_CORPSECRET": SECRET}
+                e.update(env)
+                p = self.upload("-v", env=e)
+                self.assertIn("no cache directory", p.stderr.decode())
+                self.assertFalse(os.path.exists(self.path("rel")), "a relative cache made")
+        unmakeable = os.path.join(self.jpg, "sub")  # below a regular file
+        p = self.upload(env=self.env(XDG_CACHE_HOME=unmakeable))
+        self.assertIn("going on without the cache", p.stderr.decode())
+
+
+class StateTokenCache(StateCase):
+    """The token cache file planted as something else: ignored, replaced
+    where it can be, never followed, never a hang."""
+
+    def assert_replaced(self, why, plant, replaced=True):
+        self.upload()
+        before = gettokens(self)
+        plant(self.token_file())
+        start = time.monotonic()
+        p = self.upload("-v")
+        self.assertLess(time.monotonic() - start, 10, why + ": slow")
+        self.assertEqual(gettokens(self), before + 1, why + ": no new gettoken")
+        self.assertIn("token cache " + why, p.stderr.decode())
+        if replaced:
+            self.upload()
+            self.assertEqual(gettokens(self), before + 1, why + ": not replaced")
+
+    def test_fifo(self):
+        def plant(path):
+            os.unlink(path)
+            os.mkfifo(path, 0o600)
+        self.assert_replaced("a FIFO", plant)
+
+    def test_directory(self):
+        def plant(path):
+            os.unlink(path)
+            os.mkdir(path, 0o700)
+        self.assert_replaced("a directory", plant, replaced=False)
+
+    def test_ten_megabytes(self):
+        def plant(path):
+            with open(path, "ab") as f:
+                f.write(b"x" * (10 * 1048576))
+        self.assert_replaced("corrupt", plant)
+
+    @unittest.skipUnless(ROOT, "chown needs root")
+    def test_another_users(self):
+        self.assert_replaced("owned by another user",
+                             lambda path: os.chown(path, NOBODY, NOBODY))
+
+    @unittest.skipUnless(ROOT, "mknod needs root")
+    def test_device_node(self):
+        def plant(path):
+            os.unlink(path)
+            os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))
+        self.assert_replaced("a character device", plant)
+
+    def test_hard_link(self):
+        other = self.path("other")
+        self.assert_replaced("has other hard links", lambda path: os.link(path, other))
+        with open(other, "rb") as f:
+            self.assertTrue(f.read().startswith(b"wecom-media token cache 1\n"))
+
+    def test_concurrent_runs_on_one_cache(self):
+        """Eight runs at once on one cache, started twice: every run gets a
+        token, no run waits long, the cache file is whole at the end."""
+        for round_ in range(2):
+            self.client.config(fault={"kind": "stall", "bytes": 0, "ms": 500, "count": 1,
+                                      "path": GETTOKEN})
+            env = self.cli_env(self.env(), token=False)
+            start = time.monotonic()
+            procs = [subprocess.Popen(self.cli_cmd(["--corpid", CORPID, "token"]), env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                     for _ in range(8)]
+            for proc in procs:
+                out, err = proc.communicate(timeout=60)
+                self.printed.append(("concurrent token", out + err, ()))
+                self.assertEqual(proc.returncode, 0, err)
+            self.assertLess(time.monotonic() - start, 20)
+        self.assertEqual(gettokens(self), 1)
+        with open(self.token_file(), "rb") as f:
+            self.assertTrue(f.read().startswith(b"wecom-media token cache 1\n"))
+
+
+if __name__ == "__main__":
+    unittest.main()
