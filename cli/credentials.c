@@ -66,29 +66,84 @@ static uint64_t bounded(const cli_t *cli, uint64_t bound_ms)
 
 /* ------------------------------------------------------------ files */
 
-enum { LINE_OK = 0, LINE_MISSING = -1, LINE_EMPTY = -2, LINE_LONG = -3, LINE_ERROR = -4 };
+enum {
+    LINE_OK = 0,
+    LINE_MISSING = -1,
+    LINE_EMPTY = -2,
+    LINE_LONG = -3,
+    LINE_ERROR = -4,
+    LINE_BINARY = -5,
+    LINE_SLOW = -6
+};
 
-/* The first line of a file, without its line end or trailing blanks: for
- * a token or a secret kept in a file readable by the service alone. */
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Up to cap - 1 bytes of fd, stopping after the first line end; a pipe
+ * or FIFO (--token-file <(vault read ...)) is waited for until end,
+ * bounded like a token command. Its length, or a LINE_* code. */
+static long read_first_line(int fd, char *out, size_t cap)
+{
+    uint64_t end = monotonic_ms() + WECOM_TOKEN_COMMAND_TIMEOUT_MS;
+    size_t len = 0;
+    while (len + 1 < cap && memchr(out, '\n', len) == NULL) {
+        struct pollfd pfd;
+        uint64_t now;
+        ssize_t n = read(fd, out + len, cap - 1 - len);
+        if (n > 0) {
+            len += (size_t)n;
+            continue;
+        }
+        if (n == 0)
+            break; /* end of file; a FIFO nobody writes to ends at once */
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return LINE_ERROR;
+        now = monotonic_ms();
+        if (now >= end)
+            return LINE_SLOW;
+        pfd.fd = fd;
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        (void)poll(&pfd, 1, end - now > 1000 ? 1000 : (int)(end - now));
+    }
+    return (long)len;
+}
+
+/* The first line of a file, without its line end or surrounding blanks:
+ * for a token or a secret kept in a file readable by the service alone.
+ * Never blocks on a FIFO without a writer or with a silent one. */
 static int read_line_file(const char *path, char *out, size_t cap)
 {
-    FILE *f = fopen(path, "r");
-    size_t n;
-    if (f == NULL)
+    size_t n, skip = 0;
+    long len;
+    int err, fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
         return errno == ENOENT ? LINE_MISSING : LINE_ERROR;
-    if (fgets(out, (int)cap, f) == NULL) {
-        int err = ferror(f);
-        fclose(f);
-        return err ? LINE_ERROR : LINE_EMPTY;
-    }
-    fclose(f);
+    len = read_first_line(fd, out, cap); /* a directory: EISDIR */
+    err = errno;
+    close(fd);
+    errno = err;
+    if (len < 0)
+        return (int)len;
+    out[len] = '\0';
+    if (strlen(out) != (size_t)len)
+        return LINE_BINARY; /* /dev/zero, a binary file */
     n = strcspn(out, "\r\n");
-    if (out[n] == '\0' && n == cap - 1)
+    if (out[n] == '\0' && (size_t)len == cap - 1)
         return LINE_LONG;
     out[n] = '\0';
     while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
         out[--n] = '\0';
-    return n > 0 ? LINE_OK : LINE_EMPTY;
+    while (out[skip] == ' ' || out[skip] == '\t')
+        skip++;
+    memmove(out, out + skip, n - skip + 1);
+    return n > skip ? LINE_OK : LINE_EMPTY;
 }
 
 static void say_line_error(const char *option, const char *path, int r)
@@ -100,6 +155,11 @@ static void say_line_error(const char *option, const char *path, int r)
         cli_say(path, "%s: the file is empty (its first line should hold it)", option);
         break;
     case LINE_LONG: cli_say(path, "%s: its first line is too long", option); break;
+    case LINE_BINARY: cli_say(path, "%s: not text (it holds a NUL byte)", option); break;
+    case LINE_SLOW:
+        cli_say(path, "%s: nothing came within %d ms", option,
+                WECOM_TOKEN_COMMAND_TIMEOUT_MS);
+        break;
     default: cli_say(path, "%s: cannot read it: %s", option, strerror(err)); break;
     }
 }

@@ -176,5 +176,77 @@ class StateTokenCache(StateCase):
             self.assertTrue(f.read().startswith(b"wecom-media token cache 1\n"))
 
 
+class StateCredentials(StateCase):
+    """--token-file, --secret-file and --token-command against what a
+    fault or a hostile neighbour puts there: never a hang, never the
+    secret shown."""
+
+    def token_upload(self, *args, expect=0, **kw):
+        return self.cli(*args, "upload", self.jpg, token=False, expect=expect, **kw)
+
+    def test_token_file_that_is_a_fifo_without_writer(self):
+        fifo = self.path("tok.fifo")
+        os.mkfifo(fifo, 0o600)
+        start = time.monotonic()
+        p = self.token_upload("--token-file", fifo, expect=EXIT_LOCAL)
+        self.assertLess(time.monotonic() - start, 5, "waited on the FIFO")
+        self.assertIn("empty", p.stderr.decode())
+        self.assertEqual(self.uploads(), [])
+
+    def test_token_and_secret_from_a_pipe(self):
+        """--token-file <(command): a pipe whose writer takes its time."""
+        for option, value, extra in (("--token-file", self.token, ()),
+                                     ("--secret-file", SECRET, ("--corpid", CORPID,
+                                                                "--no-token-cache"))):
+            with self.subTest(option):
+                r, w = os.pipe()
+
+                def slow_writer():
+                    time.sleep(0.7)
+                    os.write(w, ("  %s \r\n" % value).encode())
+                    os.close(w)
+                t = threading.Thread(target=slow_writer)
+                t.start()
+                try:
+                    p = subprocess.run(self.cli_cmd([*extra, option, "/dev/fd/%d" % r,
+                                                     "upload", self.jpg]),
+                                       env=self.cli_env(token=False), pass_fds=(r,),
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, timeout=60)
+                finally:
+                    t.join()
+                    os.close(r)
+                self.printed.append((option + " pipe", p.stdout + p.stderr, ()))
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(self.uploads()[-1]["token_state"], "valid")
+
+    def test_token_file_of_odd_content(self):
+        cases = {
+            "zeros": (b"\0" * 4096, "not text"),
+            "huge": (b"t" * (10 * 1048576), "too long"),
+        }
+        for name, (data, why) in cases.items():
+            with self.subTest(name):
+                start = time.monotonic()
+                p = self.token_upload("--token-file", self.write(name, data),
+                                      expect=EXIT_LOCAL)
+                self.assertLess(time.monotonic() - start, 5)
+                self.assertIn(why, p.stderr.decode())
+        p = self.token_upload("--token-file", "/dev/zero", expect=EXIT_LOCAL)
+        self.assertIn("not text", p.stderr.decode())
+        # blanks around the token and a CR LF line end are not the token
+        self.token_upload("--token-file", self.write("crlf", b"\t %s \r\nnext\r\n" %
+                                                     self.token.encode()))
+        self.assertEqual(self.uploads()[-1]["token_state"], "valid")
+
+    def test_token_command_printing_ten_megabytes(self):
+        start = time.monotonic()
+        p = self.token_upload("--token-command", "head -c 10485760 /dev/zero | tr '\\0' t",
+                              expect=EXIT_CREDENTIALS)
+        self.assertLess(time.monotonic() - start, 5)
+        self.assertIn("printed more than", p.stderr.decode())
+        self.assertEqual(self.uploads(), [])
+
+
 if __name__ == "__main__":
     unittest.main()
