@@ -339,7 +339,7 @@ static void command_child(const char *cmd, int out_fd, int err_fd)
  * was killed with its process group), -3 when a signal stopped us. */
 static int run_command(const cli_t *cli, const char *cmd, uint64_t bound_ms, command_io_t *io)
 {
-    int out_p[2], err_p[2], status = 0, open_fds = 2, timed_out = 0;
+    int out_p[2], err_p[2], status = 0, open_fds = 2, timed_out = 0, reaped = 0;
     uint64_t end = now_ms(cli) + bound_ms;
     pid_t pid;
 
@@ -377,7 +377,14 @@ static int run_command(const cli_t *cli, const char *cmd, uint64_t bound_ms, com
         fds[1].fd = err_p[0];
         fds[0].events = fds[1].events = POLLIN;
         fds[0].revents = fds[1].revents = 0;
+        /* The shell has exited: what it printed is in the pipes. A child
+         * it left behind (`helper &`) may hold them open for ever; once
+         * they have been quiet for one poll, the command is done. */
+        if (!reaped && waitpid(pid, &status, WNOHANG) == pid)
+            reaped = 1;
         n = poll(fds, 2, wait_ms);
+        if (n == 0 && reaped)
+            break;
         if (n <= 0)
             continue;
         if (fds[0].fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
@@ -394,7 +401,7 @@ static int run_command(const cli_t *cli, const char *cmd, uint64_t bound_ms, com
         }
     }
     /* Both pipes closed: the shell is about done; wait for it, bounded. */
-    while (!timed_out) {
+    while (!timed_out && !reaped) {
         struct timespec ts = { 0, 10 * 1000000L };
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid)
@@ -408,6 +415,8 @@ static int run_command(const cli_t *cli, const char *cmd, uint64_t bound_ms, com
         else
             nanosleep(&ts, NULL);
     }
+    if (reaped && open_fds > 0)
+        (void)kill(-pid, SIGKILL); /* what the shell left holding our pipes */
     if (out_p[0] >= 0)
         close(out_p[0]);
     if (err_p[0] >= 0)

@@ -239,6 +239,26 @@ class StateCredentials(StateCase):
                                                      self.token.encode()))
         self.assertEqual(self.uploads()[-1]["token_state"], "valid")
 
+    def test_token_command_leaving_a_child_on_stdout(self):
+        """The command prints the token and exits, but a child it started
+        keeps stdout open: the token is used at once, the child is gone."""
+        pidfile = self.path("child")
+        cmd = "sleep 60 & echo $! > %s; echo %s" % (pidfile, self.token)
+        start = time.monotonic()
+        self.token_upload("--token-command", cmd)
+        took = time.monotonic() - start
+        self.assertLess(took, 5, "waited %.1f s for the command's child" % took)
+        self.assertEqual(self.uploads()[-1]["token_state"], "valid")
+        with open(pidfile) as f:
+            pid = int(f.read())
+        time.sleep(0.2)
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            state = "gone"
+        self.assertIn(state, ("gone", "Z"), "the command's child still runs")
+
     def test_token_command_printing_ten_megabytes(self):
         start = time.monotonic()
         p = self.token_upload("--token-command", "head -c 10485760 /dev/zero | tr '\\0' t",
