@@ -262,7 +262,8 @@ int cli_file_open_part(const char *path, struct stat *st);
  * regular file of ours). 0 when gone. */
 int cli_file_unlink(const char *path, int fd);
 /* Read a small file of ours into buf (NUL-terminated): 1 read, 0 absent,
- * -1 refused. */
+ * -1 refused, 2 read but not what was asked for: larger than buf (only
+ * its start is in buf) or holding a NUL byte. */
 int cli_file_read_small(const char *path, char *buf, size_t cap);
 /* Replace path with data: PATH.new (O_EXCL, 0600), fsync, rename. */
 int cli_file_write_atomic(const char *path, const char *data, size_t len);

@@ -139,9 +139,13 @@ static int parse_info(char *buf, const char *media_id, part_info_t *info)
                 return -1; /* another medium's part under this name */
             have_id = 1;
         } else if (strncmp(line, "total=", 6) == 0) {
+            /* Digits only (strtoull takes "-5" as 2^64 - 5), and no more
+             * than a medium the download would take. */
+            if (line[6] < '0' || line[6] > '9')
+                return -1;
             errno = 0;
             info->total = strtoull(line + 6, &end, 10);
-            if (errno != 0 || end == line + 6 || *end != '\0')
+            if (errno != 0 || *end != '\0' || info->total > WECOM_MEDIA_MAX_BYTES)
                 return -1;
             have_total = 1;
         } else if (strncmp(line, "etag=", 5) == 0) {
@@ -504,7 +508,9 @@ static int resume_point(const cli_t *cli, const char *part, const char *info_pat
         return -1;
     if (size == 0)
         return 0;
-    if (r == 0 || parse_info(buf, media_id, info) != 0) {
+    /* r 2: longer than any info of ours, or not text; a line cut at the
+     * buffer's end would be read as another value. */
+    if (r != 1 || parse_info(buf, media_id, info) != 0) {
         if (cli->quiet)
             return 0;
         fputs("wecom-media: ", stderr);

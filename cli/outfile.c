@@ -205,7 +205,7 @@ int cli_file_read_small(const char *path, char *buf, size_t cap)
         close(fd);
         return -1;
     }
-    while (len + 1 < cap && (n = read(fd, buf + len, cap - 1 - len)) != 0) {
+    while ((n = read(fd, buf + len, cap - 1 - len)) != 0) {
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -213,10 +213,15 @@ int cli_file_read_small(const char *path, char *buf, size_t cap)
             return -1;
         }
         len += (size_t)n;
+        if (len + 1 == cap) {
+            char more;
+            n = read(fd, &more, 1); /* at the end, or larger than buf */
+            break;
+        }
     }
     close(fd);
     buf[len] = '\0';
-    return 1;
+    return n == 0 && strlen(buf) == len ? 1 : 2;
 }
 
 int cli_file_fsync_dir(const char *path)

@@ -9,6 +9,7 @@ Each test plants the thing and checks what a user would notice: the exit
 code, the time taken, the gettoken count, the bytes on disk."""
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -266,6 +267,174 @@ class StateCredentials(StateCase):
         self.assertLess(time.monotonic() - start, 5)
         self.assertIn("printed more than", p.stderr.decode())
         self.assertEqual(self.uploads(), [])
+
+
+class StateSession(StateCase):
+    """The TLS session file ("tls-session", a master secret) planted as
+    something else: a full handshake, never a hang, replaced by a private
+    file where it can be."""
+
+    def run_upload(self):
+        before = self.client.connections()
+        p = self.cli("-v", "upload", self.jpg, env={"WECOM_CACHE_DIR": self.cache})
+        after = self.client.connections()
+        return after["resumed"] - before["resumed"], p.stderr
+
+    def test_session_file_of_every_wrong_kind(self):
+        session = os.path.join(self.cache, "tls-session")
+        other = self.path("other-link")
+
+        def replace_with(make):
+            def plant():
+                os.unlink(session)
+                make(session)
+            return plant
+
+        def truncated():
+            with open(session, "r+b") as f:
+                f.truncate(os.path.getsize(session) // 2)
+
+        def ten_megabytes():
+            with open(session, "ab") as f:
+                f.write(os.urandom(10 * 1048576))
+
+        kinds = {
+            "FIFO": replace_with(lambda p: os.mkfifo(p, 0o600)),
+            "directory": replace_with(lambda p: os.mkdir(p, 0o700)),
+            "truncated": truncated,
+            "10 MB": ten_megabytes,
+            "hard link": lambda: os.link(session, other),
+        }
+        if ROOT:
+            kinds["device"] = replace_with(lambda p: os.mknod(
+                p, stat.S_IFCHR | 0o600, os.makedev(1, 5)))
+            kinds["another user's"] = lambda: os.chown(session, NOBODY, NOBODY)
+        for kind, plant in kinds.items():
+            with self.subTest(kind):
+                shutil.rmtree(self.cache, ignore_errors=True)
+                if os.path.lexists(other):
+                    os.unlink(other)
+                self.run_upload()
+                plant()
+                start = time.monotonic()
+                resumed, err = self.run_upload()
+                self.assertLess(time.monotonic() - start, 10)
+                self.assertEqual(resumed, 0, kind + ": resumed")
+                if kind == "directory":
+                    continue  # cannot be replaced; the next run is full again
+                st = os.lstat(session)
+                self.assertTrue(stat.S_ISREG(st.st_mode), kind + ": not replaced")
+                self.assertEqual((stat.S_IMODE(st.st_mode), st.st_uid, st.st_nlink),
+                                 (0o600, os.geteuid(), 1), kind)
+                resumed, err = self.run_upload()
+                self.assertEqual(resumed, 1, kind + ": the replacement is not resumed")
+
+
+class StateDownload(StateCase):
+    """A download's .part.info as a fault or a neighbour leaves it, the
+    final name under SIGTERM, -o /dev/full, and where secrets end up."""
+
+    def setUp(self):
+        super().setUp()
+        self.data = os.urandom(300000)
+        self.media_id = self.client.media_put("file", "m.bin", self.data)
+
+    def info(self, total, extra=b""):
+        return (b"wecom-media part 1\nmedia_id=" + self.media_id.encode() +
+                b"\ntotal=" + total + b"\n" + extra)
+
+    def test_hostile_part_info(self):
+        """Each planted .part.info is either this tool's for this medium or
+        not at all: the download ends with the medium's bytes, in one
+        request, never after a resume the info could not vouch for."""
+        long_line = b"x=" + b"A" * 4000 + b"\n"
+        head = b"wecom-media part 1\nmedia_id=" + self.media_id.encode() + b"\n"
+        # 428 bytes are read (the longest info this tool writes): a line
+        # that ends "total=30" there would resume 10000 bytes of a medium
+        # said to be 30000 bytes long.
+        pad = b"x=" + b"A" * (428 - 1 - len(head) - len(b"x=\ntotal=30000")) + b"\n"
+        cases = {
+            "negative total": (self.info(b"-5"), 100000),
+            "plus sign": (self.info(b"+300000"), 100000),
+            "blank before total": (self.info(b" 300000"), 100000),
+            "huge total": (self.info(b"9" * 40), 100000),
+            "2^64-1": (self.info(b"18446744073709551615"), 100000),
+            "NUL byte": (self.info(b"300000", b"\0etag=\"x\"\n"), 100000),
+            "long line before total": (head + long_line + b"total=300000\n", 100000),
+            "total cut at the buffer's end": (head + pad + b"total=300000\n", 10000),
+        }
+        for name, (info, held) in cases.items():
+            with self.subTest(name):
+                self.client.reset()
+                self.write("o.bin.part", self.data[:held])
+                self.write("o.bin.part.info", info)
+                os.chmod(self.path("o.bin.part.info"), 0o600)
+                p = self.cli("download", self.media_id, "-o", "o.bin", "--continue")
+                self.assert_file("o.bin", self.data, name)
+                err = p.stderr.decode()
+                self.assertNotIn("changed on the server", err, name)
+                self.assertEqual(len(self.downloads()), 1, name + ": " + err)
+
+    def test_sigterm_leaves_the_final_name_alone(self):
+        """SIGTERM mid-download: -o's existing file keeps its old bytes, -O's
+        name is never created; only the .part holds the partial bytes."""
+        head = self.response_head_length(self.media_id)
+        old = self.write("o.bin", b"the previous version\n")
+        remote_part = ".wecom-media-%s.part" % self.media_id
+        for args, final, part in ((("-o", "o.bin"), old, "o.bin.part"),
+                                  (("-O",), self.path("m.bin"), remote_part)):
+            with self.subTest(args):
+                self.client.config(fault={"kind": "stall", "bytes": head + 100000,
+                                          "ms": 10000, "count": 1})
+                proc = self.start_cli("download", self.media_id, *args)
+                self.wait_for_size(part, 100000)
+                self.assertEqual(self.interrupt(proc, signal.SIGTERM), 143)
+                if final == old:
+                    with open(old, "rb") as f:
+                        self.assertEqual(f.read(), b"the previous version\n")
+                else:
+                    self.assertFalse(os.path.lexists(final), "a partial file under -O's name")
+
+    def test_secrets_are_only_in_the_token_cache(self):
+        """After gettoken, an upload, a download and a failed download with
+        --json, with both caches on: the secret is in no file, the token
+        only in the token cache; neither is in the tool's argv while it
+        runs, nor in what it printed (checked by every cli())."""
+        env = self.env(WECOM_CACHE_DIR=self.cache)
+        self.cli("--corpid", CORPID, "--json", "upload", self.jpg, env=env, token=False)
+        self.cli("--corpid", CORPID, "--json", "download", self.media_id, "-o", "d.bin",
+                 env=env, token=False)
+        self.cli("--corpid", CORPID, "--json", "download", "nope", "-o", "e.bin",
+                 env=env, token=False, expect=9)
+        issued = set(self.client.tokens())
+        for root, _, files in os.walk(self.work):
+            for name in files:
+                path = os.path.join(root, name)
+                with open(path, "rb") as f:
+                    data = f.read()
+                self.assertNotIn(SECRET.encode(), data, path)
+                if not name.startswith("token-") or name.endswith((".lock", ".new")):
+                    for tok in issued:
+                        self.assertNotIn(tok.encode(), data, path)
+        # --token on the command line is wiped from argv once read
+        head = self.response_head_length(self.media_id)
+        self.client.config(fault={"kind": "stall", "bytes": head + 1000, "ms": 10000,
+                                  "count": 1})
+        proc = subprocess.Popen(self.cli_cmd(["--token", self.token, "download",
+                                              self.media_id, "-o", "s.bin"]),
+                                env=self.cli_env(token=False), cwd=self.work,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            self.wait_for_size("s.bin.part", 1000)
+            with open("/proc/%d/cmdline" % proc.pid, "rb") as f:
+                cmdline = f.read()
+            with open("/proc/%d/environ" % proc.pid, "rb") as f:
+                environ = f.read()
+        finally:
+            self.interrupt(proc, signal.SIGTERM)
+        self.assertIn(b"download", cmdline)
+        self.assertNotIn(self.token.encode(), cmdline + environ)
 
 
 if __name__ == "__main__":
