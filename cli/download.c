@@ -77,6 +77,39 @@ typedef struct {
 static wecom_err_t g_err;
 static wecom_api_error_t g_api;
 
+/* Why writing the output failed (the library only says that it did):
+ * errno and the file, so that a full SD card says "No space left on
+ * device" and names the file. */
+static struct {
+    int err;
+    const char *path;
+} g_write;
+
+typedef struct {
+    wecom_writer_t inner;
+} out_writer_t;
+
+static int out_write(void *ctx, const unsigned char *buf, size_t len)
+{
+    out_writer_t *o = ctx;
+    int rc;
+    errno = 0;
+    rc = o->inner.write(o->inner.ctx, buf, len);
+    if (rc != 0 && g_write.err == 0)
+        g_write.err = errno != 0 ? errno : EIO;
+    return rc;
+}
+
+/* A write, fsync or close of path failed with errno: kept for failed(). */
+static wecom_err_t write_failed(const char *path)
+{
+    if (g_write.err == 0) {
+        g_write.err = errno != 0 ? errno : EIO;
+        g_write.path = path;
+    }
+    return WECOM_ERR_FILE_WRITE;
+}
+
 /* ------------------------------------------------------------ signals */
 
 /* The exit code after a signal: the shell's 128 + its number. */
@@ -323,15 +356,20 @@ static void note_dropped(unsigned dropped)
                             "left out\n", HEADERS[i].name);
 }
 
-static wecom_err_t fetch(cli_t *cli, watch_t *w, int fd, uint64_t offset,
+static wecom_err_t fetch(cli_t *cli, watch_t *w, int fd, const char *path, uint64_t offset,
                          const part_info_t *info, wecom_download_result_t *res)
 {
     wecom_writer_t writer;
+    out_writer_t out;
     wecom_posix_fd_t fdctx;
     wecom_download_t dl;
     wecom_err_t rc;
 
-    wecom_posix_writer(&writer, &fdctx, fd);
+    wecom_posix_writer(&out.inner, &fdctx, fd);
+    writer.write = out_write;
+    writer.ctx = &out;
+    g_write.err = 0;
+    g_write.path = path;
     memset(&dl, 0, sizeof dl);
     dl.media_id = w->media_id;
     dl.writer = &writer;
@@ -378,6 +416,10 @@ static int failed(const cli_t *cli, const char *media_id, wecom_err_t rc,
     g_api = res->api;
     if (cli_signal() != 0)
         return interrupted(NULL);
+    if (rc == WECOM_ERR_FILE_WRITE && g_write.err != 0 && g_write.path != NULL) {
+        cli_say(g_write.path, "cannot write the download: %s", strerror(g_write.err));
+        return EXIT_LOCAL;
+    }
     cli_report_net(cli, media_id, rc, &res->api);
     return cli_exit_code_api(rc, &res->api);
 }
@@ -405,7 +447,7 @@ static int to_stdout(cli_t *cli, const char *media_id, const download_opts_t *o)
     watch_t w;
     wecom_err_t rc;
     watch_init(&w, media_id, o, NULL, NULL);
-    rc = fetch(cli, &w, STDOUT_FILENO, 0, NULL, &res);
+    rc = fetch(cli, &w, STDOUT_FILENO, "standard output", 0, NULL, &res);
     if (rc != WECOM_OK)
         return failed(cli, media_id, rc, &res);
     return EXIT_OK;
@@ -442,13 +484,13 @@ static int to_device(cli_t *cli, const char *media_id, const download_opts_t *o,
         return EXIT_LOCAL;
     }
     watch_init(&w, media_id, o, NULL, NULL);
-    rc = fetch(cli, &w, fd, 0, NULL, &res);
+    rc = fetch(cli, &w, fd, o->out, 0, NULL, &res);
     /* A FIFO or a character device may not sync (EINVAL): nothing lost. */
     if (rc == WECOM_OK && fsync(fd) != 0 && errno != EINVAL && errno != ENOTSUP &&
         errno != EROFS)
-        rc = WECOM_ERR_FILE_WRITE;
+        rc = write_failed(o->out);
     if (close(fd) != 0 && rc == WECOM_OK && errno != EINTR)
-        rc = WECOM_ERR_FILE_WRITE;
+        rc = write_failed(o->out);
     if (rc != WECOM_OK)
         return failed(cli, media_id, rc, &res);
     print_result(cli, o->out, &res, 0);
@@ -708,7 +750,7 @@ static int to_file(cli_t *cli, const char *media_id, const download_opts_t *o)
     watch_init(&w, media_id, o, info_path, idn);
 
 again:
-    rc = fetch(cli, &w, fd, offset, &info, &res);
+    rc = fetch(cli, &w, fd, part, offset, &info, &res);
     if (rc == WECOM_ERR_REMOTE_CHANGED && offset > 0 && !restarted) {
         /* What we hold belongs to another version: start again. */
         if (!cli->quiet)
@@ -721,7 +763,7 @@ again:
             goto again;
     }
     if (rc == WECOM_OK && fsync(fd) != 0)
-        rc = WECOM_ERR_FILE_WRITE;
+        rc = write_failed(part);
     if (rc == WECOM_OK && (fstat(fd, &st) != 0 || (uint64_t)st.st_size != res.total))
         rc = WECOM_ERR_SIZE_MISMATCH;
     /* The usual mode for the finished file, set before it gets its name. */

@@ -395,6 +395,13 @@ class StateDownload(StateCase):
                 else:
                     self.assertFalse(os.path.lexists(final), "a partial file under -O's name")
 
+    def test_dev_full(self):
+        p = self.cli("download", self.media_id, "-o", "/dev/full", expect=EXIT_LOCAL)
+        self.assertIn("/dev/full: cannot write the download: No space left on device",
+                      p.stderr.decode())
+        self.assertTrue(stat.S_ISCHR(os.lstat("/dev/full").st_mode))
+        self.assertFalse(os.path.lexists("/dev/full.part"))
+
     def test_secrets_are_only_in_the_token_cache(self):
         """After gettoken, an upload, a download and a failed download with
         --json, with both caches on: the secret is in no file, the token
