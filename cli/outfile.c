@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -248,27 +249,56 @@ int cli_file_fsync_dir(const char *path)
     return rc;
 }
 
-/* A new temporary file beside path, O_EXCL, 0600. A stale one of ours
- * (from a run that died) is removed first; anything else is refused. */
+/* A new temporary file beside path, O_EXCL, 0600, flock'd for as long
+ * as it is open: two runs replacing the same file at once (an upload and
+ * the outbox's drainer, each keeping its TLS session) must not take each
+ * other's temporary file. One that is there and locked is another run's
+ * at work: we give up (EBUSY), its file is as new as ours. One that is
+ * not locked is a dead run's: removed, if ours. Anything else is
+ * refused. */
 static int create_temp(const char *tmp)
 {
     int attempt;
     for (attempt = 0; attempt < 2; attempt++) {
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
                       0600);
-        if (fd >= 0 || errno != EEXIST)
+        if (fd >= 0) {
+            /* Locked at once; a run that took it for a dead one's in
+             * between has unlinked it: write_atomic sees that. */
+            (void)flock(fd, LOCK_EX | LOCK_NB);
             return fd;
-        if (cli_file_check(tmp) != 1 || cli_file_unlink(tmp, -1) != 0)
+        }
+        if (errno != EEXIST || cli_file_check(tmp) != 1)
             return -1;
+        fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+            continue; /* gone meanwhile: try again */
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            close(fd);
+            errno = EBUSY;
+            return -1;
+        }
+        if (cli_file_unlink(tmp, fd) != 0) {
+            close(fd);
+            return -1;
+        }
+        close(fd);
     }
     return -1;
+}
+
+/* 1 when path is still the file open as fd. */
+static int still_there(const char *path, int fd)
+{
+    struct stat a, b;
+    return lstat(path, &a) == 0 && fstat(fd, &b) == 0 && same_file(&a, &b);
 }
 
 int cli_file_write_atomic(const char *path, const char *data, size_t len)
 {
     char tmp[PATH_MAX];
     size_t done = 0;
-    int fd;
+    int fd, rc;
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.new", path) >= sizeof tmp)
         return -1;
     fd = create_temp(tmp);
@@ -282,15 +312,21 @@ int cli_file_write_atomic(const char *path, const char *data, size_t len)
             break;
         done += (size_t)n;
     }
-    if (done != len || fsync(fd) != 0) {
+    /* Renamed by name, so only while the name is still our file (and,
+     * with the lock held, stays so): another run's half-written file is
+     * never put in place. */
+    if (done != len || fsync(fd) != 0 || !still_there(tmp, fd)) {
+        (void)cli_file_unlink(tmp, fd);
         close(fd);
-        (void)unlink(tmp);
         return -1;
     }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        (void)unlink(tmp);
+    rc = rename(tmp, path);
+    if (rc != 0)
+        (void)cli_file_unlink(tmp, fd);
+    if (close(fd) != 0)
+        rc = -1;
+    if (rc != 0)
         return -1;
-    }
     (void)cli_file_fsync_dir(path);
     return 0;
 }

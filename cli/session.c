@@ -264,9 +264,14 @@ void cli_session_keep(cli_t *cli, int rc)
     }
     if (session_path(cli, path, sizeof path) != 0)
         return;
-    /* A failed run (or one without a session to keep) leaves none. */
-    if (rc == EXIT_OK && save(cli, path) == 0)
+    /* A failed run leaves none. A good run that could not write its
+     * session leaves the file as it is: another run may have just put
+     * its own there. */
+    if (rc == EXIT_OK) {
+        if (save(cli, path) != 0)
+            note(cli, "not written");
         return;
+    }
     if (unlink(path) == 0)
         note(cli, "dropped");
 }

@@ -329,6 +329,26 @@ class StateSession(StateCase):
                 resumed, err = self.run_upload()
                 self.assertEqual(resumed, 1, kind + ": the replacement is not resumed")
 
+    def test_runs_at_once_keep_the_session(self):
+        """Eight runs at once without a session, thirty times: each makes a
+        full handshake and writes its session; none takes another's
+        temporary file or drops the session another has just written."""
+        env = self.cli_env({"WECOM_CACHE_DIR": self.cache})
+        session = os.path.join(self.cache, "tls-session")
+        self.run_upload()
+        for _ in range(30):
+            os.unlink(session)
+            procs = [subprocess.Popen(self.cli_cmd(["-v", "upload", self.jpg]), env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                     for _ in range(8)]
+            for proc in procs:
+                out, err = proc.communicate(timeout=60)
+                self.printed.append(("concurrent upload", out + err, ()))
+                self.assertEqual(proc.returncode, 0, err)
+                self.assertNotIn(b"session cache: dropped", err)
+            resumed, err = self.run_upload()
+            self.assertEqual(resumed, 1, err)
+
 
 class StateDownload(StateCase):
     """A download's .part.info as a fault or a neighbour leaves it, the
