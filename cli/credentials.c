@@ -320,7 +320,8 @@ static int drain(int fd, char *buf, size_t cap, size_t *len, int *over)
 }
 
 /* The child: its own process group (so that a hang is killed whole),
- * stdin from /dev/null, stdout and stderr into our pipes. */
+ * stdin from /dev/null, stdout and stderr into our pipes, and no other
+ * descriptor of ours. */
 static void command_child(const char *cmd, int out_fd, int err_fd)
 {
     int null_fd = open("/dev/null", O_RDONLY);
@@ -329,6 +330,14 @@ static void command_child(const char *cmd, int out_fd, int err_fd)
         (void)dup2(null_fd, 0);
     (void)dup2(out_fd, 1);
     (void)dup2(err_fd, 2);
+    /* Only as 1 and 2: a copy under another number would keep our pipes
+     * open in whatever the command leaves behind. */
+    if (null_fd > 2)
+        close(null_fd);
+    if (out_fd > 2)
+        close(out_fd);
+    if (err_fd > 2)
+        close(err_fd);
     (void)signal(SIGPIPE, SIG_DFL);
     execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
     _exit(127);

@@ -260,6 +260,26 @@ class StateCredentials(StateCase):
             state = "gone"
         self.assertIn(state, ("gone", "Z"), "the command's child still runs")
 
+    def test_token_command_gets_no_descriptor_of_ours(self):
+        """The command's children see stdin, stdout, stderr and nothing of
+        the tool's: not a second copy of its pipes (which a helper left
+        behind would hold open), not a socket. Run twice: the second time
+        after WeCom refused the first token, with a connection open."""
+        listing = self.path("fds")
+        count = self.path("runs")
+        with open(count, "w") as f:
+            f.write("0")
+        cmd = ("n=$(cat {c}); echo $((n + 1)) > {c}; ls /proc/self/fd >> {l}; "
+               "if [ \"$n\" = 0 ]; then echo tokUNKNOWN0123456789; else echo {t}; fi"
+               ).format(c=count, l=listing, t=self.token)
+        self.token_upload("--token-command", cmd)
+        with open(count) as f:
+            self.assertEqual(f.read().strip(), "2")
+        with open(listing) as f:
+            fds = f.read().split()
+        # 3 is ls's own, reading /proc/self/fd
+        self.assertEqual(sorted(set(fds)), ["0", "1", "2", "3"], fds)
+
     def test_token_command_printing_ten_megabytes(self):
         start = time.monotonic()
         p = self.token_upload("--token-command", "head -c 10485760 /dev/zero | tr '\\0' t",
