@@ -99,7 +99,15 @@ static long read_ours(const cli_t *cli, const char *path)
 {
     struct stat st;
     size_t len = 0;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    int fd;
+    /* Looked at before it is opened: opening a FIFO or a device has
+     * effects of its own (a writer waiting on the FIFO goes on). */
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        note(cli, S_ISLNK(st.st_mode) ? "ignored: a symbolic link"
+                                      : "ignored: not a regular file");
+        return -1;
+    }
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)
             return 0;

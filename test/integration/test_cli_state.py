@@ -349,6 +349,31 @@ class StateSession(StateCase):
                 resumed, err = self.run_upload()
                 self.assertEqual(resumed, 1, kind + ": the replacement is not resumed")
 
+    def test_fifo_is_not_opened(self):
+        """A FIFO planted as the session file is not even opened: a writer
+        waiting on it stays blocked (opening it would let it go on)."""
+        session = os.path.join(self.cache, "tls-session")
+        self.run_upload()
+        os.unlink(session)
+        os.mkfifo(session, 0o600)
+        opened = threading.Event()
+
+        def writer():
+            try:
+                fd = os.open(session, os.O_WRONLY)
+            except OSError:
+                return
+            if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                opened.set()
+            os.close(fd)
+        # Left blocked for ever once the FIFO is replaced: a daemon thread.
+        threading.Thread(target=writer, daemon=True).start()
+        time.sleep(0.2)
+        resumed, err = self.run_upload()
+        self.assertEqual(resumed, 0)
+        self.assertFalse(opened.wait(0.5), "the tool opened the FIFO")
+        self.assertTrue(stat.S_ISREG(os.lstat(session).st_mode), "not replaced")
+
     def test_runs_at_once_keep_the_session(self):
         """Eight runs at once without a session, thirty times: each makes a
         full handshake and writes its session; none takes another's
