@@ -207,15 +207,20 @@ int cli_token_cache_open(const cli_t *cli, const char *secret, cli_token_cache_t
     return 0;
 }
 
-int cli_token_cache_lock(cli_token_cache_t *tc, uint64_t bound_ms)
+int cli_token_cache_lock(const cli_t *cli, cli_token_cache_t *tc, uint64_t bound_ms)
 {
     struct stat st;
     uint64_t waited = 0;
     int fd = open(tc->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-        close(fd);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+        /* Without the lock the cache is read but never written: say why
+         * every run makes its own gettoken. */
+        verbose_path(cli, tc->lock, fd < 0 ? "token cache lock unusable; the token will "
+                                             "not be cached"
+                                           : "token cache lock not a regular file of ours; "
+                                             "the token will not be cached");
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
     /* Polled, so that a holder stuck on the network delays us by the
@@ -226,6 +231,8 @@ int cli_token_cache_lock(cli_token_cache_t *tc, uint64_t bound_ms)
         if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= bound_ms ||
             cli_signal() != 0) {
             close(fd);
+            verbose_path(cli, tc->lock, "token cache lock not taken in time; the token "
+                                        "will not be cached");
             return -1;
         }
         nanosleep(&ts, NULL);

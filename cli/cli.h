@@ -136,8 +136,9 @@ typedef struct cli_token_cache {
  * there is no cache (none configured, refused, --no-token-cache). */
 int cli_token_cache_open(const cli_t *cli, const char *secret, cli_token_cache_t *tc);
 /* Take the cache's lock (flock), waiting at most bound_ms: two processes
- * that start together make one gettoken. 0 held, -1 not (go on without). */
-int cli_token_cache_lock(cli_token_cache_t *tc, uint64_t bound_ms);
+ * that start together make one gettoken. 0 held, -1 not (go on without;
+ * -v says why). */
+int cli_token_cache_lock(const cli_t *cli, cli_token_cache_t *tc, uint64_t bound_ms);
 void cli_token_cache_unlock(cli_token_cache_t *tc);
 /* The cached token when it is usable: ours (mode 0600, not a link), for
  * these credentials, well formed, and alive for more than the refresh

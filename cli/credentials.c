@@ -242,7 +242,7 @@ static int gettoken_source(cli_t *cli, wecom_token_reason_t why)
     if (have_cache) {
         /* Held across gettoken: a process that starts meanwhile waits and
          * then finds the new token in the cache. */
-        (void)cli_token_cache_lock(&tc, bounded(cli, (uint64_t)cli->timeout_ms * 2u));
+        (void)cli_token_cache_lock(cli, &tc, bounded(cli, (uint64_t)cli->timeout_ms * 2u));
         if (cli_token_cache_load(cli, &tc, cached, sizeof cached, &left) == 1 &&
             (why == WECOM_TOKEN_NEEDED ||
              strcmp(cached, wecom_client_token(cli->client)) != 0) &&

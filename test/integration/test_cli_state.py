@@ -156,6 +156,24 @@ class StateTokenCache(StateCase):
         with open(other, "rb") as f:
             self.assertTrue(f.read().startswith(b"wecom-media token cache 1\n"))
 
+    def test_lock_of_the_wrong_kind(self):
+        """A lock file that is a directory or a FIFO: the runs go on, each
+        with its own gettoken (the cache is never written without the
+        lock), and -v says why."""
+        for make in (os.mkdir, os.mkfifo):
+            with self.subTest(make.__name__):
+                shutil.rmtree(self.cache, ignore_errors=True)
+                self.upload()
+                lock = self.token_file() + ".lock"
+                os.unlink(lock)
+                os.unlink(self.token_file())
+                make(lock, 0o600)
+                before = gettokens(self)
+                for _ in range(2):
+                    p = self.upload("-v")
+                    self.assertIn("the token will not be cached", p.stderr.decode())
+                self.assertEqual(gettokens(self), before + 2)
+
     def test_concurrent_runs_on_one_cache(self):
         """Eight runs at once on one cache, started twice: every run gets a
         token, no run waits long, the cache file is whole at the end."""
