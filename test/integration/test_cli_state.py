@@ -485,6 +485,24 @@ class StateDownload(StateCase):
         self.assertTrue(stat.S_ISCHR(os.lstat("/dev/full").st_mode))
         self.assertFalse(os.path.lexists("/dev/full.part"))
 
+    def test_errmsg_echoing_a_secret(self):
+        """A server (or a box in between) whose errmsg echoes the token or
+        the secret it was sent: neither is printed, on stderr or in --json
+        (cli() fails the test if one shows)."""
+        self.client.config(force_errcode={
+            "errcode": 40007, "count": 1, "path": "/cgi-bin/media/get",
+            "errmsg": "invalid media_id for access_token=%s, hint: [x]" % self.token})
+        p = self.cli("--json", "download", self.media_id, "-o", "x.bin", expect=9)
+        self.assertIn(b"access_token=***", p.stdout)
+        self.assertIn(b"access_token=***", p.stderr)
+        self.client.config(force_errcode={
+            "errcode": 40001, "count": 1, "path": GETTOKEN,
+            "errmsg": "invalid credential corpsecret=%s, hint: [x]" % SECRET})
+        p = self.cli("--corpid", CORPID, "--no-token-cache", "--json", "upload", self.jpg,
+                     env=self.env(), token=False, expect=EXIT_CREDENTIALS)
+        self.assertIn(b"corpsecret=***", p.stdout)
+        self.assertIn(b"corpsecret=***", p.stderr)
+
     def test_secrets_are_only_in_the_token_cache(self):
         """After gettoken, an upload, a download and a failed download with
         --json, with both caches on: the secret is in no file, the token
