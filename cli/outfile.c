@@ -273,7 +273,9 @@ static int create_temp(const char *tmp)
         fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
             continue; /* gone meanwhile: try again */
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        /* EWOULDBLOCK: held. A file system without flock (ENOLCK) cannot
+         * tell: the file is taken for a dead run's, as before locks. */
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
             close(fd);
             errno = EBUSY;
             return -1;
