@@ -19,7 +19,7 @@ import unittest
 
 from clitest import CORPID, GETTOKEN, SECRET, EmulatorCase, jpeg
 
-EXIT_USAGE, EXIT_LOCAL, EXIT_CREDENTIALS = 2, 3, 7
+EXIT_LOCAL, EXIT_CREDENTIALS, EXIT_NOT_FOUND = 3, 7, 9
 ROOT = os.geteuid() == 0
 NOBODY = 65534
 
@@ -492,7 +492,7 @@ class StateDownload(StateCase):
         self.client.config(force_errcode={
             "errcode": 40007, "count": 1, "path": "/cgi-bin/media/get",
             "errmsg": "invalid media_id for access_token=%s, hint: [x]" % self.token})
-        p = self.cli("--json", "download", self.media_id, "-o", "x.bin", expect=9)
+        p = self.cli("--json", "download", self.media_id, "-o", "x.bin", expect=EXIT_NOT_FOUND)
         self.assertIn(b"access_token=***", p.stdout)
         self.assertIn(b"access_token=***", p.stderr)
         self.client.config(force_errcode={
@@ -513,7 +513,7 @@ class StateDownload(StateCase):
         self.cli("--corpid", CORPID, "--json", "download", self.media_id, "-o", "d.bin",
                  env=env, token=False)
         self.cli("--corpid", CORPID, "--json", "download", "nope", "-o", "e.bin",
-                 env=env, token=False, expect=9)
+                 env=env, token=False, expect=EXIT_NOT_FOUND)
         issued = set(self.client.tokens())
         for root, _, files in os.walk(self.work):
             for name in files:
