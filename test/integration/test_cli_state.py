@@ -458,6 +458,20 @@ class StateDownload(StateCase):
                 self.assertNotIn("changed on the server", err, name)
                 self.assertEqual(len(self.downloads()), 1, name + ": " + err)
 
+    @unittest.skipUnless(ROOT, "chown needs root")
+    def test_continue_trusts_no_other_users_file(self):
+        """--continue onto FILE without a .part asks the server whether
+        FILE is complete by its length and last byte. Another user's FILE
+        with that length and last byte (a JPEG always ends in FF D9) is
+        not taken as the medium: it is downloaded again and replaced."""
+        planted = bytes(len(self.data) - 1) + self.data[-1:]
+        path = self.write("o.bin", planted)
+        os.chown(path, NOBODY, NOBODY)
+        p = self.cli("download", self.media_id, "-o", "o.bin", "--continue")
+        self.assertNotIn("already complete", p.stderr.decode())
+        self.assert_file("o.bin", self.data)
+        self.assertEqual(os.stat(path).st_uid, os.geteuid())
+
     def test_sigterm_leaves_the_final_name_alone(self):
         """SIGTERM mid-download: -o's existing file keeps its old bytes, -O's
         name is never created; only the .part holds the partial bytes."""
