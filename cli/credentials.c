@@ -143,6 +143,8 @@ static int read_line_file(const char *path, char *out, size_t cap)
     while (out[skip] == ' ' || out[skip] == '\t')
         skip++;
     memmove(out, out + skip, n - skip + 1);
+    /* What followed the first line (another secret, perhaps) is not kept. */
+    cli_wipe(out + (n - skip) + 1, cap - (n - skip) - 1);
     return n > skip ? LINE_OK : LINE_EMPTY;
 }
 
