@@ -95,28 +95,13 @@ void wecom__filename_clean(const char *in, char *out, size_t cap)
 
 #if WECOM_DOWNLOAD /* Content-Disposition is read by downloads only */
 
-static int ieq(const char *a, size_t n, const char *lit)
-{
-    size_t i;
-    if (strlen(lit) != n)
-        return 0;
-    for (i = 0; i < n; i++) {
-        char c = a[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != lit[i])
-            return 0;
-    }
-    return 1;
-}
-
 /* RFC 5987 ext-value: charset'language'pct-encoded, UTF-8 only. Decoded
  * into out; 0 on success. */
 static int decode_ext(const char *v, size_t n, char *out, size_t cap)
 {
     const char *q1 = memchr(v, '\'', n), *q2, *p, *end = v + n;
     size_t k = 0;
-    if (q1 == NULL || !ieq(v, (size_t)(q1 - v), "utf-8"))
+    if (q1 == NULL || !wecom__text_ieq(v, (size_t)(q1 - v), "utf-8"))
         return -1;
     q2 = memchr(q1 + 1, '\'', (size_t)(end - q1 - 1));
     if (q2 == NULL)
@@ -205,9 +190,9 @@ void wecom__filename_from_disposition(const char *value, char *out,
         s = vend + strcspn(vend, ";");
         while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t'))
             vend--;
-        if (ieq(name, name_len, "filename*") && !have_ext)
+        if (wecom__text_ieq(name, name_len, "filename*") && !have_ext)
             have_ext = decode_ext(v, (size_t)(vend - v), raw, sizeof raw) == 0;
-        else if (ieq(name, name_len, "filename") && !have_plain) {
+        else if (wecom__text_ieq(name, name_len, "filename") && !have_plain) {
             decode_plain(v, (size_t)(vend - v), plain, sizeof plain);
             have_plain = 1;
         }

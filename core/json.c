@@ -511,29 +511,14 @@ wecom_err_t wecom__json_digits(const wecom_json_t *j, const char *key,
 
 /* --------------------------------------------- media or error answer */
 
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-/* a[0..n) is the lower-case word w, in any case. */
-static int same_word(const char *a, size_t n, const char *w)
-{
-    size_t i;
-    if (strlen(w) != n)
-        return 0;
-    for (i = 0; i < n && lower(a[i]) == w[i]; i++)
-        ;
-    return i == n;
-}
-
 /* The media type of a Content-Type value is JSON: application/json,
  * text/json or a structured +json type, any case, parameters ignored. */
 static int is_json_type(const char *ct)
 {
     size_t n = strcspn(ct, "; \t");
-    return same_word(ct, n, "application/json") || same_word(ct, n, "text/json") ||
-           (n >= 5 && same_word(ct + n - 5, 5, "+json"));
+    return wecom__text_ieq(ct, n, "application/json") ||
+           wecom__text_ieq(ct, n, "text/json") ||
+           (n >= 5 && wecom__text_ieq(ct + n - 5, 5, "+json"));
 }
 
 /* The body's first byte that is not whitespace or a UTF-8 BOM: 1 and

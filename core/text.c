@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "wecom/config.h"
 
 int wecom__text_hexval(char c)
 {
@@ -13,6 +14,23 @@ int wecom__text_hexval(char c)
         return c - 'A' + 10;
     return -1;
 }
+
+#if WECOM_DOWNLOAD /* Content-Type and Content-Disposition: downloads only */
+int wecom__text_ieq(const char *a, size_t n, const char *w)
+{
+    size_t i;
+    if (strlen(w) != n)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != w[i])
+            return 0;
+    }
+    return 1;
+}
+#endif
 
 size_t wecom__text_u64_dec(char *out, uint64_t v)
 {

@@ -10,6 +10,10 @@
 /* The value of a hex digit, or -1. */
 int wecom__text_hexval(char c);
 
+/* a[0..n) is the word w (written in lower case), in any case: ASCII
+ * letters only, as HTTP names and tokens are. */
+int wecom__text_ieq(const char *a, size_t n, const char *w);
+
 /* Write v in decimal to out (at least 20 bytes, no NUL); the length. */
 size_t wecom__text_u64_dec(char *out, uint64_t v);
 
