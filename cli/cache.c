@@ -211,7 +211,12 @@ int cli_token_cache_lock(const cli_t *cli, cli_token_cache_t *tc, uint64_t bound
 {
     struct stat st;
     uint64_t waited = 0;
-    int fd = open(tc->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+    int fd = -1;
+    /* A FIFO or device planted under the lock's name is not opened at
+     * all (opening a FIFO would release a writer waiting on it); the
+     * fstat below refuses anything that takes its place meanwhile. */
+    if (lstat(tc->lock, &st) != 0 ? errno == ENOENT : S_ISREG(st.st_mode))
+        fd = open(tc->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
         /* Without the lock the cache is read but never written: say why
          * every run makes its own gettoken. */

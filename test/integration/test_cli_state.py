@@ -174,6 +174,31 @@ class StateTokenCache(StateCase):
                     self.assertIn("the token will not be cached", p.stderr.decode())
                 self.assertEqual(gettokens(self), before + 2)
 
+    def test_fifo_lock_is_not_opened(self):
+        """A FIFO planted as the lock is not even opened: a writer waiting
+        on it stays blocked (opening it would let it go on)."""
+        shutil.rmtree(self.cache, ignore_errors=True)
+        self.upload()
+        lock = self.token_file() + ".lock"
+        os.unlink(lock)
+        os.mkfifo(lock, 0o600)
+        opened = threading.Event()
+
+        def writer():
+            try:
+                fd = os.open(lock, os.O_WRONLY)
+            except OSError:
+                return
+            opened.set()
+            os.close(fd)
+        # Left blocked for ever once the FIFO is gone: a daemon thread.
+        threading.Thread(target=writer, daemon=True).start()
+        time.sleep(0.2)
+        p = self.upload("-v")
+        self.assertIn("the token will not be cached", p.stderr.decode())
+        self.assertFalse(opened.wait(0.5), "the tool opened the FIFO")
+        os.unlink(lock)
+
     def test_concurrent_runs_on_one_cache(self):
         """Eight runs at once on one cache, started twice: every run gets a
         token, no run waits long, the cache file is whole at the end."""
