@@ -92,7 +92,8 @@ static wecom_err_t read_media_id(const wecom_json_t *j, char *out, size_t cap)
     const char *s;
     size_t n, x;
     out[0] = '\0';
-    if (v < 0 || j->tok[v - 1].end - j->tok[v - 1].start != 8 ||
+    if (v <= 0 /* absent (0 is the root) */ ||
+        j->tok[v - 1].end - j->tok[v - 1].start != 8 ||
         j->tok[v].type != JSMN_STRING)
         return WECOM_ERR_JSON_FIELD;
     s = j->js + j->tok[v].start;
