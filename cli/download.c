@@ -43,6 +43,8 @@ static struct {
  * name of the info file (outfile.c). */
 #define LONGEST_SUFFIX ".part.info.new"
 #define INFO_MAGIC "wecom-media part 1"
+/* Room for an info file: its fixed lines, the media_id and validators. */
+#define INFO_MAX (WECOM_MEDIA_ID_MAX + WECOM_HTTP_ETAG_MAX + WECOM_HTTP_DATE_MAX + 128)
 
 typedef struct {
     const char *out;   /* -o FILE, "-" for stdout */
@@ -52,9 +54,14 @@ typedef struct {
     uint64_t chunk;
 } download_opts_t;
 
-/* What FILE.part.info records about the bytes in FILE.part. */
+/* What FILE.part.info records about the bytes in FILE.part. durable:
+ * how many of them were on storage (fsync) when it was written; only
+ * those are continued from. After a power cut a file system may keep a
+ * file's new length without its data (vfat and exFAT on SD cards do):
+ * the bytes past that point could be anything. */
 typedef struct {
     uint64_t total;
+    uint64_t durable;
     char etag[WECOM_HTTP_ETAG_MAX];           /* strong only */
     char last_modified[WECOM_HTTP_DATE_MAX];
 } part_info_t;
@@ -68,6 +75,8 @@ typedef struct {
     const wecom_download_result_t *res;
     const char *info_path; /* NULL: nothing to record (a device, stdout) */
     const char *idn;       /* the media_id as a file name */
+    int fd;                /* the .part, for the checkpoints */
+    uint64_t durable;      /* bytes of the .part the info vouches for */
     int started;
     int refused;           /* -O: the server's name is taken */
     int info_failed;
@@ -123,10 +132,12 @@ static int interrupted(const char *what)
 /* --------------------------------------------------------- .part.info */
 
 static void info_put(char *buf, size_t cap, const char *media_id,
-                     const wecom_download_result_t *res)
+                     const wecom_download_result_t *res, uint64_t durable)
 {
-    size_t n = (size_t)snprintf(buf, cap, INFO_MAGIC "\nmedia_id=%s\ntotal=%llu\n",
-                                media_id, (unsigned long long)res->total);
+    size_t n = (size_t)snprintf(buf, cap,
+                                INFO_MAGIC "\nmedia_id=%s\ntotal=%llu\ndurable=%llu\n",
+                                media_id, (unsigned long long)res->total,
+                                (unsigned long long)durable);
     /* Only a strong validator may vouch for bytes joined across runs;
      * Last-Modified is the next best (If-Range with a date). */
     if (n < cap && res->etag[0] == '"')
@@ -136,10 +147,10 @@ static void info_put(char *buf, size_t cap, const char *media_id,
 }
 
 static int save_info(const char *path, const char *media_id,
-                     const wecom_download_result_t *res)
+                     const wecom_download_result_t *res, uint64_t durable)
 {
-    char buf[WECOM_MEDIA_ID_MAX + WECOM_HTTP_ETAG_MAX + WECOM_HTTP_DATE_MAX + 96];
-    info_put(buf, sizeof buf, media_id, res);
+    char buf[INFO_MAX];
+    info_put(buf, sizeof buf, media_id, res, durable);
     return cli_file_write_atomic(path, buf, strlen(buf));
 }
 
@@ -156,11 +167,23 @@ static int info_value(const char *v, char *out, size_t cap)
     return 0;
 }
 
+/* A byte count: digits only (strtoull takes "-5" as 2^64 - 5), and no
+ * more than a medium the download would take. */
+static int info_count(const char *v, uint64_t *out)
+{
+    char *end;
+    if (*v < '0' || *v > '9')
+        return -1;
+    errno = 0;
+    *out = strtoull(v, &end, 10);
+    return errno != 0 || *end != '\0' || *out > WECOM_MEDIA_MAX_BYTES ? -1 : 0;
+}
+
 /* 0 when buf is an info file of this tool for media_id. */
 static int parse_info(char *buf, const char *media_id, part_info_t *info)
 {
-    char *line, *save = NULL, *end;
-    int first = 1, have_id = 0, have_total = 0;
+    char *line, *save = NULL;
+    int first = 1, have_id = 0, have_total = 0, have_durable = 0;
     memset(info, 0, sizeof *info);
     for (line = strtok_r(buf, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save), first = 0) {
@@ -172,15 +195,13 @@ static int parse_info(char *buf, const char *media_id, part_info_t *info)
                 return -1; /* another medium's part under this name */
             have_id = 1;
         } else if (strncmp(line, "total=", 6) == 0) {
-            /* Digits only (strtoull takes "-5" as 2^64 - 5), and no more
-             * than a medium the download would take. */
-            if (line[6] < '0' || line[6] > '9')
-                return -1;
-            errno = 0;
-            info->total = strtoull(line + 6, &end, 10);
-            if (errno != 0 || *end != '\0' || info->total > WECOM_MEDIA_MAX_BYTES)
+            if (info_count(line + 6, &info->total) != 0)
                 return -1;
             have_total = 1;
+        } else if (strncmp(line, "durable=", 8) == 0) {
+            if (info_count(line + 8, &info->durable) != 0)
+                return -1;
+            have_durable = 1;
         } else if (strncmp(line, "etag=", 5) == 0) {
             if (line[5] != '"' || info_value(line + 5, info->etag, sizeof info->etag) != 0)
                 return -1;
@@ -189,7 +210,9 @@ static int parse_info(char *buf, const char *media_id, part_info_t *info)
                 return -1;
         }
     }
-    return have_id && have_total ? 0 : -1;
+    if (have_total && info->total != 0 && info->durable > info->total)
+        return -1;
+    return have_id && have_total && have_durable ? 0 : -1;
 }
 
 /* ------------------------------------------------------------- names */
@@ -308,6 +331,17 @@ static int remote_name_taken(const char *final, int clobber)
 
 /* ---------------------------------------------------------- transfer */
 
+/* The .part's first `held` bytes are on storage, and the info says so:
+ * a later --continue starts there even after a power cut. Nothing
+ * changes when either step fails (the info keeps its older count). */
+static void checkpoint(watch_t *w, uint64_t held)
+{
+    if (w->info_path == NULL || w->info_failed || held == w->durable)
+        return;
+    if (fsync(w->fd) == 0 && save_info(w->info_path, w->media_id, w->res, held) == 0)
+        w->durable = held;
+}
+
 static int on_progress(void *ctx, uint64_t done, uint64_t total)
 {
     watch_t *w = ctx;
@@ -316,7 +350,7 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
          * .part now holds something worth continuing. */
         w->started = 1;
         if (w->info_path != NULL &&
-            save_info(w->info_path, w->media_id, w->res) != 0) {
+            save_info(w->info_path, w->media_id, w->res, w->durable) != 0) {
             w->info_failed = 1;
             fputs("wecom-media: could not write ", stderr);
             cli_put_escaped(stderr, w->info_path);
@@ -331,6 +365,8 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
             }
         }
     }
+    if (done - w->durable >= WECOM_CLI_DOWNLOAD_SYNC_BYTES)
+        checkpoint(w, done);
     if (cli_signal() != 0)
         return 1;
     return cli_progress_update(&w->bar, done, total);
@@ -384,6 +420,8 @@ static wecom_err_t fetch(cli_t *cli, watch_t *w, int fd, const char *path, uint6
             dl.if_range = info->last_modified;
     }
     w->res = res;
+    w->fd = fd;
+    w->durable = offset;
     w->started = 0;
     cli_progress_start(&w->bar, cli, w->media_id);
     dl.progress = on_progress;
@@ -543,7 +581,7 @@ static int resume_point(const cli_t *cli, const char *part, const char *info_pat
                         const char *media_id, uint64_t size, part_info_t *info,
                         uint64_t *offset)
 {
-    char buf[WECOM_MEDIA_ID_MAX + WECOM_HTTP_ETAG_MAX + WECOM_HTTP_DATE_MAX + 96];
+    char buf[INFO_MAX];
     int r = cli_file_read_small(info_path, buf, sizeof buf);
     *offset = 0;
     if (r < 0)
@@ -571,6 +609,16 @@ static int resume_point(const cli_t *cli, const char *part, const char *info_pat
         fprintf(stderr, "wecom-media: the server sent no ETag or Last-Modified: the "
                         "resumed bytes cannot be proven to belong to the same version\n");
     *offset = size;
+    if (info->durable < size) {
+        *offset = info->durable;
+        if (!cli->quiet) {
+            fputs("wecom-media: ", stderr);
+            cli_put_escaped(stderr, part);
+            fprintf(stderr, ": its last %llu bytes were not yet on storage when the run "
+                            "ended; downloading them again\n",
+                    (unsigned long long)(size - info->durable));
+        }
+    }
     return 0;
 }
 
@@ -743,7 +791,8 @@ static int to_file(cli_t *cli, const char *media_id, const download_opts_t *o)
                      &offset) != 0)
         return abandon(fd, part);
     if (offset == 0 ? part_restart(fd, info_path) != 0
-                    : lseek(fd, 0, SEEK_END) != (off_t)offset) {
+                    : ftruncate(fd, (off_t)offset) != 0 ||
+                          lseek(fd, (off_t)offset, SEEK_SET) != (off_t)offset) {
         fputs("wecom-media: cannot reset ", stderr);
         cli_put_escaped(stderr, part);
         fputc('\n', stderr);
@@ -778,6 +827,9 @@ again:
             (void)cli_file_unlink(part, fd); /* nothing worth keeping */
             (void)cli_file_unlink(info_path, -1);
         } else {
+            /* A failed transfer (a signal, the network): what it wrote
+             * is all kept, once on storage. */
+            checkpoint(&w, (uint64_t)st.st_size);
             fputs("wecom-media: ", stderr);
             cli_put_escaped(stderr, part);
             fputs(" kept for --continue\n", stderr);

@@ -283,6 +283,12 @@
 #ifndef WECOM_RANGE_MIN_BYTES
 #define WECOM_RANGE_MIN_BYTES 65536
 #endif
+/* The tool's download makes its .part durable (fsync, then a note in
+ * the .part.info) every this many bytes: after a power cut --continue
+ * fetches at most this much again, never bytes the storage lost. */
+#ifndef WECOM_CLI_DOWNLOAD_SYNC_BYTES
+#define WECOM_CLI_DOWNLOAD_SYNC_BYTES 2097152
+#endif
 
 /* The outbox's quota: queued and in-flight items, and their bytes
  * (headers included); each outbox may set its own, below these or above. */

@@ -8,6 +8,7 @@ if a token or secret shows in its output."""
 
 import json
 import os
+import re
 import signal
 import tempfile
 import time
@@ -15,6 +16,14 @@ import unittest
 
 from clitest import CORPID, GETTOKEN, MIB, SECRET, EmulatorCase, jpeg
 
+
+
+def set_durable(info_path, n):
+    """Rewrite the durable= line of a .part.info."""
+    with open(info_path) as f:
+        text = f.read()
+    with open(info_path, "w") as f:
+        f.write(re.sub(r"^durable=\d+$", "durable=%d" % n, text, flags=re.M))
 
 class DownloadCase(EmulatorCase):
 
@@ -166,6 +175,7 @@ class Resume(DownloadCase):
         media_id = self.interrupted_run(data, "n.bin")
         with open(self.path("n.bin.part"), "ab") as f:
             f.write(data[300000:])          # the rest came, the rename did not
+        set_durable(self.path("n.bin.part.info"), 400000)  # and was synced
         for ext in (".part", ".part.info"):  # the same, for the next case
             with open(self.path("n.bin" + ext), "rb") as f:
                 self.write("i.bin" + ext, f.read())
@@ -178,6 +188,49 @@ class Resume(DownloadCase):
         self.client.config(ignore_range=True)
         self.cli("download", media_id, "-o", "i.bin", "--continue")
         self.assert_file("i.bin", data)
+
+    def test_bytes_past_the_checkpoint_are_fetched_again(self):
+        # A power cut on vfat: the .part kept its new length, not its
+        # data. Only what the .part.info vouches for as synced is kept.
+        data = os.urandom(600000)
+        media_id = self.interrupted_run(data, "p.bin", at=250000)
+        with open(self.path("p.bin.part.info")) as f:
+            self.assertIn("durable=250000\n", f.read())
+        with open(self.path("p.bin.part"), "ab") as f:
+            f.write(bytes(100000))          # zeros where the data never landed
+        p = self.cli("download", media_id, "-o", "p.bin", "--continue")
+        self.assertIn("last 100000 bytes were not yet on storage", p.stderr.decode())
+        self.assert_file("p.bin", data)
+        self.assertEqual(self.downloads()[0]["range"], "bytes=250000-")
+        # an info that vouches for more than the medium is not ours
+        media_id = self.interrupted_run(data, "q.bin", at=250000)
+        set_durable(self.path("q.bin.part.info"), 600001)
+        p = self.cli("download", media_id, "-o", "q.bin", "--continue")
+        self.assertIn("downloading from the start", p.stderr.decode())
+        self.assert_file("q.bin", data)
+
+    def test_checkpoints_while_running(self):
+        # Killed outright (no chance to record anything at the end), a
+        # run has left checkpoints every WECOM_CLI_DOWNLOAD_SYNC_BYTES.
+        data = os.urandom(5 << 20)
+        media_id = self.put(data)
+        head = self.response_head_length(media_id)
+        self.client.config(fault={"kind": "stall", "bytes": head + (4 << 20) + 5000,
+                                  "ms": 10000, "count": 1})
+        proc = self.start_cli("download", media_id, "-o", "k.bin")
+        try:
+            self.wait_for_size("k.bin.part", (4 << 20) + 5000)
+        finally:
+            proc.kill()
+            proc.communicate()
+        with open(self.path("k.bin.part.info")) as f:
+            durable = int(re.search(r"^durable=(\d+)$", f.read(), re.M).group(1))
+        self.assertGreaterEqual(durable, 2 << 20)
+        self.assertLessEqual(durable, os.path.getsize(self.path("k.bin.part")))
+        self.client.reset()
+        self.cli("download", media_id, "-o", "k.bin", "--continue")
+        self.assert_file("k.bin", data)
+        self.assertEqual(self.downloads()[0]["range"], "bytes=%d-" % durable)
 
     def test_part_without_info_starts_again(self):
         # A .part with no .part.info (another tool's, or a crash before the
