@@ -445,7 +445,10 @@ WECOM_API wecom_err_t wecom_client_token_ensure(wecom_client_t *c);
 typedef struct wecom_download {
     const char *media_id;
     const wecom_writer_t *writer;
-    uint64_t offset;       /* bytes already held (resume): start here */
+    uint64_t offset;       /* bytes already held (resume): start here.
+                              Count only bytes known to be on storage
+                              (fsynced): after a power cut a file may
+                              keep its length without its data */
     uint64_t chunk;        /* bytes per ranged request; 0: one request */
     uint64_t known_total;  /* resume: the total seen before, 0 unknown */
     const char *if_range;  /* resume: the strong ETag or, without one, the
