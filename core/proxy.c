@@ -42,7 +42,7 @@ static void b64_group(char *out, unsigned long acc, int have)
     int k;
     acc <<= 8 * (unsigned)(3 - have);
     for (k = 0; k < 4; k++)
-        out[k] = k <= have ? B64[(acc >> (18 - 6 * k)) & 63] : '=';
+        out[k] = (char)(k <= have ? B64[(acc >> (18 - 6 * k)) & 63] : '=');
 }
 
 /* Base64 of user ":" password into out, which holds
