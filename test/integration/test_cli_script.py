@@ -361,11 +361,13 @@ class Continue(EmulatorCase):
     def test_complete_part_is_only_renamed(self):
         data = os.urandom(200000)
         media_id = self.client.media_put("file", "f.bin", data)
-        # a whole .part with its info, as a run killed before the rename leaves it
+        # a whole .part with its info vouching for all of it (synced), as a
+        # run killed before the rename may leave it
         self.cli("download", media_id, "-o", "f.bin")
         os.rename(self.path("f.bin"), self.path("f.bin.part"))
         with open(self.path("f.bin.part.info"), "w") as f:
-            f.write("wecom-media part 1\nmedia_id=%s\ntotal=%d\n" % (media_id, len(data)))
+            f.write("wecom-media part 1\nmedia_id=%s\ntotal=%d\ndurable=%d\n"
+                    % (media_id, len(data), len(data)))
         os.chmod(self.path("f.bin.part.info"), 0o600)
         self.client.reset()
         p = self.cli("download", media_id, "-o", "f.bin", "--continue")
