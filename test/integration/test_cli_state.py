@@ -448,19 +448,21 @@ class StateDownload(StateCase):
         self.media_id = self.client.media_put("file", "m.bin", self.data)
 
     def info(self, total, extra=b""):
+        # durable= is sound (10000 bytes synced): only total is at fault
         return (b"wecom-media part 1\nmedia_id=" + self.media_id.encode() +
-                b"\ntotal=" + total + b"\n" + extra)
+                b"\ndurable=10000\ntotal=" + total + b"\n" + extra)
 
     def test_hostile_part_info(self):
         """Each planted .part.info is either this tool's for this medium or
         not at all: the download ends with the medium's bytes, in one
         request, never after a resume the info could not vouch for."""
         long_line = b"x=" + b"A" * 4000 + b"\n"
-        head = b"wecom-media part 1\nmedia_id=" + self.media_id.encode() + b"\n"
-        # 428 bytes are read (the longest info this tool writes): a line
-        # that ends "total=30" there would resume 10000 bytes of a medium
-        # said to be 30000 bytes long.
-        pad = b"x=" + b"A" * (428 - 1 - len(head) - len(b"x=\ntotal=30000")) + b"\n"
+        head = (b"wecom-media part 1\nmedia_id=" + self.media_id.encode() +
+                b"\ndurable=10000\n")
+        # 460 bytes are read (the longest info this tool writes): a line
+        # that ends "total=30000" there would resume 10000 bytes of a
+        # medium said to be 30000 bytes long.
+        pad = b"x=" + b"A" * (460 - 1 - len(head) - len(b"x=\ntotal=30000")) + b"\n"
         cases = {
             "negative total": (self.info(b"-5"), 100000),
             "plus sign": (self.info(b"+300000"), 100000),
