@@ -15,12 +15,19 @@
  * handshake, the only heap the library's own code would then touch. A
  * FIFO planted as the CA file fails at once (O_NONBLOCK) instead of
  * hanging the handshake. Other systems get C's stdio, unbuffered.
+ *
+ * A device that ships its own few roots may build without the stream
+ * (WECOM_CA_STREAM=n, 3 KB less code): the CA file is then parsed whole
+ * at init into the trust list, as mbedtls_x509_crt_parse_file() does,
+ * and the chain verified against it by mbedTLS alone. Each root costs
+ * 4-5 KB of heap that way, so the system bundle some 445 KB.
  */
 #if defined(__unix__) || defined(__APPLE__)
 #define _POSIX_C_SOURCE 200809L
 #define CA_POSIX_IO 1
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #else
 #define CA_POSIX_IO 0
@@ -31,6 +38,8 @@
 #include <mbedtls/asn1.h>
 
 #include "castore.h"
+
+#if WECOM_CA_STREAM /* wecom/config.h */
 
 static const char PEM_BEGIN[] = "-----BEGIN CERTIFICATE-----";
 static const char PEM_END[] = "-----END CERTIFICATE-----";
@@ -528,13 +537,45 @@ static wecom_err_t scan_file(wecom_castore_t *s, scan_t *sc)
     return WECOM_OK;
 }
 
+/* At init: the CA file holds a certificate (it is read up to its first
+ * one only). */
+static wecom_err_t load_file(wecom_castore_t *s)
+{
+    scan_t sc;
+    wecom_err_t rc;
+    memset(&sc, 0, sizeof sc);
+    rc = scan_file(s, &sc);
+    if (rc != WECOM_OK)
+        return rc;
+    return sc.certs > 0 ? WECOM_OK : WECOM_ERR_TLS_CA_EMPTY;
+}
+
+#else /* !WECOM_CA_STREAM */
+
+/* At init: the CA file parsed whole into the trust list. Only a regular
+ * file: fopen would block on a FIFO planted there. A file that reads but
+ * holds no certificate mbedTLS can parse is empty, as with the stream. */
+static wecom_err_t load_file(wecom_castore_t *s)
+{
+    int ret;
+#if CA_POSIX_IO
+    struct stat st;
+    if (stat(s->file, &st) != 0 || !S_ISREG(st.st_mode))
+        return WECOM_ERR_TLS_CA_LOAD;
+#endif
+    ret = mbedtls_x509_crt_parse_file(&s->fixed, s->file);
+    if (ret == MBEDTLS_ERR_X509_FILE_IO_ERROR)
+        return WECOM_ERR_TLS_CA_LOAD;
+    return ret < 0 ? WECOM_ERR_TLS_CA_EMPTY : WECOM_OK;
+}
+
+#endif /* WECOM_CA_STREAM */
+
 wecom_err_t wecom__castore_init(wecom_castore_t *s,
                                const wecom_tls_config_t *cfg,
                                unsigned char *scratch, size_t scratch_len)
 {
     const char *file = cfg->ca_file;
-    scan_t sc;
-    wecom_err_t rc;
     mbedtls_x509_crt_init(&s->fixed);
     mbedtls_x509_crt_init(&s->found);
     s->scratch = scratch;
@@ -555,11 +596,7 @@ wecom_err_t wecom__castore_init(wecom_castore_t *s,
     if (strlen(file) >= sizeof s->file)
         return WECOM_ERR_TLS_CA_LOAD;
     memcpy(s->file, file, strlen(file) + 1);
-    memset(&sc, 0, sizeof sc);
-    rc = scan_file(s, &sc);
-    if (rc != WECOM_OK)
-        return rc;
-    return sc.certs > 0 ? WECOM_OK : WECOM_ERR_TLS_CA_EMPTY;
+    return load_file(s);
 }
 
 mbedtls_x509_crt *wecom__castore_empty(wecom_castore_t *s)
@@ -571,10 +608,12 @@ wecom_err_t wecom__castore_verify(wecom_castore_t *s, mbedtls_x509_crt *chain,
                                  const mbedtls_x509_crt_profile *profile,
                                  const char *host, uint32_t *flags)
 {
-    const mbedtls_x509_crt *c;
-    scan_t sc;
     wecom_err_t rc = WECOM_OK;
     int ret;
+#if WECOM_CA_STREAM
+    mbedtls_x509_crt *trust = &s->found;
+    const mbedtls_x509_crt *c;
+    scan_t sc;
     memset(&sc, 0, sizeof sc);
     sc.chain = chain;
     for (c = &s->fixed; c->raw.p != NULL; c = c->next) {
@@ -585,8 +624,11 @@ wecom_err_t wecom__castore_verify(wecom_castore_t *s, mbedtls_x509_crt *chain,
     }
     if (s->file[0] != '\0')
         rc = scan_file(s, &sc);
+#else
+    mbedtls_x509_crt *trust = &s->fixed; /* everything, parsed at init */
+#endif
     if (rc == WECOM_OK) {
-        ret = mbedtls_x509_crt_verify_with_profile(chain, &s->found, NULL,
+        ret = mbedtls_x509_crt_verify_with_profile(chain, trust, NULL,
                                                    profile, host, flags,
                                                    NULL, NULL);
         /* Anything but a verdict in the flags (a chain too long, memory):

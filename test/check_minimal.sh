@@ -2,7 +2,7 @@
 # configs/minimal_defconfig builds, and leaves out what it says: no
 # download, gettoken or saved TLS session in the library (their functions
 # are not exported, nor declared for an application), none in the tool,
-# a smaller client.
+# a CA file parsed whole and still verified, a smaller client.
 set -eu
 TOP=$1
 DEFAULT_SIZE=$2 # WECOM_CLIENT_SIZE of the default build
@@ -60,6 +60,35 @@ for call in 'wecom_media_download(0, 0, 0)' 'wecom_token_fetch(0, 0, 0, 0, 0)' \
         echo "${call%%(*} is declared in a library without it"; exit 1
     fi
 done
-SIZE=$(sed -n 's/^#define WECOM_CLIENT_SIZE //p' "$WORK/b/include/wecom/abi.h")
+# The CA file parsed whole (WECOM_CA_STREAM=n) and the chain verified by
+# mbedTLS against it: an RSA-2048 root -> intermediate -> leaf chain
+# passes with its root alone and with the system bundle plus its root,
+# and is refused by the bundle alone.
+MIN=$WORK
+TOOL=$MIN/b/cli/wecom-media
+RSA_EMULATOR_DIR=$TOP/test/arena
+. "$TOP/test/arena/rsa_emulator.sh"
+start_rsa_emulator minimal
+trap 'rsa_emulator_stop; rm -rf "$MIN"' EXIT INT TERM
+printf '%s\n' "$TOKEN" > "$WORK/token"
+chmod 600 "$WORK/token"
+head -c 2000 /dev/urandom > "$WORK/media.bin"
+send() {
+    "$TOOL" --base-url "$EMU_URL" --cacert "$1" --token-file "$WORK/token" \
+        upload "$WORK/media.bin" > "$WORK/out" 2> "$WORK/err"
+}
+send "$EMU_CA" || { echo "its root refused the chain: $(cat "$WORK/err")"; exit 1; }
+BUNDLE=/etc/ssl/certs/ca-certificates.crt
+if [ -s "$BUNDLE" ]; then
+    cat "$BUNDLE" "$EMU_CA" > "$WORK/bundle.pem"
+    send "$WORK/bundle.pem" ||
+        { echo "the bundle with its root refused the chain: $(cat "$WORK/err")"; exit 1; }
+    if send "$BUNDLE"; then
+        echo "the system bundle alone trusted the emulator's chain"; exit 1
+    fi
+    grep -q 'WECOM_ERR_TLS_CERT_UNTRUSTED' "$WORK/err" ||
+        { echo "not refused as untrusted: $(cat "$WORK/err")"; exit 1; }
+fi
+SIZE=$(sed -n 's/^#define WECOM_CLIENT_SIZE //p' "$MIN/b/include/wecom/abi.h")
 [ "$SIZE" -lt "$DEFAULT_SIZE" ] || { echo "client $SIZE >= $DEFAULT_SIZE"; exit 1; }
 echo "minimal_defconfig: no download, sizeof(wecom_client_t) $SIZE (default $DEFAULT_SIZE)"

@@ -57,6 +57,14 @@
 #ifndef WECOM_PROXY
 #define WECOM_PROXY 1
 #endif
+/* The CA file streamed through a fixed buffer at each full handshake,
+ * its roots matched to the chain by name (the system bundle costs a few
+ * KB of heap). Off, it is parsed whole at init into mbedTLS's trust list
+ * (4-5 KB of heap per root: fine for a device that ships its own one or
+ * two, some 445 KB for the system bundle) and the code is 3 KB smaller. */
+#ifndef WECOM_CA_STREAM
+#define WECOM_CA_STREAM 1
+#endif
 /* gettoken (wecom_token_fetch): a token from the corpid and secret. Off,
  * tokens come from the application (wecom_client_set_token_ttl or a
  * token provider), and the corp secret need not be on the device at all:
