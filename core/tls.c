@@ -567,6 +567,7 @@ fail:
     return rc;
 }
 
+#if WECOM_SESSION_SAVE /* config.h: only session.c asks for these */
 wecom_err_t wecom__tls_session_save(const wecom_tls_t *t, unsigned char *buf,
                                    size_t cap, size_t *len,
                                    const char **host, uint16_t *port)
@@ -606,6 +607,7 @@ wecom_err_t wecom__tls_session_load(wecom_tls_t *t, const unsigned char *buf,
     t->have_session = 1;
     return WECOM_OK;
 }
+#endif /* WECOM_SESSION_SAVE */
 
 wecom_err_t wecom__tls_send(wecom_tls_t *t, const unsigned char *buf,
                            size_t len)

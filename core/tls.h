@@ -148,6 +148,7 @@ void wecom__tls_close(wecom_tls_t *t);
 /* Close and release everything. */
 void wecom__tls_free(wecom_tls_t *t);
 
+#if WECOM_SESSION_SAVE /* wecom/config.h */
 /* The session kept for resumption, in mbedTLS's serialisation (which
  * carries its version and configuration, so another build refuses it),
  * and the host and port it is for. WECOM_ERR_TLS_SESSION_REFUSED when
@@ -162,6 +163,7 @@ wecom_err_t wecom__tls_session_save(const wecom_tls_t *t, unsigned char *buf,
 wecom_err_t wecom__tls_session_load(wecom_tls_t *t, const unsigned char *buf,
                                    size_t len, const char *host,
                                    uint16_t port);
+#endif /* WECOM_SESSION_SAVE */
 
 #ifdef __cplusplus
 }
