@@ -46,7 +46,7 @@ echo "| configuration | text | without unwind tables | change (without unwind ta
 echo "| --- | --- | --- | --- |"
 : > "$ROOT/default.config"
 measure defaults default "$ROOT/default.config"
-for f in DOWNLOAD OUTBOX PROXY TOKEN_FETCH SESSION_SAVE ERROR_TEXT CHECK_AMR CHECK_MP4; do
+for f in DOWNLOAD OUTBOX PROXY CA_STREAM TOKEN_FETCH SESSION_SAVE ERROR_TEXT CHECK_AMR CHECK_MP4; do
     printf 'CONFIG_WECOM_%s=n\n' "$f" > "$ROOT/no_$f.config"
     if [ "$f" = SESSION_SAVE ]; then
         echo 'CONFIG_WECOM_CLI_SESSION_CACHE=n' >> "$ROOT/no_$f.config"
