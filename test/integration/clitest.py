@@ -22,6 +22,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -43,6 +44,38 @@ def check_cli():
     if not CLI or not os.access(CLI, os.X_OK):
         raise RuntimeError(
             "set WECOM_CLI to the wecom-media binary to test (ctest does); got %r" % CLI)
+
+
+def process_ended(pidfile):
+    """Whether the process whose pid pidfile holds has ended (gone, or a
+    zombie nobody has waited for yet), a moment after the caller's run."""
+    with open(pidfile) as f:
+        pid = int(f.read())
+    time.sleep(0.2)
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def fifo_opened(path):
+    """Plant a FIFO at path with a writer blocked on it (a daemon thread:
+    it may stay blocked for ever). The Event returned is set once anyone
+    opens the FIFO for reading, which releases the writer."""
+    os.mkfifo(path, 0o600)
+    opened = threading.Event()
+
+    def writer():
+        try:
+            fd = os.open(path, os.O_WRONLY)
+        except OSError:
+            return
+        opened.set()
+        os.close(fd)
+    threading.Thread(target=writer, daemon=True).start()
+    time.sleep(0.2)
+    return opened
 
 
 def sha256(data):

@@ -17,7 +17,7 @@ import threading
 import time
 import unittest
 
-from clitest import CORPID, GETTOKEN, SECRET, EmulatorCase, jpeg
+from clitest import CORPID, GETTOKEN, SECRET, EmulatorCase, fifo_opened, jpeg, process_ended
 
 EXIT_LOCAL, EXIT_CREDENTIALS, EXIT_NOT_FOUND = 3, 7, 9
 ROOT = os.geteuid() == 0
@@ -181,19 +181,7 @@ class StateTokenCache(StateCase):
         self.upload()
         lock = self.token_file() + ".lock"
         os.unlink(lock)
-        os.mkfifo(lock, 0o600)
-        opened = threading.Event()
-
-        def writer():
-            try:
-                fd = os.open(lock, os.O_WRONLY)
-            except OSError:
-                return
-            opened.set()
-            os.close(fd)
-        # Left blocked for ever once the FIFO is gone: a daemon thread.
-        threading.Thread(target=writer, daemon=True).start()
-        time.sleep(0.2)
+        opened = fifo_opened(lock)
         p = self.upload("-v")
         self.assertIn("the token will not be cached", p.stderr.decode())
         self.assertFalse(opened.wait(0.5), "the tool opened the FIFO")
@@ -293,15 +281,7 @@ class StateCredentials(StateCase):
         took = time.monotonic() - start
         self.assertLess(took, 5, "waited %.1f s for the command's child" % took)
         self.assertEqual(self.uploads()[-1]["token_state"], "valid")
-        with open(pidfile) as f:
-            pid = int(f.read())
-        time.sleep(0.2)
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            state = "gone"
-        self.assertIn(state, ("gone", "Z"), "the command's child still runs")
+        self.assertTrue(process_ended(pidfile), "the command's child still runs")
 
     def test_token_command_gets_no_descriptor_of_ours(self):
         """The command's children see stdin, stdout, stderr and nothing of
@@ -398,20 +378,7 @@ class StateSession(StateCase):
         session = os.path.join(self.cache, "tls-session")
         self.run_upload()
         os.unlink(session)
-        os.mkfifo(session, 0o600)
-        opened = threading.Event()
-
-        def writer():
-            try:
-                fd = os.open(session, os.O_WRONLY)
-            except OSError:
-                return
-            if stat.S_ISFIFO(os.fstat(fd).st_mode):
-                opened.set()
-            os.close(fd)
-        # Left blocked for ever once the FIFO is replaced: a daemon thread.
-        threading.Thread(target=writer, daemon=True).start()
-        time.sleep(0.2)
+        opened = fifo_opened(session)
         resumed, err = self.run_upload()
         self.assertEqual(resumed, 0)
         self.assertFalse(opened.wait(0.5), "the tool opened the FIFO")
