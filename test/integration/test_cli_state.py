@@ -549,8 +549,13 @@ class StateDownload(StateCase):
                 environ = f.read()
         finally:
             self.interrupt(proc, signal.SIGTERM)
+        self.assertNotIn(self.token.encode(), environ)
+        if b"qemu-" in cmdline.split(b"\0", 1)[0]:
+            # A cross build under qemu-user: /proc shows qemu's own argv,
+            # a copy the guest program cannot reach.
+            return
         self.assertIn(b"download", cmdline)
-        self.assertNotIn(self.token.encode(), cmdline + environ)
+        self.assertNotIn(self.token.encode(), cmdline)
 
 
 if __name__ == "__main__":
