@@ -94,21 +94,6 @@ static struct {
     const char *path;
 } g_write;
 
-typedef struct {
-    wecom_writer_t inner;
-} out_writer_t;
-
-static int out_write(void *ctx, const unsigned char *buf, size_t len)
-{
-    out_writer_t *o = ctx;
-    int rc;
-    errno = 0;
-    rc = o->inner.write(o->inner.ctx, buf, len);
-    if (rc != 0 && g_write.err == 0)
-        g_write.err = errno != 0 ? errno : EIO;
-    return rc;
-}
-
 /* A write, fsync or close of path failed with errno: kept for failed(). */
 static wecom_err_t write_failed(const char *path)
 {
@@ -117,6 +102,18 @@ static wecom_err_t write_failed(const char *path)
         g_write.path = path;
     }
     return WECOM_ERR_FILE_WRITE;
+}
+
+/* The POSIX writer (ctx), keeping why a write failed. */
+static int out_write(void *ctx, const unsigned char *buf, size_t len)
+{
+    const wecom_writer_t *inner = ctx;
+    int rc;
+    errno = 0;
+    rc = inner->write(inner->ctx, buf, len);
+    if (rc != 0)
+        (void)write_failed(g_write.path);
+    return rc;
 }
 
 /* ------------------------------------------------------------ signals */
@@ -332,14 +329,17 @@ static int remote_name_taken(const char *final, int clobber)
 /* ---------------------------------------------------------- transfer */
 
 /* The .part's first `held` bytes are on storage, and the info says so:
- * a later --continue starts there even after a power cut. Nothing
- * changes when either step fails (the info keeps its older count). */
+ * a later --continue starts there even after a power cut. When either
+ * step fails the info keeps its older count, and no more checkpoints are
+ * tried (not at every write that follows). */
 static void checkpoint(watch_t *w, uint64_t held)
 {
     if (w->info_path == NULL || w->info_failed || held == w->durable)
         return;
     if (fsync(w->fd) == 0 && save_info(w->info_path, w->media_id, w->res, held) == 0)
         w->durable = held;
+    else
+        w->info_failed = 1;
 }
 
 static int on_progress(void *ctx, uint64_t done, uint64_t total)
@@ -395,15 +395,14 @@ static void note_dropped(unsigned dropped)
 static wecom_err_t fetch(cli_t *cli, watch_t *w, int fd, const char *path, uint64_t offset,
                          const part_info_t *info, wecom_download_result_t *res)
 {
-    wecom_writer_t writer;
-    out_writer_t out;
+    wecom_writer_t writer, inner;
     wecom_posix_fd_t fdctx;
     wecom_download_t dl;
     wecom_err_t rc;
 
-    wecom_posix_writer(&out.inner, &fdctx, fd);
+    wecom_posix_writer(&inner, &fdctx, fd);
     writer.write = out_write;
-    writer.ctx = &out;
+    writer.ctx = &inner;
     g_write.err = 0;
     g_write.path = path;
     memset(&dl, 0, sizeof dl);
