@@ -254,6 +254,20 @@ class EmulatorCase(unittest.TestCase):
                 p.stderr.decode(errors="replace")))
         return p
 
+    def cli_at_once(self, args, env, count, label):
+        """count runs of the tool started together; each must exit 0.
+        Their (stdout, stderr) in start order, kept for the secret scan."""
+        procs = [subprocess.Popen(self.cli_cmd(args), env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+                 for _ in range(count)]
+        results = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=60)
+            self.printed.append((label, out + err, ()))
+            self.assertEqual(proc.returncode, 0, err)
+            results.append((out, err))
+        return results
+
     def start_cli(self, *args, cwd=None, global_args=()):
         """The tool in the background (for interrupting it)."""
         return subprocess.Popen(self.cli_cmd(args, global_args), cwd=cwd or self.work,

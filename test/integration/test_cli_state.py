@@ -195,13 +195,7 @@ class StateTokenCache(StateCase):
                                       "path": GETTOKEN})
             env = self.cli_env(self.env(), token=False)
             start = time.monotonic()
-            procs = [subprocess.Popen(self.cli_cmd(["--corpid", CORPID, "token"]), env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                     for _ in range(8)]
-            for proc in procs:
-                out, err = proc.communicate(timeout=60)
-                self.printed.append(("concurrent token", out + err, ()))
-                self.assertEqual(proc.returncode, 0, err)
+            self.cli_at_once(["--corpid", CORPID, "token"], env, 8, "concurrent token")
             self.assertLess(time.monotonic() - start, 20)
         self.assertEqual(gettokens(self), 1)
         with open(self.token_file(), "rb") as f:
@@ -393,13 +387,8 @@ class StateSession(StateCase):
         self.run_upload()
         for _ in range(30):
             os.unlink(session)
-            procs = [subprocess.Popen(self.cli_cmd(["-v", "upload", self.jpg]), env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                     for _ in range(8)]
-            for proc in procs:
-                out, err = proc.communicate(timeout=60)
-                self.printed.append(("concurrent upload", out + err, ()))
-                self.assertEqual(proc.returncode, 0, err)
+            for _, err in self.cli_at_once(["-v", "upload", self.jpg], env, 8,
+                                           "concurrent upload"):
                 self.assertNotIn(b"session cache: dropped", err)
             resumed, err = self.run_upload()
             self.assertEqual(resumed, 1, err)

@@ -5,7 +5,6 @@ that a fleet of short-lived processes makes."""
 import json
 import os
 import stat
-import subprocess
 import time
 import unittest
 
@@ -309,13 +308,7 @@ class TokenCache(EmulatorCase):
             cache = self.path("cache%d" % round_)
             env = self.cli_env(self.env(XDG_CACHE_HOME=cache), token=False)
             before = gettokens(self)
-            procs = [subprocess.Popen(self.cli_cmd(["--corpid", CORPID, "token"]), env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                     for _ in range(2)]
-            for proc in procs:
-                out, err = proc.communicate(timeout=60)
-                self.printed.append(("concurrent token", out + err, ()))
-                self.assertEqual(proc.returncode, 0, err)
+            self.cli_at_once(["--corpid", CORPID, "token"], env, 2, "concurrent token")
             self.assertLessEqual(gettokens(self) - before, 2)
             with open(os.path.join(cache, "wecom-media", [
                     f for f in os.listdir(os.path.join(cache, "wecom-media"))
