@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The two commands of README.md, and a few more.
 #
 #   make demo   build, start the local WeCom emulator, upload a file and

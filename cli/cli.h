@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wecom-media command-line tool: what the commands share. */
 #ifndef WECOM_CLI_H
 #define WECOM_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wecom-media download: to FILE.part, fsync, then rename to FILE only when
  * complete and of the announced size, then fsync the directory.

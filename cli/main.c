@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wecom-media [OPTIONS] COMMAND [OPTIONS] ARGS
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * How the tool reaches WeCom: an HTTP proxy (--proxy, HTTPS_PROXY,
  * https_proxy; NO_PROXY, no_proxy) as curl picks one, its credentials

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Files the tool writes on the device, where it may run as root in a
  * directory other users can write to (/tmp, a shared SD card). Anyone

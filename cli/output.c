@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the tool prints: exit codes, error reports, and text from the
  * server or the file system made safe for a terminal and for JSON. */
 #include <stdarg.h>

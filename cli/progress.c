@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Progress on stderr: a bar redrawn in place when stderr is a terminal;
  * with --progress where it is not (a journal, a log file), a plain line
  * every few seconds, which a log can hold. -q shows neither. */

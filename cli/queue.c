@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wecom-media queue add|run|status|results: the outbox (wecom/outbox.h)
  * from the command line. A camera's capture script queues a picture in a

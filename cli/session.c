@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The TLS session cache: the last run's TLS session, offered by the next.
  *

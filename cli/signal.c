@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * SIGINT and SIGTERM cancel the transfer under way: wecom_client_cancel is
  * async-signal-safe and wakes whatever wait the client is in (connect,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wecom-media token: how long the token the tool would use has left, and
  * where it came from; --show prints the token itself, for scripts:
  * export WECOM_ACCESS_TOKEN=$(wecom-media token --show). */

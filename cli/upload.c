@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wecom-media upload: one media_id per file on stdout, in order (with
  * --json one object per file, failures included).

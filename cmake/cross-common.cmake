@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # What the example toolchain files (toolchain-armhf.cmake,
 # toolchain-aarch64.cmake) share; each sets CMAKE_SYSTEM_PROCESSOR,
 # WECOM_CROSS_DEFAULT_PREFIX and WECOM_QEMU_ARCH, then includes this.

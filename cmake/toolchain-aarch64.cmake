@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Example CMake toolchain file: 64-bit ARM Linux (aarch64).
 #
 #   cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64.cmake \

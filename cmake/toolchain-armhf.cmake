@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Example CMake toolchain file: 32-bit ARM Linux, hard float (armhf).
 #
 #   cmake -S . -B build-armhf -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-armhf.cmake \

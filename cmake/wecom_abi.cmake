@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # wecom/abi.h: the library's configuration, stamped into the installed
 # headers so that an application built with other settings cannot silently
 # get another layout.

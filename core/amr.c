@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* AMR duration by walking frame headers (see amr.h). */
 #include "amr.h"
 

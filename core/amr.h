@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* AMR (narrowband) storage-format walking, RFC 4867 section 5. */
 #ifndef WECOM_AMR_H
 #define WECOM_AMR_H

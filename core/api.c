@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared parts of the API calls (see api.h). */
 #include <string.h>
 

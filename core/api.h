@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What upload, download and token calls share: request targets, the JSON
  * answer, retry decisions. Not part of the public API. */
 #ifndef WECOM_API_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Cancel from outside (see wecom/media.h): a flag the client looks at
  * before every wait, and the port's hook that wakes the wait in progress.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The trust store (castore.h): a CA file streamed through fixed buffers,
  * its certificates matched by name to the chain under verification.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The trust store: CA certificates looked up when a chain is verified,
  * not parsed up front. Private to the library.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Checking a file before a byte of it is sent: size, magic bytes for the
  * kind, and for voice the AMR duration. A metered uplink should not pay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client context: base URL, TLS session and HTTP engine over the one
  * I/O buffer it owns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client's real layout, private to the library. Applications hold it
  * as wecom_client_t: opaque bytes of WECOM_CLIENT_SIZE (wecom/abi.h, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Download: one or more ranged GETs on a kept connection, each answer
  * checked against what was asked and what is already written, the body

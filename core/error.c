@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Names and descriptions of wecom_err_t codes.
  *
  * One list, expanded twice: into a byte per code and into one packed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* File names crossing the wire (see filename.h). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* File names that cross the wire, in both directions. Not public. */
 #ifndef WECOM_FILENAME_H
 #define WECOM_FILENAME_H

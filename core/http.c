@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One request/response exchange with keep-alive: a kept connection is
  * checked before reuse, and if the server closed it anyway before

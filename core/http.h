@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * HTTP/1.1 over a byte stream, in the caller's fixed buffer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared between the HTTP engine's files; not part of the public API. */
 #ifndef WECOM_HTTP_INTERNAL_H
 #define WECOM_HTTP_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Writing one HTTP/1.1 request through the fixed buffer: the head first,
  * then the body read straight into the space after it, so each TLS record

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Reading one HTTP/1.1 response with llhttp into fixed slots.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON answers in jsmn's tokens, and the media-or-error rule (see json.h). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The API's small JSON answers: a strict parse (RFC 8259's grammar in
  * full, the whole input one object, no key twice at the top level) into

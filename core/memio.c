@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Memory as a reader or writer (see wecom/port.h): a frame already in RAM
  * goes up without a file, and a medium comes down into a caller's buffer

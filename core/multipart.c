@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* multipart/form-data with a precomputed length (see multipart.h). */
 #include <string.h>
 

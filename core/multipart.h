@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * multipart/form-data with one part, `media`, whose length is known before
  * a byte is sent (RFC 7578). The head and tail are built once; the file

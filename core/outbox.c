@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The outbox's spool: item files, ids, enqueue and its quota, counts.
  * The drainer is in outbox_drain.c, the journal in outbox_journal.c.

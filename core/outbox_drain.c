@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The outbox's drainer: one at a time (the lock file), oldest item first.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the outbox's files share (item header, journal lines). Not public. */
 #ifndef WECOM_OUTBOX_INTERNAL_H
 #define WECOM_OUTBOX_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The outbox's journal, results.log: one line per outcome, appended with
  * one write and fsync'd. Each line is a flat JSON object followed by

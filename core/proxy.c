@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The CONNECT tunnel through an HTTP proxy (see proxy.h). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * An HTTP CONNECT tunnel (RFC 9110, 9.3.6) between the transport and TLS:
  * after the TCP connect to the proxy, ask it for a tunnel to the server,

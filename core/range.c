@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Content-Range parsing and Range writing (see range.h). */
 #include <string.h>
 

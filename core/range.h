@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Content-Range (RFC 7233 section 4.2), for byte ranges. Not public. */
 #ifndef WECOM_RANGE_H
 #define WECOM_RANGE_H

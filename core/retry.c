@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one retry policy (see retry.h). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one retry policy of the library: upload, download and gettoken ask
  * it, after each failed request, whether to send it again. It owns the
  * attempt count, the backoff with jitter, the client's retry time limit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client's TLS session saved for a later process (wecom/media.h):
  * mbedTLS's own serialisation behind a small header that keys it to the

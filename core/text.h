@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small text helpers the core shares. Not part of the public API. */
 #ifndef WECOM_TEXT_H
 #define WECOM_TEXT_H

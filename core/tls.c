@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * TLS client session on mbedTLS 2.28 and 3.x (see include/wecom/tls.h).
  *

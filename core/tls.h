@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A TLS client session over a wecom_transport_t, on mbedTLS 2.28 or 3.x.
  * Private to the library (its struct holds mbedTLS's contexts).

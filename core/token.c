@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gettoken: an access token for a corpid and secret; and when the client
  * asks its token provider for one. */
 #include <string.h>

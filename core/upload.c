@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Upload: check the file, frame it as multipart with an exact length, and
  * send it through the client's buffer; retry what is worth retrying.

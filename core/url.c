@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Base URL parsing (see url.h). */
 #include <string.h>
 

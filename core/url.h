@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Base URL parsing; not part of the public API. */
 #ifndef WECOM_URL_H
 #define WECOM_URL_H

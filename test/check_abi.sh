@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The ABI guard. An application compiled with a setting other than the
 # library's fails to compile, naming the setting; one compiled against the
 # headers of another build (here: abi.h with a different client size, or

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # One configuration: every setting include/wecom/config.h gives a default
 # (#ifndef WECOM_X / #define WECOM_X value) has a Kconfig symbol with the
 # same default, and every Kconfig symbol has that default in config.h.

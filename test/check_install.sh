@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install into a staging DESTDIR under an unusual prefix, then run the
 # installed tool (it must find its shared library there) and build a
 # program against the installed headers with pkg-config.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A Kconfig .config reaches the build: its CONFIG_WECOM_* values become
 # wecom/build_config.h, "n" or "is not set" makes a bool 0, and the library builds
 # with a small I/O buffer taken from it.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # configs/minimal_defconfig builds, and leaves out what it says: no
 # download, gettoken or saved TLS session in the library (their functions
 # are not exported, nor declared for an application), none in the tool,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fails when any of the library's own object files references malloc,
 # calloc, realloc or free (DESIGN.md: core/ and port/ never allocate).
 string(REPLACE "\\;" ";" OBJECTS "${OBJECTS}")

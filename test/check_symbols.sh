@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The shared library exports the public API and nothing else: the
 # functions its installed headers declare (each marked WECOM_API) are
 # exactly its defined dynamic symbols, both ways. A function declared in a

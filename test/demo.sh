@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make demo: start the local WeCom emulator, upload a sample image with
 # wecom-media, download it back by its media_id and compare the bytes.
 set -eu

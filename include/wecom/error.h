@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wecom-media error codes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wecom-media: the WeCom temporary-media client. This header, with
  * wecom/port.h (the platform interface), wecom/posix.h (the POSIX port),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The outbox: store media now, upload them when the link returns, and
  * survive a power cut at any instant.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The platform interface: everything wecom-media needs from the system.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The POSIX port: TCP over IPv4 and IPv6, poll() timeouts, a monotonic
  * clock, getrandom() entropy, and file-descriptor readers and writers.

@@ -1,1 +1,2 @@
+# SPDX-License-Identifier: MIT
 include $(sort $(wildcard $(BR2_EXTERNAL_WECOM_MEDIA_PATH)/package/*/*.mk))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wecom_mbedtls_config.h: mbedTLS tuned for wecom-media on a device.
  *

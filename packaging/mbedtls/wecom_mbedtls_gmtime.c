@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wecom_mbedtls_gmtime.c: mbedtls_platform_gmtime_r() without glibc's
  * time-zone loading, for an mbedTLS built with wecom_mbedtls_config.h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mbedTLS's heap on a caller's static arena (include/wecom/posix.h).
  *

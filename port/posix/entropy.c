@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Entropy from the kernel's CSPRNG. getrandom() blocks only until the pool
  * is first initialised at boot, which is what a TLS client wants.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * File descriptors as readers and writers. A regular file is read with
  * pread(), so a retried upload can start again from any offset; a pipe or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The outbox's file system on POSIX: a spool directory held open, and
  * every file reached relative to one of its directories with openat(),

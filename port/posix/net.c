@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * TCP transport for POSIX: getaddrinfo() for IPv4 and IPv6, non-blocking
  * sockets with poll() so that every wait has a bound, and no SIGPIPE.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The POSIX port as a whole: transport, monotonic clock, sleep, entropy. */
 #define _POSIX_C_SOURCE 200809L
 

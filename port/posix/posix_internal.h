@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared between the POSIX port's files, not public. */
 #ifndef WECOM_POSIX_INTERNAL_H
 #define WECOM_POSIX_INTERNAL_H

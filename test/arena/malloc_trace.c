@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Who calls malloc: loaded with LD_PRELOAD into any program, it counts
  * every malloc, calloc, realloc and memalign call (glibc's own internal

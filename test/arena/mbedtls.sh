@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Build Debian's mbedTLS source with packaging/mbedtls/wecom_mbedtls_config.h,
 # the way a Buildroot or Yocto recipe would, and install it under DIR/prefix.
 #

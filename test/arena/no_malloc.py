@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every malloc the wecom-media tool makes during an upload and a download.
 
     python3 no_malloc.py BUILD_DIR [MIB]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The WeCom emulator serving an RSA-2048 chain, as public CAs issue them.
 
     python3 rsa_emulator.py --state-dir DIR [wecom_emulator.py options]

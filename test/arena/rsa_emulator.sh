@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by test/arena/search.sh and test/stack/stack_check.sh:
 #
 #   . test/arena/rsa_emulator.sh; start_rsa_emulator NAME

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The smallest static arena on which mbedTLS completes a handshake over an
 # RSA-2048 chain and a 20 MiB upload and download (binary search, to 64
 # bytes). Needs an mbedTLS built with packaging/mbedtls/wecom_mbedtls_config.h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * packaging/mbedtls/wecom_mbedtls_gmtime.c gives what glibc's gmtime_r
  * gives, field for field: around the epoch, leap days and centuries, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One upload and one download of the same file through the library, as
  * the command-line tool does them, with mbedTLS on an arena of a given

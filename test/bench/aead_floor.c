@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The floor for moving bytes through TLS: the CPU time that sealing them
  * alone takes with mbedTLS's AEADs, in 16 KB records (what a TLS record

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Memory figures: sizeof the client context and its parts, the heap that
  * loading the CA takes (one root, and the system bundle), and the heap

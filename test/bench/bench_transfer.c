@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One upload or download against a real HTTPS server, with the figures
  * a firmware engineer asks for: CPU time (user + system), heap peak,

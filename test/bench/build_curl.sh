@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The curl an integrator would otherwise ship, for test/bench/table.py:
 # Debian 12's curl 7.88 source built as Buildroot builds it, static
 # libcurl over the system's mbedTLS, HTTP(S) only, no compression or IDN.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Counts heap bytes by defining malloc and friends in the program and
  * forwarding to glibc's own entry points. Shared libraries (mbedTLS)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Heap use of this process, measured by wrapping glibc's allocator (link
  * heap_meter.c into the program). For measurement programs only. */
 #ifndef HEAP_METER_H

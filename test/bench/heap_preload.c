@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Heap figures of a whole process, any program: loaded with LD_PRELOAD,
  * it counts what malloc and friends hand out (malloc_usable_size, what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Peak RSS of a program, whether linked statically or not:
  *

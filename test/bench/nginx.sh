@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A neutral HTTPS server for the benchmarks: nginx on loopback with a
 # certificate made for the run, answering uploads with a fixed media_id
 # and serving media/get from the files in DIR (media_id = file name).

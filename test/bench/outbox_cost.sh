@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # What the outbox costs: one `wecom-media queue add` of a 200 KB picture
 # (fsyncs, write calls, bytes written, as strace counts them; the spool's
 # bytes on disk), its upload from the outbox (fsyncs, journal bytes; the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make bench: the figures for the closing notes, against nginx on loopback
 # (a neutral HTTPS server) with a certificate made for this run.
 #

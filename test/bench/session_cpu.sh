@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The CPU of a 200 KB upload from a new wecom-media process, with a full
 # handshake (--no-session-cache) and with the previous run's TLS session
 # resumed, against nginx on loopback. Runs alternate, best of REPEATS of

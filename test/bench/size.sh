@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The library's own code size at -Os, without its dependencies (mbedTLS,
 # llhttp compiled in from sources, libc): text, data and bss per object
 # of core/ and port/, and the total. `size` counts read-only data and the

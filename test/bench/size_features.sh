@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # What each feature costs in the library's own code: the objects of core/
 # and port/ at -Os (as test/bench/size.sh counts them), built with the
 # defaults, with each Kconfig feature turned off alone, and with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # What a device that only uploads links of the library: docs/firmware.md's
 # push_photo() in a program of its own, linked at -Os against
 # libwecom-media.a with --gc-sections (mbedTLS and libc shared, as they are

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # wecom-media linked statically against musl libc and an mbedTLS built
 # for it with the project's configuration: the build with the smallest
 # peak RSS (make bench measures it beside the others).

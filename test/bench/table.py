@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """make bench's table: wecom-media and curl doing the same requests.
 
     test/bench/table.py BUILD_DIR [--curl PATH] [--static-cli PATH]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The floor under a transfer of FILE through TLS: the CPU time that
  * moving its bytes costs without any protocol, that is reading them from

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # gettoken calls for N uploads in N consecutive processes of the tool
 # (a camera that runs it every few minutes), with the token cache and
 # without it (--no-token-cache), against the local emulator. WeCom blocks

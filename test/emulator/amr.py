@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Duration of an AMR-NB file in the RFC 4867 section 5 storage format.
 
 WeCom refuses voice over 60 s (45007), and the length of AMR is only known by

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The three WeCom endpoints: gettoken, media/upload and media/get.
 
 Answers follow shared/wecom-api.md. Like WeCom, an API error is HTTP 200

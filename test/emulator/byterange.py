@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Single byte ranges and If-Range, per RFC 7233 (now RFC 9110 section 14).
 
 The emulator serves one range per response. RFC 7233 3.1 lets a server

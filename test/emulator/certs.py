@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A throw-away certificate authority for the emulator, made with openssl(1).
 
 Each run gets a fresh CA and a server certificate signed by it, so no test

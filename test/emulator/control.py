@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The /_emu/ control API: knobs, faults, tokens, stored media, the request log.
 
 Control requests need no token, are never logged, and never meet a fault or

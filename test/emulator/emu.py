@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Start, stop and steer a wecom_emulator from tests (module and command line).
 
     emu.py start --state-dir DIR [emulator options]   prints the base URL

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What the response-side faults do to the bytes on the wire.
 
 drop_request_after is handled while the request is read (httpio.Reader's

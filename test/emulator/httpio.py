@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """HTTP/1.1 on a raw socket: read a request strictly, write a response.
 
 Written by hand instead of on http.server because the emulator must control

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """WeCom's size and format rules for each kind of temporary media.
 
 Sizes and codes follow shared/wecom-api.md; the limits come from the

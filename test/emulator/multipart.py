@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A strict RFC 7578 multipart/form-data parser for the upload endpoint.
 
 Every refusal raises MultipartError, which the upload handler turns into

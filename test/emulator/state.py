@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Everything the emulator remembers: knobs, tokens, media, the request log.
 
 One lock guards all of it; each method holds it only for a dictionary

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Tests of the WeCom emulator, over the wire, against a running instance.
 
 Run from anywhere:  python3 test_emulator.py  or  python3 -m unittest test_emulator

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A local stand-in for qyapi.weixin.qq.com, for wecom-media's tests.
 
     wecom_emulator.py --state-dir DIR [--host 127.0.0.1] [--port 0]

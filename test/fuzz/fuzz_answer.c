@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 /*
  * The media-or-error rule (wecom__json_answer_classify) and the strict JSON

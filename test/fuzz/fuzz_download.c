@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The download engine against a hostile server: the input is up to eight
  * responses separated by a marker, answered in turn. Whatever they say,
  * the writer never gets more than the medium's announced size, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 /* The HTTP response reader on any bytes, split into reads as the input's
  * first bytes say. Invariants: no crash or overflow (ASan), every slot

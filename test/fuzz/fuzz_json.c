@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON answers: parsing and every field reader on any bytes; and the
  * tokens of every answer the parser takes, the same as jsmn's own parser
  * makes of it (json.c records them in its grammar pass, in jsmn's layout;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Multipart framing round trip: what core/multipart.c writes, a strict
  * RFC 7578 / RFC 2046 reader written here reads back, byte for byte.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Server-supplied names and ranges: whatever Content-Disposition says, the
  * name never has a path, a control byte, a leading dot or the value "."
  * or ".."; a Content-Range taken is consistent. */

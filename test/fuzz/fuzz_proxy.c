@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The proxy's answer to CONNECT (core/proxy.c), from a hostile proxy: the
  * input is what the proxy sends. Properties beyond "no crash": the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The upload check (core/check.c, core/amr.c) on any file: the JPG, PNG,
  * AMR and MP4 sniffers and the AMR frame walk.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the fuzz targets that feed a reader share: a property check that
  * aborts (so libFuzzer keeps the input), and a source over the input that
  * gives short reads, as a pipe or a slow disk does. */

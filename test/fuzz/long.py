@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Run every libFuzzer target of a WECOM_FUZZ build for a long time and
 summarise executions, speed and coverage per target.
 

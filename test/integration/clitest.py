@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What the end-to-end tests of the wecom-media tool share: an emulator per
 test class, a runner for the tool that checks no secret ever shows in its
 output, counters of what the emulator saw, and small media files of each

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A small HTTP CONNECT proxy for the tests (Python standard library).
 
 It serves CONNECT only, on an ephemeral loopback port, one thread per

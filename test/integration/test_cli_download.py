@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """wecom-media download against the emulator: whole and ranged fetches,
 resume, a server that ignores Range or changes the medium, API errors,
 dropped connections at every stage, server-supplied names, and WeCom's

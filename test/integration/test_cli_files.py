@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """wecom-media download and the files on the device: the tool may run as
 root in a directory other users can write to, so a symlink, a hard link, a
 FIFO or a device node planted under a name it uses must never lead its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The hostile-server matrix: wecom-media against an emulator that
 misbehaves on purpose, with the tool's DEFAULT options (no --timeout, no
 --max-time). Each case must end in its own clean error, within its bound,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The outbox (wecom-media queue) end to end against the emulator.
 
 OutboxCrash is the acceptance test of a power cut at any instant: 50 items

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """wecom-media through an HTTP CONNECT proxy (connect_proxy.py), and the
 rate limit.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A tool that scripts can rely on: exit codes that tell the cases apart,
 --json for every outcome (failures included), options before or after the
 command, per-command help, sizes and durations with units, -q and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """wecom-media's TLS session cache: the second run resumes the first one's
 TLS session (the emulator counts resumed handshakes, and -v says so), and
 anything doubtful about the saved session makes a full handshake instead.

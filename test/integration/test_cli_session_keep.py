@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """wecom-media's TLS session file after a resumed run: left as it is
 (neither written nor replaced, so a resumed run costs no file creation
 and no fsync), and its age stays that of the full handshake that made the

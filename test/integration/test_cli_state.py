@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """wecom-media's state on the device, as an attacker or a fault leaves it:
 the cache directory and the token cache in it, the TLS session file,
 --token-file and --secret-file, --token-command's output and children, a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Tokens end to end: the token command, the token cache across runs, a
 token that lapses or is revoked mid-run, and the count of gettoken calls
 that a fleet of short-lived processes makes."""

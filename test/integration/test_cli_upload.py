@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """wecom-media upload against the emulator: what arrives, what is refused
 before a byte is sent, retries, tokens and secrets.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The POSIX TCP transport on loopback: connect, timeouts, closes. */
 #define _POSIX_C_SOURCE 200809L
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The TLS session against a TLS server on a loopback thread, with a CA and
  * certificates made at test time: the good case, each certificate problem

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Static analysis of core/, port/ and cli/: cppcheck and clang-tidy-14,
 # both on the compile commands of a CMake build. Any finding fails.
 #   sh test/lint/lint.sh [BUILD_DIR] [JOBS]

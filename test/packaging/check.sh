@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # What the Buildroot and Yocto recipes (packaging/) rely on, checked here
 # without either tree:
 #   1. every -D option and CONFIG_WECOM_* setting they pass exists, and every

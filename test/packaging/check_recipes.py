@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """What the Buildroot and Yocto recipes pass to the build exists in it.
 
   check_recipes.py TOP [FLAG...]

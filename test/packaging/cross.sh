@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Cross-build the library, the tool and the tests for an ARM Linux target
 # and run them under qemu-user through CMAKE_CROSSCOMPILING_EMULATOR.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Compare what `cmake --install` put into a DESTDIR with what the recipes
 package from it.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A port of wecom-media to a network stack without POSIX sockets: the
  * skeleton docs/firmware.md walks through. Copy it, then replace each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The skeleton port of port_skeleton.c (see docs/firmware.md). */
 #ifndef PORT_SKELETON_H
 #define PORT_SKELETON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Runs a client on the skeleton port with a scripted "stack": the upload
  * must reach the stack's connect with WeCom's host and port 443, and a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The stack an upload and a download take, measured: transfer_probe runs
 # them (1 MiB each way, against the emulator serving an RSA-2048 chain) on
 # a thread whose stack was painted, and counts the bytes touched beyond

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Static stack figures of the library and the tool, from GCC's call graphs.
 
     python3 stack_usage.py BUILD_DIR [ROOT ...]

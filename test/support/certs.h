@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Certificates made at test time with mbedTLS: a CA and server
  * certificates signed by it, with chosen names and validity. */
 #ifndef CERTS_H

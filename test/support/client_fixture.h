@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A real wecom_client_t whose HTTP engine talks to an in-memory stream:
  * upload and download logic tested against exact wire bytes. Entropy is
  * a counting pattern (so the multipart boundary is fixed) and sleeps are

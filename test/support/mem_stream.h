@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An in-memory wecom_stream_t that plays scripted responses, handing them
  * out whole, byte by byte or in random splits, and records what was sent. */
 #ifndef MEM_STREAM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A TLS server on a loopback thread for tests: answers every request head
  * it reads with one fixed response, keeps connections alive, and counts
  * handshakes, resumptions (by session cache or ticket) and requests. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wecom_client_cancel from outside the calling thread, during each wait a
  * call can be in: the TCP connect (a loopback listener whose backlog is

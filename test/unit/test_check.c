@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Checks before upload: magic bytes, limits, AMR frames and duration. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Download over an in-memory stream: each response shape, what is asked
  * for on the wire, and what reaches the writer. The medium is the 100

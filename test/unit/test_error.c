@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every error code has a name and a description of its own. */
 #include <setjmp.h>
 #include <stdarg.h>

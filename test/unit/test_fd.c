@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* File-descriptor readers and writers of the POSIX port. */
 #define _POSIX_C_SOURCE 200809L
 

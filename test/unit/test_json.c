@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON field extraction from API answers. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The memory reader and writer (wecom_mem_reader, wecom_mem_writer) used
  * through the client against the in-memory server stream: an upload of a

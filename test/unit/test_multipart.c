@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* multipart framing: the request header and the part head as bytes on the
  * wire, and the names and types that must never reach them. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The outbox (core/outbox*.c) on the real POSIX file system in a
  * temporary directory: the item header read back as written and refused

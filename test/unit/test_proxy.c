@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The CONNECT tunnel (core/proxy.c) over a scripted byte stream.
  *

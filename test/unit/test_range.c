@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Content-Range parsing and Range writing. */
 #include <setjmp.h>
 #include <stdarg.h>

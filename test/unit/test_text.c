@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bounded text builder: what fits is written, what does not sets a
  * flag that stays set, and nothing is ever written past the buffer. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The token provider (core/token.c): asked before a request when the
  * client has no token or its token lapses within the margin, and once

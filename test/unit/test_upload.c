@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Upload over an in-memory stream: the exact request bytes for each kind
  * (upload_cases/: NAME.case gives kind and name, control bytes as \xNN;

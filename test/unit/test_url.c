@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Base URL parsing. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -4,6 +4,8 @@
 #
 ################################################################################
 
+# SPDX-License-Identifier: MIT
+
 LLHTTP_VERSION = 9.2.1
 LLHTTP_SOURCE = v$(LLHTTP_VERSION).tar.gz
 LLHTTP_SITE = https://github.com/nodejs/llhttp/archive/refs/tags/release

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 SUMMARY = "jsmn: a minimalistic JSON tokenizer in one C header"
 HOMEPAGE = "https://github.com/zserge/jsmn"
 SECTION = "libs"
