@@ -11,7 +11,7 @@ void wecom_client_cancel(wecom_client_t *client)
 {
     wecom__client_t *c = wecom__client(client);
     const wecom_port_t *port;
-    if (c == NULL)
+    if (!wecom__client_ready(c))
         return;
     port = c->port;
     c->tls.cancelled = 1;
@@ -23,7 +23,7 @@ void wecom_client_cancel_clear(wecom_client_t *client)
 {
     wecom__client_t *c = wecom__client(client);
     const wecom_port_t *port;
-    if (c == NULL)
+    if (wecom__client_may_call(c, 0) != WECOM_OK)
         return;
     port = c->port;
     c->tls.cancelled = 0;

@@ -86,6 +86,9 @@ wecom_err_t wecom_client_init_checked(wecom_client_t *client,
         return WECOM_ERR_ABI_MISMATCH;
     if (c == NULL || cfg == NULL || cfg->port == NULL)
         return WECOM_ERR_INVALID_ARG;
+    /* Not over a client whose call is running (from its callback). */
+    if (c->magic == WECOM__CLIENT_MAGIC && c->busy != WECOM__IDLE)
+        return WECOM_ERR_BUSY;
     memset(c, 0, sizeof *c);
     url = cfg->base_url != NULL ? cfg->base_url : WECOM_DEFAULT_BASE_URL;
     rc = wecom__url_parse(url, c->host, sizeof c->host, &c->server_port,
@@ -119,6 +122,7 @@ wecom_err_t wecom_client_init_checked(wecom_client_t *client,
                          c->server_port);
     if (rc != WECOM_OK)
         goto fail;
+    c->magic = WECOM__CLIENT_MAGIC;
     return WECOM_OK;
 fail:
     wecom__tls_free(&c->tls);
@@ -128,7 +132,7 @@ fail:
 void wecom_client_free(wecom_client_t *client)
 {
     wecom__client_t *c = wecom__client(client);
-    if (c == NULL || c->port == NULL)
+    if (wecom__client_may_call(c, 0) != WECOM_OK)
         return;
     wecom__http_close(&c->http);
     wecom__tls_free(&c->tls);
@@ -142,6 +146,41 @@ void wecom_client_free(wecom_client_t *client)
     c->json_len = 0;
     wecom__api_wipe(c->io, sizeof c->io);
     c->port = NULL;
+    c->magic = 0;
+}
+
+int wecom__client_ready(const wecom__client_t *c)
+{
+    return c != NULL && c->magic == WECOM__CLIENT_MAGIC;
+}
+
+wecom_err_t wecom__client_may_call(const wecom__client_t *c, int hook_ok)
+{
+    if (!wecom__client_ready(c))
+        return WECOM_ERR_INVALID_ARG;
+    if (c->busy == WECOM__IDLE || (hook_ok && c->busy == WECOM__IN_TOKEN_HOOK))
+        return WECOM_OK;
+    return WECOM_ERR_BUSY;
+}
+
+int wecom__client_enter(wecom__client_t *c, int what)
+{
+    int was = c->busy;
+    c->busy = what;
+    return was;
+}
+
+void wecom__client_leave(wecom__client_t *c, int was)
+{
+    c->busy = was;
+}
+
+/* The client for a function that changes a setting and returns nothing:
+ * NULL (nothing to do) when it is not set up or a call runs on it. */
+static wecom__client_t *settable(wecom_client_t *client)
+{
+    wecom__client_t *c = wecom__client(client);
+    return wecom__client_may_call(c, 0) == WECOM_OK ? c : NULL;
 }
 
 static int token_char_ok(char ch)
@@ -153,13 +192,12 @@ static int token_char_ok(char ch)
            ch == '~';
 }
 
-wecom_err_t wecom_client_set_token_ttl(wecom_client_t *client, const char *token,
-                                       uint32_t ttl_s)
+wecom_err_t wecom__client_store_token(wecom__client_t *c, const char *token,
+                                      uint32_t ttl_s)
 {
-    wecom__client_t *c = wecom__client(client);
     uint64_t margin = (uint64_t)WECOM_TOKEN_REFRESH_MARGIN_S * 1000u;
     size_t i, n;
-    if (c == NULL || token == NULL || (ttl_s > 0 && c->port == NULL))
+    if (token == NULL)
         return WECOM_ERR_INVALID_ARG;
     n = strlen(token);
     if (n == 0 || n > WECOM_TOKEN_MAX)
@@ -181,6 +219,14 @@ wecom_err_t wecom_client_set_token_ttl(wecom_client_t *client, const char *token
     return WECOM_OK;
 }
 
+wecom_err_t wecom_client_set_token_ttl(wecom_client_t *client, const char *token,
+                                       uint32_t ttl_s)
+{
+    wecom__client_t *c = wecom__client(client);
+    wecom_err_t rc = wecom__client_may_call(c, 1);
+    return rc != WECOM_OK ? rc : wecom__client_store_token(c, token, ttl_s);
+}
+
 wecom_err_t wecom_client_set_token(wecom_client_t *client, const char *token)
 {
     return wecom_client_set_token_ttl(client, token, 0);
@@ -190,7 +236,7 @@ int64_t wecom_client_token_ttl(const wecom_client_t *client)
 {
     const wecom__client_t *c = wecom__client_const(client);
     uint64_t now;
-    if (c == NULL || c->port == NULL || c->token[0] == '\0')
+    if (!wecom__client_ready(c) || c->token[0] == '\0')
         return 0;
     if (c->token_expiry_ms == 0)
         return -1;
@@ -201,14 +247,18 @@ int64_t wecom_client_token_ttl(const wecom_client_t *client)
 void wecom_client_set_token_provider(wecom_client_t *client, wecom_token_provider_fn fn,
                                      void *ctx)
 {
-    wecom__client_t *c = wecom__client(client);
+    wecom__client_t *c = settable(client);
+    if (c == NULL)
+        return;
     c->provider = fn;
     c->provider_ctx = ctx;
 }
 
 void wecom_client_on_request(wecom_client_t *client, wecom_request_log_fn fn, void *ctx)
 {
-    wecom__client_t *c = wecom__client(client);
+    wecom__client_t *c = settable(client);
+    if (c == NULL)
+        return;
     c->request_log = fn;
     c->request_log_ctx = ctx;
 }
@@ -222,44 +272,51 @@ void wecom__request_log(wecom__client_t *c, const char *masked_target)
 void wecom_client_on_token_expiry(wecom_client_t *client, wecom_token_refresh_fn fn,
                                   void *ctx)
 {
-    wecom__client_t *c = wecom__client(client);
+    wecom__client_t *c = settable(client);
+    if (c == NULL)
+        return;
     c->refresh = fn;
     c->refresh_ctx = ctx;
 }
 
 void wecom_client_on_retry(wecom_client_t *client, wecom_retry_fn fn, void *ctx)
 {
-    wecom__client_t *c = wecom__client(client);
+    wecom__client_t *c = settable(client);
+    if (c == NULL)
+        return;
     c->on_retry = fn;
     c->on_retry_ctx = ctx;
 }
 
 void wecom_client_set_retry(wecom_client_t *client, unsigned retries, uint32_t max_ms)
 {
-    wecom__client_t *c = wecom__client(client);
+    wecom__client_t *c = settable(client);
+    if (c == NULL)
+        return;
     c->retry_max = retries;
     c->retry_max_ms = max_ms;
 }
 
 void wecom_client_set_deadline(wecom_client_t *client, uint64_t deadline_ms)
 {
-    wecom__client_t *c = wecom__client(client);
+    wecom__client_t *c = settable(client);
+    if (c == NULL)
+        return;
     c->deadline_ms = deadline_ms;
 }
 
 wecom_err_t wecom_client_set_rate_limit(wecom_client_t *client, uint32_t bytes_per_s)
 {
     wecom__client_t *c = wecom__client(client);
-    if (c == NULL || c->port == NULL)
-        return WECOM_ERR_INVALID_ARG;
-    return wecom__tls_set_rate(&c->tls, bytes_per_s);
+    wecom_err_t rc = wecom__client_may_call(c, 0);
+    return rc != WECOM_OK ? rc : wecom__tls_set_rate(&c->tls, bytes_per_s);
 }
 
 int wecom_client_proxy_status(const wecom_client_t *client)
 {
 #if WECOM_PROXY
     const wecom__client_t *c = wecom__client_const(client);
-    return c != NULL && c->port != NULL ? c->tls.proxy.status : 0;
+    return wecom__client_ready(c) ? c->tls.proxy.status : 0;
 #else
     (void)client;
     return 0;
@@ -269,17 +326,17 @@ int wecom_client_proxy_status(const wecom_client_t *client)
 unsigned long wecom_client_handshakes(const wecom_client_t *client)
 {
     const wecom__client_t *c = wecom__client_const(client);
-    return c->tls.handshakes;
+    return wecom__client_ready(c) ? c->tls.handshakes : 0;
 }
 
 unsigned long wecom_client_connections(const wecom_client_t *client)
 {
     const wecom__client_t *c = wecom__client_const(client);
-    return c->http.connects;
+    return wecom__client_ready(c) ? c->http.connects : 0;
 }
 
 const char *wecom_client_token(const wecom_client_t *client)
 {
     const wecom__client_t *c = wecom__client_const(client);
-    return c->token;
+    return wecom__client_ready(c) ? c->token : "";
 }

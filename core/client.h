@@ -17,7 +17,22 @@
 #include "tls.h"
 #include "wecom/media.h"
 
+/* In wecom__client_t.magic from a successful wecom_client_init() until
+ * wecom_client_free(): how every entry point tells a client that was set
+ * up from zeroed storage, a failed init or a freed client. */
+#define WECOM__CLIENT_MAGIC 0x57434D43u /* "WCMC" */
+
+/* wecom__client_t.busy: what runs on the client. */
+enum {
+    WECOM__IDLE = 0,
+    WECOM__IN_CALL,   /* a call: a nested one is refused (WECOM_ERR_BUSY) */
+    WECOM__IN_TOKEN_HOOK /* the token provider or refresh hook, inside a
+                            call: it may set or fetch the token */
+};
+
 typedef struct wecom__client {
+    uint32_t magic;
+    int busy;
     const wecom_port_t *port;
     wecom_token_refresh_fn refresh;
     void *refresh_ctx;
@@ -66,6 +81,26 @@ static inline wecom_client_t *wecom__client_public(wecom__client_t *c)
 {
     return (wecom_client_t *)(void *)c;
 }
+
+/* 1 when c was set up by wecom_client_init() and not freed since. */
+int wecom__client_ready(const wecom__client_t *c);
+
+/* Whether a call may start on c: WECOM_ERR_INVALID_ARG when c is not set
+ * up, WECOM_ERR_BUSY from inside a call on it (one of its callbacks),
+ * unless hook_ok and that callback is the token provider or refresh
+ * hook. */
+wecom_err_t wecom__client_may_call(const wecom__client_t *c, int hook_ok);
+
+/* Mark c as running a call (after wecom__client_may_call said it may) or
+ * the token hook (what = WECOM__IN_CALL, WECOM__IN_TOKEN_HOOK); returns
+ * what to give wecom__client_leave() when it ends. */
+int wecom__client_enter(wecom__client_t *c, int what);
+void wecom__client_leave(wecom__client_t *c, int was);
+
+/* Set the token (wecom_client_set_token_ttl without the entry checks,
+ * for the library's own use inside a call). */
+wecom_err_t wecom__client_store_token(wecom__client_t *c, const char *token,
+                                      uint32_t ttl_s);
 
 /* Before a request (core/token.c): the token, from the provider when the
  * client has none or it lapses within the margin. */

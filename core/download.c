@@ -427,17 +427,17 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
     return WECOM_OK;
 }
 
-wecom_err_t wecom_media_download(wecom_client_t *client, const wecom_download_t *dl,
-                                 wecom_download_result_t *res)
+static wecom_err_t download(wecom__client_t *c, const wecom_download_t *dl,
+                            wecom_download_result_t *res)
 {
-    wecom__client_t *c = wecom__client(client);
     dl_t d;
     uint64_t chunk;
     wecom__retry_t retry;
     wecom_err_t rc;
 
-    if (c == NULL || c->port == NULL || dl == NULL || res == NULL ||
-        dl->media_id == NULL || dl->media_id[0] == '\0' || dl->writer == NULL)
+    if (dl == NULL || res == NULL ||
+        dl->media_id == NULL || dl->media_id[0] == '\0' || dl->writer == NULL ||
+        dl->writer->write == NULL)
         return WECOM_ERR_INVALID_ARG;
     memset(res, 0, sizeof *res);
     memset(&d, 0, sizeof d);
@@ -475,6 +475,20 @@ wecom_err_t wecom_media_download(wecom_client_t *client, const wecom_download_t 
             return rc;
     }
     return WECOM_OK;
+}
+
+wecom_err_t wecom_media_download(wecom_client_t *client, const wecom_download_t *dl,
+                                 wecom_download_result_t *res)
+{
+    wecom__client_t *c = wecom__client(client);
+    wecom_err_t rc = wecom__client_may_call(c, 0);
+    int was;
+    if (rc != WECOM_OK)
+        return rc;
+    was = wecom__client_enter(c, WECOM__IN_CALL);
+    rc = download(c, dl, res);
+    wecom__client_leave(c, was);
+    return rc;
 }
 
 #endif /* WECOM_DOWNLOAD */

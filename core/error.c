@@ -21,6 +21,9 @@
     X(WECOM_ERR_ABI_MISMATCH, \
       "the application was compiled with other settings or headers than the " \
       "library: rebuild it against the installed wecom/ headers") \
+    X(WECOM_ERR_BUSY, \
+      "a call on this client is under way: a callback called into its own " \
+      "client") \
     X(WECOM_ERR_RESOLVE, "host name could not be resolved") \
     X(WECOM_ERR_CONNECT, "connection refused or unreachable") \
     X(WECOM_ERR_TIMEOUT, "network timeout") \

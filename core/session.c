@@ -63,10 +63,13 @@ wecom_err_t wecom_client_session_save(const wecom_client_t *client,
     uint16_t port = 0;
     unsigned char id[32];
     size_t head, n = 0, hlen;
-    wecom_err_t rc;
-    if (c == NULL || len == NULL || (buf == NULL && cap != 0))
+    wecom_err_t rc = wecom__client_may_call(c, 0);
+    if (len != NULL)
+        *len = 0;
+    if (rc != WECOM_OK)
+        return rc;
+    if (len == NULL || (buf == NULL && cap != 0))
         return WECOM_ERR_INVALID_ARG;
-    *len = 0;
     /* The session's host is the client's: one client talks to one. */
     hlen = strlen(c->host);
     if (hlen > 255)
@@ -98,9 +101,13 @@ wecom_err_t wecom_client_session_load(wecom_client_t *client,
 {
     wecom__client_t *c = wecom__client(client);
     unsigned char id[32];
-    size_t hlen = strlen(c != NULL ? c->host : "");
-    if (c == NULL || buf == NULL)
+    size_t hlen;
+    wecom_err_t rc = wecom__client_may_call(c, 0);
+    if (rc != WECOM_OK)
+        return rc;
+    if (buf == NULL)
         return WECOM_ERR_INVALID_ARG;
+    hlen = strlen(c->host);
     if (len < HEADER_FIXED || memcmp(buf, MAGIC, sizeof MAGIC) != 0 ||
         buf[38] != hlen || len <= HEADER_FIXED + hlen ||
         memcmp(buf + HEADER_FIXED, c->host, hlen) != 0 ||
@@ -118,5 +125,5 @@ wecom_err_t wecom_client_session_load(wecom_client_t *client,
 unsigned long wecom_client_resumptions(const wecom_client_t *client)
 {
     const wecom__client_t *c = wecom__client_const(client);
-    return c->tls.resumed;
+    return wecom__client_ready(c) ? c->tls.resumed : 0;
 }

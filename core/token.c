@@ -24,11 +24,10 @@ static wecom_err_t gettoken_target(wecom__client_t *c, wecom__text_t *t, const c
     return wecom__text_status(t, WECOM_ERR_BUFFER_TOO_SMALL);
 }
 
-wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
-                              const char *secret, int64_t *expires_in,
-                              wecom_api_error_t *api)
+static wecom_err_t fetch(wecom__client_t *c, const char *corpid,
+                         const char *secret, int64_t *expires_in,
+                         wecom_api_error_t *api)
 {
-    wecom__client_t *c = wecom__client(client);
     wecom_http_request_t req;
     wecom_http_response_t resp;
     wecom_http_sink_t sink;
@@ -39,12 +38,11 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
     wecom_err_t rc;
     wecom__retry_t retry;
 
-    if (c == NULL || c->port == NULL || corpid == NULL || secret == NULL ||
-        corpid[0] == '\0' || secret[0] == '\0')
-        return WECOM_ERR_INVALID_ARG;
     if (api == NULL)
         api = &local;
     memset(api, 0, sizeof *api);
+    if (corpid == NULL || secret == NULL || corpid[0] == '\0' || secret[0] == '\0')
+        return WECOM_ERR_INVALID_ARG;
     if (c->request_log != NULL &&
         gettoken_target(c, &t, corpid, NULL) == WECOM_OK)
         wecom__request_log(c, c->target);
@@ -91,7 +89,7 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
          * token is then used until refused). */
         if (life > 86400)
             life = 0;
-        if (wecom_client_set_token_ttl(client, token, (uint32_t)life) != WECOM_OK)
+        if (wecom__client_store_token(c, token, (uint32_t)life) != WECOM_OK)
             rc = WECOM_ERR_JSON_FIELD;
     }
     /* the answer held the token, or may echo the secret */
@@ -99,14 +97,31 @@ wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
     wecom__api_wipe(c->json, sizeof c->json);
     return rc;
 }
+
+wecom_err_t wecom_token_fetch(wecom_client_t *client, const char *corpid,
+                              const char *secret, int64_t *expires_in,
+                              wecom_api_error_t *api)
+{
+    wecom__client_t *c = wecom__client(client);
+    wecom_err_t rc = wecom__client_may_call(c, 1); /* the token hook's job */
+    int was;
+    if (rc != WECOM_OK)
+        return rc;
+    was = wecom__client_enter(c, WECOM__IN_CALL);
+    rc = fetch(c, corpid, secret, expires_in, api);
+    wecom__client_leave(c, was);
+    return rc;
+}
 #endif /* WECOM_TOKEN_FETCH */
 
 static wecom_err_t ask(wecom__client_t *c, wecom_token_reason_t why)
 {
     wecom_err_t rc;
+    int was = wecom__client_enter(c, WECOM__IN_TOKEN_HOOK);
     c->token_asking = 1;
     rc = c->provider(c->provider_ctx, wecom__client_public(c), why);
     c->token_asking = 0;
+    wecom__client_leave(c, was);
     return rc;
 }
 
@@ -146,14 +161,17 @@ wecom_err_t wecom__token_ensure(wecom__client_t *c)
 int wecom__token_renew(wecom__client_t *c)
 {
     char old[WECOM_TOKEN_MAX + 1];
-    int fresh;
+    int fresh, was;
     if (c->token_asking)
         return -1;
-    if (c->provider == NULL)
-        return c->refresh != NULL &&
-                       c->refresh(c->refresh_ctx, wecom__client_public(c)) == 0
-                   ? 0
-                   : -1;
+    if (c->provider == NULL) {
+        if (c->refresh == NULL)
+            return -1;
+        was = wecom__client_enter(c, WECOM__IN_TOKEN_HOOK);
+        fresh = c->refresh(c->refresh_ctx, wecom__client_public(c)) == 0;
+        wecom__client_leave(c, was);
+        return fresh ? 0 : -1;
+    }
     memcpy(old, c->token, sizeof old);
     /* The same token again would be refused again: no repeat for it. */
     fresh = ask(c, WECOM_TOKEN_REJECTED) == WECOM_OK && c->token[0] != '\0' &&
@@ -165,7 +183,12 @@ int wecom__token_renew(wecom__client_t *c)
 wecom_err_t wecom_client_token_ensure(wecom_client_t *client)
 {
     wecom__client_t *c = wecom__client(client);
-    if (c == NULL || c->port == NULL)
-        return WECOM_ERR_INVALID_ARG;
-    return wecom__token_ensure(c);
+    wecom_err_t rc = wecom__client_may_call(c, 0);
+    int was;
+    if (rc != WECOM_OK)
+        return rc;
+    was = wecom__client_enter(c, WECOM__IN_CALL);
+    rc = wecom__token_ensure(c);
+    wecom__client_leave(c, was);
+    return rc;
 }

@@ -142,10 +142,9 @@ static int answer_lost(wecom_err_t rc)
            rc == WECOM_ERR_TOO_SLOW || rc == WECOM_ERR_DEADLINE;
 }
 
-wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
-                               wecom_upload_result_t *res)
+static wecom_err_t upload(wecom__client_t *c, const wecom_upload_t *up,
+                          wecom_upload_result_t *res)
 {
-    wecom__client_t *c = wecom__client(client);
     char name[WECOM_FILENAME_MAX + 1];
     char boundary[48];
     progress_map_t pm;
@@ -157,8 +156,8 @@ wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
     wecom__retry_t retry;
     unsigned attempt;
 
-    if (c == NULL || c->port == NULL || up == NULL || res == NULL ||
-        up->reader == NULL || (unsigned)up->kind > WECOM_KIND_FILE)
+    if (up == NULL || res == NULL || up->reader == NULL ||
+        up->reader->read_at == NULL || (unsigned)up->kind > WECOM_KIND_FILE)
         return WECOM_ERR_INVALID_ARG;
     memset(res, 0, sizeof *res);
     if (c->token[0] == '\0' && c->provider == NULL)
@@ -221,4 +220,18 @@ wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
         if (!wecom__retry_next(c, &retry, &rc, &res->api))
             return rc;
     }
+}
+
+wecom_err_t wecom_media_upload(wecom_client_t *client, const wecom_upload_t *up,
+                               wecom_upload_result_t *res)
+{
+    wecom__client_t *c = wecom__client(client);
+    wecom_err_t rc = wecom__client_may_call(c, 0);
+    int was;
+    if (rc != WECOM_OK)
+        return rc;
+    was = wecom__client_enter(c, WECOM__IN_CALL);
+    rc = upload(c, up, res);
+    wecom__client_leave(c, was);
+    return rc;
 }

@@ -27,6 +27,7 @@ enum {
     WECOM_ERR_CANCELLED = -0x03,
     WECOM_ERR_DEADLINE = -0x04,
     WECOM_ERR_ABI_MISMATCH = -0x05,
+    WECOM_ERR_BUSY = -0x06, /* a call on the client from its own callback */
 
     /* port: network and files, -0x10 .. -0x1F */
     WECOM_ERR_RESOLVE = -0x10,

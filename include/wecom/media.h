@@ -14,12 +14,19 @@
  *    must not overlap. Clients are independent, so N threads may run N
  *    clients. The one exception is wecom_client_cancel(), which any thread
  *    or a signal handler may call while a call on the client runs.
- *  - Callbacks (progress, the token refresh hook, a reader or writer) run
- *    on the calling thread, inside the call. They must not call into the
- *    same client, except: the token refresh hook may call
- *    wecom_client_set_token() and wecom_token_fetch() on it (that is its
- *    job), and any callback may call wecom_client_cancel(). Another
- *    client may be used freely.
+ *  - Callbacks (progress, the token provider and refresh hook, the
+ *    request log, the retry hook, a reader or writer) run on the calling
+ *    thread, inside the call, which is using the client's buffers and
+ *    connection. A call on the same client from one of them is refused:
+ *    WECOM_ERR_BUSY, or nothing done by a function that returns nothing
+ *    (wecom_client_free() included); the outer call goes on unharmed.
+ *    Allowed are wecom_client_cancel(), the functions that only read
+ *    (wecom_client_token(), _token_ttl(), _handshakes(), _connections(),
+ *    _resumptions(), _proxy_status()) and, from the token provider or
+ *    refresh hook, wecom_client_set_token(), _set_token_ttl() and
+ *    wecom_token_fetch() (that is their job). Another client may be used
+ *    freely. The check is a flag, not a lock: it does not make calls from
+ *    two threads safe.
  *  - mbedTLS 3.x with PSA crypto keeps process-wide state: every
  *    wecom_client_init() calls psa_crypto_init(), which is idempotent but,
  *    before mbedTLS 3.6 built with MBEDTLS_THREADING_C, not safe to run
@@ -225,7 +232,8 @@ WECOM_API void wecom_client_on_token_expiry(wecom_client_t *c, wecom_token_refre
 /* Called before each retry the client makes: retry is its number in the
  * call (1, 2, ...), rc and api (NULL unless rc is WECOM_ERR_API) why the
  * request failed, delay_ms the backoff about to be slept (0 after a token
- * refresh). For a log; it must not call into the client. */
+ * refresh). For a log; a call into the client from it is refused
+ * (WECOM_ERR_BUSY, see the top of this header). */
 typedef void (*wecom_retry_fn)(void *ctx, unsigned retry, wecom_err_t rc,
                                const wecom_api_error_t *api, uint32_t delay_ms);
 
@@ -279,7 +287,8 @@ WECOM_API int wecom_client_proxy_status(const wecom_client_t *c);
 WECOM_API void wecom_client_cancel(wecom_client_t *c);
 
 /* Undo wecom_client_cancel() so that calls work again; from the thread
- * that owns c, not while a call on c is running. */
+ * that owns c, not while a call on c is running (from one of its
+ * callbacks it does nothing). */
 WECOM_API void wecom_client_cancel_clear(wecom_client_t *c);
 
 /* TLS handshakes done since init (full and resumed). */
@@ -420,7 +429,8 @@ WECOM_API void wecom_client_set_token_provider(wecom_client_t *c,
 
 /* Called before each API request with where it goes, as a log may show
  * it: host, port and the target with the access token (gettoken's
- * corpsecret) replaced by ***. For -v; it must not call into the client.
+ * corpsecret) replaced by ***. For -v; a call into the client from it is
+ * refused (WECOM_ERR_BUSY).
  * Install (or with NULL remove) after wecom_client_init, which clears it. */
 typedef void (*wecom_request_log_fn)(void *ctx, const char *host, uint16_t port,
                                      const char *target);

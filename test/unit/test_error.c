@@ -29,6 +29,7 @@ static void test_every_code_is_named(void **state)
     assert_string_equal(wecom_errname(WECOM_ERR_TLS_CERT_EXPIRED),
                         "WECOM_ERR_TLS_CERT_EXPIRED");
     assert_string_equal(wecom_errname(12345), "WECOM_ERR_UNKNOWN");
+    assert_string_equal(wecom_errname(WECOM_ERR_BUSY), "WECOM_ERR_BUSY");
 }
 
 static void test_descriptions_are_distinct(void **state)
