@@ -16,6 +16,8 @@ static const char KIND_NAMES[][6] = { "auto", "image", "voice", "video",
 
 void wecom_limits_default(wecom_limits_t *lim)
 {
+    if (lim == NULL)
+        return;
     lim->min_bytes = WECOM_LIMIT_MIN_BYTES;
     lim->image_bytes = WECOM_LIMIT_IMAGE_BYTES;
     lim->voice_bytes = WECOM_LIMIT_VOICE_BYTES;
@@ -127,8 +129,8 @@ wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
     uint64_t cap;
     int n;
 
-    if (r == NULL || out == NULL || scratch == NULL || scratch_len < 64 ||
-        (unsigned)kind > WECOM_KIND_FILE)
+    if (r == NULL || r->read_at == NULL || out == NULL || scratch == NULL ||
+        scratch_len < 64 || (unsigned)kind > WECOM_KIND_FILE)
         return WECOM_ERR_INVALID_ARG;
     if (lim == NULL) {
         wecom_limits_default(&defaults);
@@ -206,9 +208,14 @@ static const char *format_name(wecom_format_t f)
 const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
                                  char *out, size_t cap)
 {
-    const char *kind = wecom_kind_name(chk->kind);
-    if (cap == 0)
+    const char *kind;
+    if (out == NULL || cap == 0)
+        return out != NULL ? out : "";
+    if (chk == NULL) { /* no values to name: the error alone */
+        snprintf(out, cap, "%s", wecom_strerror(err));
         return out;
+    }
+    kind = wecom_kind_name(chk->kind);
     switch (err) {
     case WECOM_ERR_MEDIA_TOO_SMALL:
         snprintf(out, cap, "file of %llu bytes: WeCom needs more than %llu bytes",
@@ -244,9 +251,9 @@ const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
 const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
                                  char *out, size_t cap)
 {
-    if (cap == 0)
-        return out;
-    if (chk->limit != 0)
+    if (out == NULL || cap == 0)
+        return out != NULL ? out : "";
+    if (chk != NULL && chk->limit != 0)
         snprintf(out, cap, "%s %llu, limit %llu", wecom_errname(err),
                  (unsigned long long)chk->actual, (unsigned long long)chk->limit);
     else

@@ -41,6 +41,8 @@ static int mem_write(void *ctx, const unsigned char *buf, size_t len)
 void wecom_mem_reader(wecom_reader_t *r, wecom_mem_t *m, const void *buf,
                       size_t len)
 {
+    if (r == NULL || m == NULL)
+        return;
     m->in = buf;
     m->out = NULL;
     m->len = buf != NULL ? len : 0;
@@ -53,6 +55,8 @@ void wecom_mem_reader(wecom_reader_t *r, wecom_mem_t *m, const void *buf,
 void wecom_mem_writer(wecom_writer_t *w, wecom_mem_t *m, void *buf,
                       size_t cap)
 {
+    if (w == NULL || m == NULL)
+        return;
     m->in = NULL;
     m->out = buf;
     m->len = 0;

@@ -296,7 +296,8 @@ wecom_err_t wecom_outbox_enqueue(wecom_outbox_t *ob, const wecom_outbox_add_t *a
     int h;
     wecom_err_t rc;
 
-    if (ob == NULL || add == NULL || add->reader == NULL || id == NULL ||
+    if (ob == NULL || ob->cfg.fs == NULL || add == NULL || add->reader == NULL ||
+        add->reader->read_at == NULL || id == NULL ||
         (unsigned)add->kind > WECOM_KIND_FILE)
         return WECOM_ERR_INVALID_ARG;
     fs = ob->cfg.fs;
@@ -403,7 +404,7 @@ wecom_err_t wecom_outbox_stats(wecom_outbox_t *ob, wecom_outbox_stats_t *st)
     wecom__census_t c;
     scan_t s;
     wecom_err_t rc;
-    if (ob == NULL || st == NULL)
+    if (ob == NULL || ob->cfg.fs == NULL || st == NULL)
         return WECOM_ERR_INVALID_ARG;
     memset(st, 0, sizeof *st);
     if ((rc = wecom__census(ob->cfg.fs, WECOM_FS_QUEUE, &c)) != WECOM_OK)
@@ -430,7 +431,9 @@ wecom_err_t wecom_outbox_results(wecom_outbox_t *ob, wecom_outbox_result_fn fn,
 {
     scan_t s;
     wecom_err_t rc;
-    if (ob == NULL)
+    if (corrupt != NULL)
+        *corrupt = 0;
+    if (ob == NULL || ob->cfg.fs == NULL)
         return WECOM_ERR_INVALID_ARG;
     memset(&s, 0, sizeof s);
     s.ob = ob;

@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "client.h"
 #include "outbox_internal.h"
 
 #if WECOM_OUTBOX
@@ -427,8 +428,11 @@ wecom_err_t wecom_outbox_drain_once(wecom_outbox_t *ob, wecom_client_t *client,
     wecom_upload_result_t res;
     wecom_err_t rc;
 
-    if (ob == NULL || client == NULL)
+    if (ob == NULL || ob->cfg.fs == NULL)
         return WECOM_ERR_INVALID_ARG;
+    /* A client that is not set up, or busy: before any item is moved. */
+    if ((rc = wecom__client_may_call(wecom__client(client), 0)) != WECOM_OK)
+        return rc;
     if ((rc = wecom_outbox_lock(ob)) != WECOM_OK)
         return rc;
     fs = ob->cfg.fs;

@@ -9,6 +9,20 @@
  * caller-owned wecom_client_t, which holds every buffer the client uses (it
  * can live in .bss). No global state but mbedTLS's own (below).
  *
+ * Arguments, one rule for every function of the public headers: a NULL
+ * where a function needs an object, and a client or outbox that is not
+ * set up, are refused, never dereferenced. A function that returns a
+ * wecom_err_t returns WECOM_ERR_INVALID_ARG, one that returns a count 0,
+ * one that returns a string "", and one that returns nothing does
+ * nothing. A NULL to which a function gives a meaning (limits: the
+ * defaults; a callback: none) keeps that meaning. A client is set up from
+ * a successful wecom_client_init() until wecom_client_free(), which init
+ * marks in it: zeroed storage (static, or cleared), a client whose init
+ * failed and a freed one are known not to be. Storage never cleared (on
+ * the stack) could hold that mark by chance: clear it or init it before
+ * any other call. An outbox is set up by wecom_outbox_init(); a zeroed
+ * one is not.
+ *
  * Threads and reentrancy:
  *  - A client belongs to one thread at a time: calls on the same client
  *    must not overlap. Clients are independent, so N threads may run N
@@ -131,7 +145,8 @@ WECOM_API wecom_err_t wecom_media_check(const wecom_reader_t *r, uint64_t size,
 
 /* A one-line English explanation of a check's refusal, naming the limit
  * and the actual value ("image of 3145728 bytes is over the limit of
- * 2097152 bytes"). Returns out. */
+ * 2097152 bytes"); without chk, the error's description alone. Returns
+ * out ("" when out is NULL). */
 WECOM_API const char *wecom_check_describe(wecom_err_t err, const wecom_check_t *chk,
                                  char *out, size_t cap);
 

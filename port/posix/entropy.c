@@ -18,6 +18,8 @@
 int wecom_posix_entropy(void *ctx, unsigned char *buf, size_t len)
 {
     (void)ctx;
+    if (buf == NULL && len > 0)
+        return WECOM_ERR_INVALID_ARG;
     while (len > 0) {
 #if defined(__linux__)
         ssize_t n = getrandom(buf, len > 256 ? 256 : len, 0);

@@ -72,6 +72,8 @@ static void fd_setup(wecom_posix_fd_t *f, int fd)
 
 void wecom_posix_reader(wecom_reader_t *r, wecom_posix_fd_t *f, int fd)
 {
+    if (r == NULL || f == NULL)
+        return;
     fd_setup(f, fd);
     r->read_at = fd_read_at;
     r->ctx = f;
@@ -80,6 +82,8 @@ void wecom_posix_reader(wecom_reader_t *r, wecom_posix_fd_t *f, int fd)
 
 void wecom_posix_writer(wecom_writer_t *w, wecom_posix_fd_t *f, int fd)
 {
+    if (w == NULL || f == NULL)
+        return;
     fd_setup(f, fd);
     w->write = fd_write;
     w->ctx = f;

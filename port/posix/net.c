@@ -329,6 +329,8 @@ static void open_wake(wecom_posix_net_t *net)
 
 void wecom_posix_net_free(wecom_posix_net_t *net)
 {
+    if (net == NULL)
+        return;
     net_close(net);
     if (net->wake[0] >= 0)
         close(net->wake[0]);
@@ -339,6 +341,8 @@ void wecom_posix_net_free(wecom_posix_net_t *net)
 
 void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *net)
 {
+    if (t == NULL || net == NULL)
+        return;
     net->fd = -1;
     net->cancelled = 0;
     net->addr[0] = '\0';

@@ -34,6 +34,8 @@ static void sys_sleep_ms(void *ctx, uint32_t ms)
 
 void wecom_posix_port_init(wecom_port_t *port, wecom_posix_net_t *net)
 {
+    if (port == NULL || net == NULL)
+        return;
     memset(port, 0, sizeof *port);
     wecom_posix_transport(&port->transport, net);
     port->now_ms = sys_now_ms;
