@@ -58,6 +58,9 @@ static int reader_read(void *ctx, uint64_t off, unsigned char *buf, size_t len)
     return (int)n;
 }
 
+static const wecom_reader_t g_reader = {reader_read, NULL, 0};
+
+#if WECOM_DOWNLOAD
 static int writer_write(void *ctx, const unsigned char *buf, size_t len)
 {
     (void)ctx;
@@ -66,8 +69,8 @@ static int writer_write(void *ctx, const unsigned char *buf, size_t len)
     return 0;
 }
 
-static const wecom_reader_t g_reader = {reader_read, NULL, 0};
 static const wecom_writer_t g_writer = {writer_write, NULL};
+#endif
 
 static wecom_err_t provider(void *ctx, wecom_client_t *c, wecom_token_reason_t why)
 {

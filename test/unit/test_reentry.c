@@ -32,11 +32,7 @@ static const char SUCCESS[] =
     "\"MEDIA_OUTER-1\",\"created_at\":\"1380000000\"}";
 static const char BUSY[] = "{\"errcode\":-1,\"errmsg\":\"system busy\"}";
 static const char EXPIRED[] = "{\"errcode\":42001,\"errmsg\":\"access_token expired\"}";
-static const char GETTOKEN[] =
-    "{\"errcode\":0,\"errmsg\":\"ok\",\"access_token\":\"tok_FETCHED-0123456789\","
-    "\"expires_in\":7200}";
 static const char FILE_DATA[] = "FILE-BODY-MARKER-0123456789";
-static const char MEDIUM[] = "0123456789abcdefghij";
 
 /* What the callbacks saw: how many ran the nested calls, and whether the
  * token hook's own calls went through. */
@@ -59,6 +55,9 @@ static void add_json(const char *json)
     mem_stream_add(&f.mem, w, strlen(w), 0);
 }
 
+#if WECOM_DOWNLOAD
+static const char MEDIUM[] = "0123456789abcdefghij";
+
 static void add_medium(void)
 {
     char *w = g_wire[g_nwire++];
@@ -68,6 +67,7 @@ static void add_medium(void)
              "Content-Length: %zu\r\n\r\n%s", strlen(MEDIUM), MEDIUM);
     mem_stream_add(&f.mem, w, strlen(w), 0);
 }
+#endif
 
 static int sent(const char *needle)
 {
@@ -264,11 +264,13 @@ static int reader_cb(void *ctx, uint64_t off, unsigned char *buf, size_t len)
     return g_src.reader.read_at(g_src.reader.ctx, off, buf, len);
 }
 
+#if WECOM_DOWNLOAD
 static int writer_cb(void *ctx, const unsigned char *buf, size_t len)
 {
     refused_inside(ctx, 0);
     return sink.writer.write(sink.writer.ctx, buf, len);
 }
+#endif
 
 /* The token hooks set a token, and are refused the rest. */
 static void in_token_hook(wecom_client_t *c, const char *token)
@@ -439,6 +441,10 @@ static void test_download_progress(void **state)
 #endif
 
 #if WECOM_TOKEN_FETCH
+static const char GETTOKEN[] =
+    "{\"errcode\":0,\"errmsg\":\"ok\",\"access_token\":\"tok_FETCHED-0123456789\","
+    "\"expires_in\":7200}";
+
 /* The provider fetches a token (allowed); the request log inside that
  * fetch is a callback of a call again: refused. */
 static void fetch_log_cb(void *ctx, const char *host, uint16_t port, const char *target)
