@@ -18,6 +18,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <mbedtls/ssl.h>
+#include <mbedtls/version.h>
+
 #include "cli.h"
 #include "wecom/media.h"
 
@@ -540,6 +543,14 @@ static int global_option(cli_t *cli, int c, char *arg)
         return CLI_DONE;
     case OPT_VERSION:
         printf("wecom-media %s\n", WECOM_VERSION_STRING);
+        /* What a TLS problem report needs: the library and its versions. */
+        printf("TLS: mbedTLS %s (TLS 1.2%s)\n", MBEDTLS_VERSION_STRING,
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+               ", TLS 1.3"
+#else
+               ""
+#endif
+        );
         return CLI_DONE;
     case OPT_PROXY: return cli_network_option(cli, "proxy", arg);
     case OPT_PROXY_USER: return cli_network_option(cli, "proxy-user", arg);

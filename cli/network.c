@@ -307,7 +307,14 @@ int cli_network_config(cli_t *cli, wecom_client_config_t *cfg)
 void cli_network_report(const cli_t *cli)
 {
     int status;
-    if (!cli->client_ready || cli->proxy_host[0] == '\0')
+    if (!cli->client_ready)
+        return;
+    /* -v: the TLS library's own code under the cause the error named. */
+    status = wecom_client_tls_error(cli->client);
+    if (cli->verbose && status != 0)
+        fprintf(stderr, "wecom-media: TLS library error -0x%04X\n",
+                (unsigned)-status);
+    if (cli->proxy_host[0] == '\0')
         return;
     /* The library's error says the proxy refused; this says how. */
     status = wecom_client_proxy_status(cli->client);

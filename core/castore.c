@@ -605,6 +605,100 @@ mbedtls_x509_crt *wecom__castore_empty(wecom_castore_t *s)
     return &s->found;
 }
 
+/* host as an IPv4 address (dotted quad, 4 bytes) or IPv6 (16 bytes, "::"
+ * allowed, no dotted tail): its length in out, 0 when it is none. */
+static size_t ipv4_parse(const char *h, unsigned char out[4])
+{
+    size_t n = 0;
+    while (n < 4) {
+        unsigned v = 0, digits = 0;
+        if (h[0] == '0' && h[1] >= '0' && h[1] <= '9')
+            return 0; /* a resolver may read it as octal */
+        while (*h >= '0' && *h <= '9' && digits < 4) {
+            v = v * 10 + (unsigned)(*h++ - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255)
+            return 0;
+        out[n++] = (unsigned char)v;
+        if (n < 4 && *h++ != '.')
+            return 0;
+    }
+    return *h == '\0' ? 4 : 0;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static size_t ipv6_parse(const char *h, unsigned char out[16])
+{
+    unsigned char g[16];
+    size_t n = 0, gap = 16; /* bytes before "::"; 16: no "::" */
+    if (h[0] == ':' && h[1] == ':') {
+        gap = 0;
+        h += 2;
+    }
+    while (*h != '\0') {
+        unsigned v = 0, digits = 0;
+        while (hex_value(*h) >= 0 && digits < 5) {
+            v = v * 16 + (unsigned)hex_value(*h++);
+            digits++;
+        }
+        if (digits == 0 || digits > 4 || n == 16)
+            return 0;
+        g[n++] = (unsigned char)(v >> 8);
+        g[n++] = (unsigned char)v;
+        if (*h == '\0')
+            break;
+        if (*h++ != ':')
+            return 0;
+        if (*h == ':') {
+            if (gap != 16)
+                return 0;
+            gap = n;
+            h++;
+        } else if (*h == '\0') {
+            return 0;
+        }
+    }
+    if (gap == 16 ? n != 16 : n > 14)
+        return 0;
+    memset(out, 0, 16);
+    memcpy(out, g, gap == 16 ? n : gap);
+    if (gap != 16)
+        memcpy(out + 16 - (n - gap), g + gap, n - gap);
+    return 16;
+}
+
+/* Whether the certificate names host, an IP address, in an iPAddress
+ * entry of its subjectAltName (RFC 5280). mbedTLS before 3.5 matches a
+ * host only against dNSName entries, so an IP address in the base URL
+ * would need a "DNS:127.0.0.1" entry, which public CAs do not issue. */
+static int names_address(const mbedtls_x509_crt *crt, const char *host)
+{
+    unsigned char addr[16];
+    size_t len = ipv4_parse(host, addr);
+    const mbedtls_x509_sequence *san;
+    if (len == 0)
+        len = ipv6_parse(host, addr);
+    if (len == 0)
+        return 0;
+    for (san = &crt->subject_alt_names; san != NULL; san = san->next) {
+        if (san->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) &&
+            san->buf.len == len && memcmp(san->buf.p, addr, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 wecom_err_t wecom__castore_verify(wecom_castore_t *s, mbedtls_x509_crt *chain,
                                  const mbedtls_x509_crt_profile *profile,
                                  const char *host, uint32_t *flags)
@@ -636,6 +730,12 @@ wecom_err_t wecom__castore_verify(wecom_castore_t *s, mbedtls_x509_crt *chain,
          * mbedTLS would fail the handshake, and so does the caller. */
         if (ret != 0 && ret != MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)
             rc = WECOM_ERR_TLS_HANDSHAKE;
+        /* The name check alone failed on an address the certificate
+         * names: mbedTLS's other verdicts stand. */
+        if (rc == WECOM_OK && host != NULL &&
+            (*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0 &&
+            names_address(chain, host))
+            *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
     }
     mbedtls_x509_crt_free(&s->found);
     mbedtls_x509_crt_init(&s->found);

@@ -68,6 +68,19 @@
     X(WECOM_ERR_TLS_SESSION_REFUSED, \
       "saved TLS session refused: for another server or CA, or from another " \
       "build") \
+    X(WECOM_ERR_TLS_VERSION, \
+      "TLS handshake failed: the server speaks no TLS version this build " \
+      "does (a TLS 1.3-only server needs a build with TLS 1.3)") \
+    X(WECOM_ERR_TLS_CLIENT_CERT, \
+      "TLS handshake failed: the server requires a client certificate, " \
+      "which this client does not send") \
+    X(WECOM_ERR_TLS_TOO_LARGE, \
+      "TLS handshake failed: a handshake message (the server's certificate " \
+      "chain) is larger than the TLS input buffer") \
+    X(WECOM_ERR_TLS_NO_SHARED_CIPHER, \
+      "TLS handshake failed: the server and this client share no cipher " \
+      "suite or key exchange (or the server wants a TLS version this build " \
+      "lacks)") \
     X(WECOM_ERR_HTTP_PARSE, "malformed HTTP response") \
     X(WECOM_ERR_HTTP_HEADERS_TOO_LARGE, \
       "HTTP response headers exceed the configured byte limit") \

@@ -41,6 +41,62 @@
 #define IS_TLS13(ssl) 0
 #endif
 
+/*
+ * The signature algorithms offered: mbedTLS's default set, with RSA
+ * PKCS#1 v1.5 ahead of RSA-PSS. A TLS 1.2 server that follows the
+ * client's order (OpenSSL's and GnuTLS's default) then signs its key
+ * exchange with PKCS#1 v1.5. mbedTLS 3.6.6's TLS 1.2 client refuses the
+ * RSA-PSS signature that OpenSSL picks from mbedTLS's own order (alert 47,
+ * an upstream regression, fixed on the 3.6 branch after 3.6.6 by Mbed TLS
+ * pull request 10674). TLS 1.3 allows RSA-PSS
+ * alone for handshake signatures, so a TLS 1.3 server still uses it.
+ * mbedTLS leaves out what its build cannot do.
+ *
+ * A TLS 1.2 server that prefers its own order may still pick RSA-PSS: the
+ * handshake is then tried once more offering TLS 1.2 alone, without
+ * RSA-PSS (SIG_ALGS_NO_PSS), and the client stays with that.
+ */
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+#define HAVE_SIG_ALGS 1
+static const uint16_t SIG_ALGS[] = {
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+    MBEDTLS_TLS1_3_SIG_NONE
+};
+/* The same without RSA-PSS. */
+static const uint16_t SIG_ALGS_NO_PSS[] = {
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+    MBEDTLS_TLS1_3_SIG_NONE
+};
+#endif
+
+/* mbedTLS's own fields, read (never written) to say why a handshake
+ * failed: the alert the server sent is in in_msg. mbedTLS 3 marks them
+ * private. */
+#if MBEDTLS_VERSION_MAJOR >= 3
+#define SSL_FIELD(ssl, f) ((ssl)->MBEDTLS_PRIVATE(f))
+#define ERR_VERSION MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION
+#else
+#define SSL_FIELD(ssl, f) ((ssl)->f)
+#define ERR_VERSION MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION
+#endif
+
+#ifndef MBEDTLS_SSL_ALERT_MSG_CERT_REQUIRED /* TLS 1.3's, not in 2.28 */
+#define MBEDTLS_SSL_ALERT_MSG_CERT_REQUIRED 116
+#endif
+
 /* What the bio callbacks return on a transport failure; the reason itself
  * is kept in io_err, which mbedTLS's codes cannot carry. */
 #define BIO_FAILED MBEDTLS_ERR_SSL_INTERNAL_ERROR
@@ -311,6 +367,24 @@ static wecom_err_t verify_error(uint32_t flags)
     return WECOM_ERR_TLS_CERT_INVALID;
 }
 
+/* The alert the server sent, after MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE. */
+static int peer_alert(const wecom_tls_t *t)
+{
+    return SSL_FIELD(&t->ssl, in_msg)[1];
+}
+
+/* After the handshake: a TLS 1.3 server refuses a missing client
+ * certificate only then (the client's Finished went first). */
+static wecom_err_t io_cause(wecom_tls_t *t, int ret)
+{
+    if (t->io_err == 0) /* else the transport's error, not mbedTLS's */
+        t->lib_err = ret;
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE &&
+        peer_alert(t) == MBEDTLS_SSL_ALERT_MSG_CERT_REQUIRED)
+        return WECOM_ERR_TLS_CLIENT_CERT;
+    return WECOM_ERR_TLS_IO;
+}
+
 static wecom_err_t map_error(wecom_tls_t *t, int ret, wecom_err_t fallback)
 {
     if (t->io_err != 0)
@@ -412,6 +486,9 @@ wecom_err_t wecom__tls_init(wecom_tls_t *t, const wecom_port_t *port,
     mbedtls_ssl_conf_verify(&t->conf, verify_chain, t);
     mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
     TLS_MIN_1_2(&t->conf);
+#if defined(HAVE_SIG_ALGS)
+    mbedtls_ssl_conf_sig_algs(&t->conf, SIG_ALGS);
+#endif
 #if defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED) && \
     defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_SESSION_TICKETS)
     /* From 3.6.1 mbedTLS drops TLS 1.3 tickets unless asked to hand them
@@ -492,7 +569,54 @@ static void keep_session(wecom_tls_t *t)
     }
 }
 
-wecom_err_t wecom__tls_connect(wecom_tls_t *t)
+/* The handshake message the handshake stopped at announces more than
+ * the input buffer holds (mbedTLS 2.28 says FEATURE_UNAVAILABLE, 3.6
+ * BAD_INPUT_DATA): a certificate chain too long for this build. 2.28
+ * leaves the message's header in in_msg, 3.6 its length in in_hslen. */
+static int too_large(const wecom_tls_t *t)
+{
+    const unsigned char *m = SSL_FIELD(&t->ssl, in_msg);
+    size_t n = SSL_FIELD(&t->ssl, in_hslen);
+    if (SSL_FIELD(&t->ssl, in_msgtype) != MBEDTLS_SSL_MSG_HANDSHAKE)
+        return 0;
+    if (m != NULL && SSL_FIELD(&t->ssl, in_msglen) >= 4 &&
+        ((size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3]) + 4 > n)
+        n = ((size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3]) + 4;
+    return n > MBEDTLS_SSL_IN_CONTENT_LEN;
+}
+
+/* Why a handshake failed, from mbedTLS's error and the alert the server
+ * sent (in_msg after MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE). An alert that
+ * ends the handshake after the server's chain was verified, in TLS 1.2
+ * (where the client waits for the server's Finished), is the server
+ * refusing what the client sent after it: with no client certificate to
+ * send, that is a certificate the server asked for. */
+static wecom_err_t handshake_cause(const wecom_tls_t *t, int ret)
+{
+    int alert;
+    if (ret == ERR_VERSION)
+        return WECOM_ERR_TLS_VERSION;
+    if (too_large(t))
+        return WECOM_ERR_TLS_TOO_LARGE;
+    if (ret != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+        return WECOM_ERR_TLS_HANDSHAKE;
+    alert = peer_alert(t);
+    if (alert == MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION)
+        return WECOM_ERR_TLS_VERSION;
+    if (alert == MBEDTLS_SSL_ALERT_MSG_CERT_REQUIRED)
+        return WECOM_ERR_TLS_CLIENT_CERT;
+    if (alert == MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE ||
+        alert == MBEDTLS_SSL_ALERT_MSG_INSUFFICIENT_SECURITY)
+        return t->chain_verified ? WECOM_ERR_TLS_CLIENT_CERT
+                                 : WECOM_ERR_TLS_NO_SHARED_CIPHER;
+    if (alert == MBEDTLS_SSL_ALERT_MSG_NO_CERT ||
+        alert == MBEDTLS_SSL_ALERT_MSG_BAD_CERT)
+        return WECOM_ERR_TLS_CLIENT_CERT;
+    return WECOM_ERR_TLS_HANDSHAKE;
+}
+
+/* One connect and handshake; *offered: a kept session was offered. */
+static wecom_err_t connect_once(wecom_tls_t *t, int *offered)
 {
     int ret, why;
     uint32_t budget;
@@ -506,6 +630,7 @@ wecom_err_t wecom__tls_connect(wecom_tls_t *t)
     if (t->connected)
         wecom__tls_close(t);
     t->io_err = 0;
+    t->lib_err = 0;
     t->verify_flags = 0;
     t->win_armed = 0; /* the handshake has its own bound */
     t->sending = 0;
@@ -539,7 +664,7 @@ wecom_err_t wecom__tls_connect(wecom_tls_t *t)
     /* A session is offered once; the connection hands out the next one.
      * After a failed handshake none is kept, so the next starts afresh. */
     if (same_peer_as_session(t)) {
-        (void)mbedtls_ssl_set_session(&t->ssl, &t->session);
+        *offered = mbedtls_ssl_set_session(&t->ssl, &t->session) == 0;
         t->have_session = 0;
     }
     t->chain_verified = 0;
@@ -551,7 +676,9 @@ wecom_err_t wecom__tls_connect(wecom_tls_t *t)
              ret == MBEDTLS_ERR_SSL_WANT_WRITE);
     t->wait_until = 0;
     if (ret != 0) {
-        rc = map_error(t, ret, WECOM_ERR_TLS_HANDSHAKE);
+        if (t->io_err == 0)
+            t->lib_err = ret;
+        rc = map_error(t, ret, handshake_cause(t, ret));
         goto fail;
     }
     t->connected = 1;
@@ -565,6 +692,51 @@ wecom_err_t wecom__tls_connect(wecom_tls_t *t)
     return WECOM_OK;
 fail:
     t->port->transport.close(t->port->transport.ctx);
+    return rc;
+}
+
+/* A handshake worth one more try at once: the server ended it (an alert,
+ * a close, an odd message), not a bound, a cancel, the network or a
+ * certificate. */
+static int tls_refusal(wecom_err_t rc)
+{
+    return rc == WECOM_ERR_TLS_HANDSHAKE || rc == WECOM_ERR_TLS_VERSION ||
+           rc == WECOM_ERR_TLS_CLIENT_CERT || rc == WECOM_ERR_TLS_TOO_LARGE ||
+           rc == WECOM_ERR_TLS_NO_SHARED_CIPHER || rc == WECOM_ERR_CLOSED;
+}
+
+#if defined(HAVE_SIG_ALGS) && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+/* mbedTLS 3.6.6 refused the RSA-PSS signature of a TLS 1.2 key exchange
+ * (see SIG_ALGS): offer TLS 1.2 alone, without RSA-PSS, from now on. 0
+ * when that was not the failure or is already so. */
+static int fall_back_from_pss(wecom_tls_t *t)
+{
+    if (t->no_pss || t->lib_err != MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER ||
+        !t->chain_verified ||
+        mbedtls_ssl_get_version_number(&t->ssl) != MBEDTLS_SSL_VERSION_TLS1_2)
+        return 0;
+    t->no_pss = 1;
+    mbedtls_ssl_conf_max_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    mbedtls_ssl_conf_sig_algs(&t->conf, SIG_ALGS_NO_PSS);
+    return 1;
+}
+#else
+#define fall_back_from_pss(t) 0
+#endif
+
+/* A session offered for resumption that the handshake then failed on (a
+ * damaged saved session, a server that lost its keys) is dropped, and a
+ * full handshake tried once at once. */
+wecom_err_t wecom__tls_connect(wecom_tls_t *t)
+{
+    int offered = 0;
+    wecom_err_t rc = connect_once(t, &offered);
+    if (rc == WECOM_OK || !tls_refusal(rc) || t->cancelled)
+        return rc;
+    if (offered || fall_back_from_pss(t)) {
+        offered = 0;
+        rc = connect_once(t, &offered);
+    }
     return rc;
 }
 
@@ -629,7 +801,7 @@ wecom_err_t wecom__tls_send(wecom_tls_t *t, const unsigned char *buf,
             keep_session(t);
         } else if (ret != MBEDTLS_ERR_SSL_WANT_WRITE &&
                    ret != MBEDTLS_ERR_SSL_WANT_READ) {
-            return map_error(t, ret, WECOM_ERR_TLS_IO);
+            return map_error(t, ret, io_cause(t, ret));
         }
     }
     return WECOM_OK;
@@ -659,7 +831,7 @@ int wecom__tls_recv(wecom_tls_t *t, unsigned char *buf, size_t len)
             keep_session(t);
         else if (ret != MBEDTLS_ERR_SSL_WANT_READ &&
                  ret != MBEDTLS_ERR_SSL_WANT_WRITE)
-            return map_error(t, ret, WECOM_ERR_TLS_IO);
+            return map_error(t, ret, io_cause(t, ret));
     }
 }
 

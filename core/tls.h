@@ -63,6 +63,9 @@ typedef struct wecom_tls {
     const uint64_t *deadline_ms;
     volatile sig_atomic_t cancelled; /* wecom_client_cancel: every wait ends */
     int io_err;            /* the transport's last error, for mapping */
+    int lib_err;           /* mbedTLS's error of the last failed handshake
+                              or transfer, 0 for none */
+    int no_pss;            /* TLS 1.2 alone, without RSA-PSS (core/tls.c) */
     uint32_t verify_flags; /* mbedTLS verify result of the last handshake */
     int connected;
     int have_session;

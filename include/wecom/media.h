@@ -284,6 +284,12 @@ WECOM_API wecom_err_t wecom_client_set_rate_limit(wecom_client_t *c,
  * proxy): after WECOM_ERR_PROXY_REFUSED it says why (403, 502, ...). */
 WECOM_API int wecom_client_proxy_status(const wecom_client_t *c);
 
+/* The TLS library's own error code (mbedTLS's, negative) behind the last
+ * failed handshake or TLS transfer, 0 for none: for a log line next to
+ * the wecom_err_t (WECOM_ERR_TLS_VERSION, WECOM_ERR_TLS_CLIENT_CERT, ...),
+ * which says the cause. */
+WECOM_API int wecom_client_tls_error(const wecom_client_t *c);
+
 /* Cancel from outside, for a firmware that shuts down: the call in
  * progress on c ends with WECOM_ERR_CANCELLED within one poll slice
  * (connect, TLS handshake, sending, the wait for the answer, a backoff
@@ -335,7 +341,10 @@ WECOM_API unsigned long wecom_client_resumptions(const wecom_client_t *c);
  * It refuses (WECOM_ERR_TLS_SESSION_REFUSED) one for another host, port
  * or trust configuration, from another mbedTLS version or configuration,
  * or damaged. A session is resumed only by a server that still knows it;
- * otherwise the handshake is a full one, verified as always. The library
+ * otherwise the handshake is a full one, verified as always. A resumed
+ * handshake that fails (a session damaged in a way mbedTLS's load does
+ * not see, such as its master secret) drops the session, and the connect
+ * makes one full handshake at once. The library
  * does not read the CA file to key it: a caller whose CA file may change
  * in place drops its saved session when the file does. */
 WECOM_API wecom_err_t wecom_client_session_save(const wecom_client_t *c,
