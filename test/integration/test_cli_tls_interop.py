@@ -147,13 +147,13 @@ class TlsInterop(unittest.TestCase):
 
     # -- servers --
 
-    def wait_listening(self, proc, host, port):
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    def wait_listening(self, proc, log, host, port):
         end = time.monotonic() + 20
         while time.monotonic() < end:
             if proc.poll() is not None:
-                self.fail("the server ended at once: %s" % proc.stderr.read().decode(
-                    errors="replace")[-500:])
+                with open(log, "rb") as f:
+                    self.fail("the server ended at once: %s" % f.read().decode(
+                        errors="replace")[-500:])
             try:
                 with socket.create_connection((host, port), timeout=2):
                     return
@@ -162,8 +162,10 @@ class TlsInterop(unittest.TestCase):
         self.fail("the server did not listen on %s port %d" % (host, port))
 
     def start(self, cmd, host, port):
-        proc = subprocess.Popen(cmd, cwd=self.www, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        log = os.path.join(self.work, "server.log")
+        with open(log, "wb") as err:
+            proc = subprocess.Popen(cmd, cwd=self.www, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=err)
 
         def stop():
             proc.terminate()
@@ -172,9 +174,8 @@ class TlsInterop(unittest.TestCase):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-            proc.stderr.close()
         self.addCleanup(stop)
-        self.wait_listening(proc, host, port)
+        self.wait_listening(proc, log, host, port)
 
     def s_server(self, *opts, cert="rsa", host="127.0.0.1"):
         """openssl s_server in -HTTP mode; the URL to reach it by name."""
