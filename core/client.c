@@ -326,7 +326,7 @@ int wecom_client_proxy_status(const wecom_client_t *client)
 int wecom_client_tls_error(const wecom_client_t *client)
 {
     const wecom__client_t *c = wecom__client_const(client);
-    return c != NULL && c->port != NULL ? c->tls.lib_err : 0;
+    return wecom__client_ready(c) ? c->tls.lib_err : 0;
 }
 
 unsigned long wecom_client_handshakes(const wecom_client_t *client)

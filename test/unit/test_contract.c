@@ -182,6 +182,11 @@ static void case_wecom_client_cancel_clear(wecom_client_t *c)
     wecom_client_cancel_clear(c);
 }
 
+static void case_wecom_client_tls_error(wecom_client_t *c)
+{
+    assert_int_equal(wecom_client_tls_error(c), 0);
+}
+
 static void case_wecom_client_handshakes(wecom_client_t *c)
 {
     assert_int_equal(wecom_client_handshakes(c), 0);
@@ -594,6 +599,7 @@ static const struct {
     CASE(wecom_client_proxy_status),
     CASE(wecom_client_cancel),
     CASE(wecom_client_cancel_clear),
+    CASE(wecom_client_tls_error),
     CASE(wecom_client_handshakes),
     CASE(wecom_client_connections),
     CASE(wecom_client_resumptions),
