@@ -25,7 +25,9 @@ enum {
     EXIT_CREDENTIALS = 7, /* token or secret rejected (40001, 40014/42001
                              after a refresh, 40091, ...) */
     EXIT_RATE_LIMITED = 8, /* 45009, 45033 after the retries */
-    EXIT_NOT_FOUND = 9    /* 40007: media_id unknown or expired (3 days) */
+    EXIT_NOT_FOUND = 9,   /* 40007: media_id unknown or expired (3 days) */
+    EXIT_JOURNAL = 10     /* queue run: the outbox's journal cannot be
+                             written (a full disk): nothing more is sent */
 };
 
 /* cmd_* and the option parser: help was printed, stop with exit 0. */

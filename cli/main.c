@@ -120,6 +120,8 @@ static const char USAGE[] =
     "     40082, 40091, 41001, 41004, 48002, 60020)\n"
     "  8  rate limited (45009; 45033 after the retries)\n"
     "  9  media not found or expired (40007: temporary media live 3 days)\n"
+    "  10 queue run: the outbox's results journal cannot be written (a full\n"
+    "     disk); nothing more is uploaded until it can\n"
     "  128+N  ended by signal N (130 Ctrl-C, 143 SIGTERM)\n"
     "With several files the first failure's code is returned.\n";
 

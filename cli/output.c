@@ -91,6 +91,7 @@ const char *cli_exit_name(int ex)
     case EXIT_CREDENTIALS: return "credentials";
     case EXIT_RATE_LIMITED: return "rate_limited";
     case EXIT_NOT_FOUND: return "not_found";
+    case EXIT_JOURNAL: return "journal";
     default: return ex > 128 ? "interrupted" : "error";
     }
 }

@@ -135,6 +135,8 @@ static int queue_exit(wecom_err_t rc, const wecom_api_error_t *api)
         return EXIT_LOCAL;
     case WECOM_ERR_OUTBOX_PAUSED:
         return EXIT_RATE_LIMITED;
+    case WECOM_ERR_OUTBOX_JOURNAL:
+        return EXIT_JOURNAL;
     default:
         return cli_exit_code_api(rc, api);
     }
@@ -407,6 +409,7 @@ static int queue_run(cli_t *cli, const queue_opts_t *o)
                     (unsigned)(WECOM_OUTBOX_PAUSE_MS / 1000));
             wait = WECOM_OUTBOX_PAUSE_MS;
         } else if (rc == WECOM_ERR_OUTBOX_LOCKED || rc == WECOM_ERR_OUTBOX_UNSAFE ||
+                   rc == WECOM_ERR_OUTBOX_JOURNAL ||
                    rc == WECOM_ERR_FILE_WRITE || rc == WECOM_ERR_FILE_READ) {
             ex = queue_exit(rc, NULL);
             break;
@@ -499,7 +502,8 @@ void cli_queue_help(FILE *f)
           "  add      queue files; prints one id per line (--json: an object\n"
           "           per file, with the ids of items dropped to make room)\n"
           "  run      upload, then wait for new items; --once: one pass, exit 0\n"
-          "           when empty, 4 (network) or 8 (45009) when items remain\n"
+          "           when empty, 4 (network) or 8 (45009) when items remain,\n"
+          "           10 when results.log cannot be written (a full disk)\n"
           "  status   queued, in flight, failed, bytes, done, corrupt journal lines\n"
           "  results  one line per finished item; --valid: media_ids not expired\n"
           "Options:\n"

@@ -145,7 +145,10 @@
       "an outbox item's header is damaged (moved to failed/)") \
     X(WECOM_ERR_OUTBOX_PAUSED, \
       "rate limited by WeCom (45009): the drain pauses before the next try") \
-    X(WECOM_ERR_OUTBOX_ABSENT, "no such file in the outbox")
+    X(WECOM_ERR_OUTBOX_ABSENT, "no such file in the outbox") \
+    X(WECOM_ERR_OUTBOX_JOURNAL, \
+      "the outbox's results journal cannot be written (a full disk?): " \
+      "draining stopped, nothing more is sent until it can")
 
 #define CODE(code, text) -(code),
 #if WECOM_ERROR_TEXT

@@ -2,12 +2,24 @@
 /*
  * The outbox's drainer: one at a time (the lock file), oldest item first.
  *
- * An item's life: q/ID --rename--> inflight/ID --upload--> a journal line
- * (fsync) --> unlink (or rename to failed/). The journal line comes
+ * An item's life: a receipt inflight/ID.r reserved (fsync) --> q/ID
+ * --rename--> inflight/ID --upload--> the outcome's line written over
+ * the receipt's reserved bytes and appended to the journal (fsync) -->
+ * unlink (or rename to failed/), receipt unlinked. The journal line comes
  * before the delete, so a crash between them finds the line at the next
  * start and just finishes the delete; a crash before the line finds the
  * item in inflight/ without one and queues it again, marked
  * maybe_duplicate (WeCom may have stored it: at-least-once).
+ *
+ * The receipt is what a full disk cannot take away: its bytes are
+ * written before the upload starts, so the outcome is recorded over them
+ * without any new space. When the journal then cannot take the line, the
+ * receipt is fsync'd and kept, the item is finished all the same (its
+ * outcome is known: it is never sent again) and the drain stops with
+ * WECOM_ERR_OUTBOX_JOURNAL; the next start copies the receipt's line into
+ * the journal before anything else, and stops the same way while it
+ * cannot. A receipt that cannot be reserved stops the drain before the
+ * upload, the item still in q/.
  *
  * The journal is bounded: at the drainer's start, once it is past
  * WECOM_OUTBOX_JOURNAL_MAX bytes, it is rewritten with only the lines of
@@ -52,21 +64,101 @@ static void id_of(const char *name, char *id)
     id[WECOM_OUTBOX_ID_LEN] = '\0';
 }
 
-/* Append ob->res as one line and make it durable. A failed write may
- * leave part of a line: the lock is then given up, so that the next
- * drainer's start cuts it before appending. */
-static wecom_err_t journal_append(wecom_outbox_t *ob)
+/* Append the len bytes of ob->line (one whole line) to the journal and
+ * make them durable. A failed write may leave part of a line: the caller
+ * then gives up the lock, so that the next drainer's start cuts it before
+ * appending. */
+static wecom_err_t journal_append(wecom_outbox_t *ob, size_t len)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    wecom_err_t rc = fs->write(fs->ctx, ob->journal_h, (const unsigned char *)ob->line, len);
+    if (rc == WECOM_OK)
+        rc = fs->sync(fs->ctx, ob->journal_h);
+    return rc == WECOM_OK ? WECOM_OK : WECOM_ERR_OUTBOX_JOURNAL;
+}
+
+/* ------------------------------------------------------- receipts */
+
+/* inflight/ID.r for the item named name (ID or ID.c). */
+static void receipt_name(const char *name, char *out)
+{
+    id_of(name, out);
+    memcpy(out + WECOM_OUTBOX_ID_LEN, ".r", 3);
+}
+
+static int is_receipt(const char *name)
+{
+    size_t i;
+    for (i = 0; i < WECOM_OUTBOX_ID_LEN; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+            return 0;
+    return strcmp(name + i, ".r") == 0;
+}
+
+/* Reserve the receipt: WECOM_OUTBOX_LINE_MAX spaces written and fsync'd
+ * through a second (append) handle, so that the handle returned, whose
+ * writes start at offset 0, later writes the outcome over bytes the file
+ * system has already given. A handle, or WECOM_ERR_OUTBOX_JOURNAL. */
+static int receipt_reserve(wecom_outbox_t *ob, const char *rname)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    int h = fs->open(fs->ctx, WECOM_FS_INFLIGHT, rname, WECOM_FS_CREATE), a;
+    wecom_err_t rc;
+    if (h < 0)
+        return WECOM_ERR_OUTBOX_JOURNAL;
+    a = fs->open(fs->ctx, WECOM_FS_INFLIGHT, rname, WECOM_FS_APPEND);
+    rc = a < 0 ? a : WECOM_OK;
+    memset(ob->line, ' ', sizeof ob->line);
+    if (rc == WECOM_OK)
+        rc = fs->write(fs->ctx, a, (const unsigned char *)ob->line, sizeof ob->line);
+    if (rc == WECOM_OK)
+        rc = fs->sync(fs->ctx, a);
+    if (a >= 0)
+        fs->close(fs->ctx, a);
+    if (rc == WECOM_OK)
+        return h;
+    fs->close(fs->ctx, h);
+    (void)fs->unlink(fs->ctx, WECOM_FS_INFLIGHT, rname);
+    return WECOM_ERR_OUTBOX_JOURNAL;
+}
+
+/* Record ob->res: over the receipt's reserved bytes, then in the journal.
+ * WECOM_OK when the journal has it; else WECOM_ERR_OUTBOX_JOURNAL, with
+ * *kept set when the receipt holds it durably. */
+static wecom_err_t record(wecom_outbox_t *ob, int receipt, int *kept)
 {
     const wecom_fs_t *fs = ob->cfg.fs;
     size_t len;
-    wecom_err_t rc = wecom__journal_format(&ob->res, ob->line, sizeof ob->line, &len);
-    if (rc == WECOM_OK)
-        rc = fs->write(fs->ctx, ob->journal_h, (const unsigned char *)ob->line, len);
-    if (rc == WECOM_OK)
-        rc = fs->sync(fs->ctx, ob->journal_h);
+    wecom_err_t rr, rc = wecom__journal_format(&ob->res, ob->line, sizeof ob->line, &len);
+    *kept = 0;
     if (rc != WECOM_OK)
-        wecom_outbox_free(ob);
-    return rc;
+        return rc;
+    rr = fs->write(fs->ctx, receipt, (const unsigned char *)ob->line, len);
+    if (journal_append(ob, len) == WECOM_OK)
+        return WECOM_OK;
+    if (rr == WECOM_OK)
+        rr = fs->sync(fs->ctx, receipt);
+    *kept = rr == WECOM_OK;
+    return WECOM_ERR_OUTBOX_JOURNAL;
+}
+
+/* Read the receipt rname's line into ob->line (without its '\n'): its
+ * length, 0 when it holds none (reserved, never written: no outcome). */
+static size_t receipt_read(wecom_outbox_t *ob, const char *rname)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    int h = fs->open(fs->ctx, WECOM_FS_INFLIGHT, rname, WECOM_FS_READ), n;
+    size_t got = 0;
+    const char *nl;
+    if (h < 0)
+        return 0;
+    while (got < sizeof ob->line &&
+           (n = fs->read_at(fs->ctx, h, got, (unsigned char *)ob->line + got,
+                            sizeof ob->line - got)) > 0)
+        got += (size_t)n;
+    fs->close(fs->ctx, h);
+    nl = memchr(ob->line, '\n', got);
+    return nl != NULL ? (size_t)(nl - ob->line) : 0;
 }
 
 /* Move inflight/name to dir/to, durable there once this returns OK. */
@@ -127,11 +219,66 @@ static int first_name(void *arg, const char *name, uint64_t size)
     return 1;
 }
 
+static int first_receipt(void *arg, const char *name, uint64_t size)
+{
+    char *out = arg;
+    (void)size;
+    if (!is_receipt(name))
+        return 0;
+    memcpy(out, name, strlen(name) + 1);
+    return 1;
+}
+
+/* Copy into the journal the outcomes that receipts hold and it lacks (a
+ * full disk stopped the last drain), then remove the receipts. While the
+ * journal cannot take them, WECOM_ERR_OUTBOX_JOURNAL: nothing is sent. */
+static wecom_err_t recover_receipts(wecom_outbox_t *ob)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    for (;;) {
+        char rname[WECOM_OUTBOX_ID_LEN + 3], id[WECOM_OUTBOX_ID_LEN + 1];
+        find_t f;
+        size_t len;
+        int rc;
+        rname[0] = '\0';
+        rc = fs->list(fs->ctx, WECOM_FS_INFLIGHT, first_receipt, rname);
+        if (rc < 0)
+            return rc;
+        if (rname[0] == '\0')
+            return WECOM_OK;
+        id_of(rname, id);
+        len = receipt_read(ob, rname);
+        if (len > 0 && wecom__journal_parse(ob->line, len, &ob->res) == WECOM_OK &&
+            strcmp(ob->res.id, id) == 0) {
+            memset(&f, 0, sizeof f);
+            f.ob = ob;
+            f.id = id;
+            rc = scan_journal(ob, find_line, &f, NULL);
+            if (rc < 0)
+                return rc;
+            if (f.found == 0) {
+                len = receipt_read(ob, rname); /* the scan used ob->line */
+                ob->line[len] = '\n';
+                if ((rc = journal_append(ob, len + 1)) != WECOM_OK)
+                    return rc;
+            }
+        }
+        rc = fs->unlink(fs->ctx, WECOM_FS_INFLIGHT, rname);
+        if (rc == WECOM_OK)
+            rc = fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT);
+        if (rc != WECOM_OK)
+            return rc;
+    }
+}
+
 /* Finish or requeue what a crash left in inflight/, one item at a time
- * (normally there is at most one). */
+ * (normally there is at most one); first what receipts recorded. */
 static wecom_err_t recover(wecom_outbox_t *ob)
 {
     const wecom_fs_t *fs = ob->cfg.fs;
+    wecom_err_t first = recover_receipts(ob);
+    if (first != WECOM_OK)
+        return first;
     for (;;) {
         char name[WECOM_OUTBOX_ID_LEN + 3], id[WECOM_OUTBOX_ID_LEN + 1];
         find_t f;
@@ -369,41 +516,47 @@ static wecom_err_t upload_one(wecom_outbox_t *ob, wecom_client_t *client,
     return rc;
 }
 
-/* The item is done: journal, then delete. */
-static wecom_err_t finish_done(wecom_outbox_t *ob, const char *name,
+/* The item is done: record, then delete. */
+static wecom_err_t finish_done(wecom_outbox_t *ob, const char *name, int receipt,
                                const wecom_upload_result_t *res)
 {
     const wecom_fs_t *fs = ob->cfg.fs;
-    wecom_err_t rc;
+    wecom_err_t rc, rec;
+    int kept;
     ob->res.status = WECOM_OUTBOX_DONE;
     memcpy(ob->res.media_id, res->media_id, sizeof ob->res.media_id);
     if (res->type[0] != '\0')
         memcpy(ob->res.type, res->type, sizeof res->type);
     ob->res.created_at = digits_i64(res->created_at);
     ob->res.expires_at = ob->res.created_at + WECOM__MEDIA_TTL_S;
-    if ((rc = journal_append(ob)) != WECOM_OK)
-        return rc;
+    rec = record(ob, receipt, &kept);
+    if (rec != WECOM_OK && !kept)
+        return rec;
+    /* When only the receipt holds the outcome, it must stay: the next
+     * start finishes what is left by it. */
     rc = fs->unlink(fs->ctx, WECOM_FS_INFLIGHT, name);
-    return rc == WECOM_OK ? fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT) : rc;
+    return rec != WECOM_OK ? rec : rc;
 }
 
-/* Refused for good: journal with the reason, then to failed/. */
-static wecom_err_t finish_failed(wecom_outbox_t *ob, const char *name,
+/* Refused for good: record with the reason, then to failed/. */
+static wecom_err_t finish_failed(wecom_outbox_t *ob, const char *name, int receipt,
                                  wecom_err_t why)
 {
     const wecom_fs_t *fs = ob->cfg.fs;
     const char *msg = why == WECOM_ERR_API ? ob->api.errmsg : wecom_strerror(why);
     char id[WECOM_OUTBOX_ID_LEN + 1];
-    wecom_err_t rc;
+    wecom_err_t rc, rec;
+    int kept;
     ob->res.status = WECOM_OUTBOX_FAILED;
     ob->res.err = why;
     ob->res.errcode = why == WECOM_ERR_API ? ob->api.errcode : 0;
     memcpy(ob->res.errmsg, msg, strlen(msg) + 1);
-    if ((rc = journal_append(ob)) != WECOM_OK)
-        return rc;
+    rec = record(ob, receipt, &kept);
+    if (rec != WECOM_OK && !kept)
+        return rec;
     id_of(name, id);
     rc = move_out(fs, name, WECOM_FS_FAILED, id);
-    return rc == WECOM_OK ? fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT) : rc;
+    return rec != WECOM_OK ? rec : rc;
 }
 
 /* Not the item's fault: back to q/ for a later pass. An answer lost
@@ -421,11 +574,43 @@ static wecom_err_t requeue(wecom_outbox_t *ob, const char *name, wecom_err_t why
                              why == WECOM_ERR_DEADLINE);
 }
 
+/* Upload inflight/name (its receipt reserved, open as receipt), record
+ * the outcome and finish the item; the receipt goes unless it alone holds
+ * the outcome. */
+static wecom_err_t drain_item(wecom_outbox_t *ob, wecom_client_t *client,
+                              const char *name, int receipt,
+                              wecom_outbox_outcome_fn fn, void *ctx,
+                              wecom_err_t *up)
+{
+    const wecom_fs_t *fs = ob->cfg.fs;
+    wecom_upload_result_t res;
+    char rname[WECOM_OUTBOX_ID_LEN + 3];
+    wecom_err_t done, rc;
+    *up = upload_one(ob, client, name, &res);
+    ob->api = res.api;
+    if (*up == WECOM_OK)
+        done = finish_done(ob, name, receipt, &res);
+    else if (item_refused(*up, &res.api))
+        done = finish_failed(ob, name, receipt, *up);
+    else
+        done = requeue(ob, name, *up);
+    fs->close(fs->ctx, receipt);
+    if (fn != NULL)
+        fn(ctx, &ob->res, *up, *up == WECOM_ERR_API ? &ob->api : NULL);
+    receipt_name(name, rname);
+    if (done != WECOM_ERR_OUTBOX_JOURNAL) {
+        rc = fs->unlink(fs->ctx, WECOM_FS_INFLIGHT, rname);
+        if (done == WECOM_OK && rc != WECOM_OK && rc != WECOM_ERR_OUTBOX_ABSENT)
+            done = rc;
+    }
+    rc = fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT);
+    return done != WECOM_OK ? done : rc;
+}
+
 wecom_err_t wecom_outbox_drain_once(wecom_outbox_t *ob, wecom_client_t *client,
                                     wecom_outbox_outcome_fn fn, void *ctx)
 {
     const wecom_fs_t *fs;
-    wecom_upload_result_t res;
     wecom_err_t rc;
 
     if (ob == NULL || ob->cfg.fs == NULL)
@@ -438,40 +623,42 @@ wecom_err_t wecom_outbox_drain_once(wecom_outbox_t *ob, wecom_client_t *client,
     fs = ob->cfg.fs;
     for (;;) {
         wecom__census_t q;
-        char name[WECOM_OUTBOX_ID_LEN + 3];
-        wecom_err_t up, done;
-        int dup = 0;
+        char name[WECOM_OUTBOX_ID_LEN + 3], rname[WECOM_OUTBOX_ID_LEN + 3];
+        wecom_err_t up;
+        int dup = 0, receipt;
         if ((rc = wecom__census(fs, WECOM_FS_QUEUE, &q)) != WECOM_OK)
             return rc;
         if (q.count == 0)
             return WECOM_OK;
         memcpy(name, q.oldest, sizeof name);
         (void)wecom__item_name(name, &dup);
+        /* No room to record the outcome: nothing is sent. */
+        receipt_name(name, rname);
+        if ((receipt = receipt_reserve(ob, rname)) < 0) {
+            wecom_outbox_free(ob);
+            return receipt;
+        }
         rc = fs->rename(fs->ctx, WECOM_FS_QUEUE, name, WECOM_FS_INFLIGHT, name);
-        if (rc == WECOM_ERR_OUTBOX_ABSENT)
-            continue; /* an enqueuer dropped it to make room */
         if (rc == WECOM_OK)
             rc = fs->sync_dir(fs->ctx, WECOM_FS_INFLIGHT);
-        if (rc != WECOM_OK)
+        if (rc != WECOM_OK) {
+            fs->close(fs->ctx, receipt);
+            (void)fs->unlink(fs->ctx, WECOM_FS_INFLIGHT, rname);
+            if (rc == WECOM_ERR_OUTBOX_ABSENT)
+                continue; /* an enqueuer dropped it to make room */
             return rc;
+        }
 
         memset(&ob->res, 0, sizeof ob->res);
         memset(&ob->api, 0, sizeof ob->api);
         id_of(name, ob->res.id);
         ob->res.maybe_duplicate = dup;
         ob->res.at = (int64_t)(fs->wall_ms(fs->ctx) / 1000u);
-        up = upload_one(ob, client, name, &res);
-        ob->api = res.api;
-        if (up == WECOM_OK)
-            done = finish_done(ob, name, &res);
-        else if (item_refused(up, &res.api))
-            done = finish_failed(ob, name, up);
-        else
-            done = requeue(ob, name, up);
-        if (fn != NULL)
-            fn(ctx, &ob->res, up, up == WECOM_ERR_API ? &ob->api : NULL);
-        if (done != WECOM_OK)
-            return done;
+        rc = drain_item(ob, client, name, receipt, fn, ctx, &up);
+        if (rc == WECOM_ERR_OUTBOX_JOURNAL)
+            wecom_outbox_free(ob); /* the next start cuts a torn line */
+        if (rc != WECOM_OK)
+            return rc;
         if (ob->res.status == WECOM_OUTBOX_REQUEUED)
             return up == WECOM_ERR_API && ob->api.errcode == 45009
                    ? WECOM_ERR_OUTBOX_PAUSED : up;

@@ -106,7 +106,8 @@ enum {
     WECOM_ERR_OUTBOX_UNSAFE = -0x72,
     WECOM_ERR_OUTBOX_CORRUPT = -0x73,
     WECOM_ERR_OUTBOX_PAUSED = -0x74,
-    WECOM_ERR_OUTBOX_ABSENT = -0x75
+    WECOM_ERR_OUTBOX_ABSENT = -0x75,
+    WECOM_ERR_OUTBOX_JOURNAL = -0x76
 };
 
 /* A short, fixed English description of an error code; never NULL. */

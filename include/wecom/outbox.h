@@ -6,10 +6,12 @@
  * A spool directory holds each queued item as one file (a small header
  * and the medium's bytes), written to tmp/, fsync'd and renamed into q/,
  * so an item is whole or absent. A drainer (one at a time: a lock file)
- * moves the oldest item to inflight/, uploads it with the client's retry
- * policy and token handling, appends the outcome to results.log (one
- * JSON line with a CRC, fsync'd) and only then deletes the item (or moves
- * it to failed/). A drainer killed at any instant loses nothing: at its
+ * reserves a receipt for the oldest item, moves the item to inflight/,
+ * uploads it with the client's retry policy and token handling, writes
+ * the outcome over the receipt's reserved bytes and appends it to
+ * results.log (one JSON line with a CRC, fsync'd), and only then deletes
+ * the item (or moves it to failed/). A drainer killed at any instant
+ * loses nothing: at its
  * next start the item left in inflight/ is finished if its journal line
  * was written, else queued again and marked "maybe_duplicate", as WeCom
  * may have stored it already (at-least-once: at most the one item in
@@ -20,6 +22,8 @@
  *   tmp/ID.new    an item being written (flock'd by its writer)
  *   q/ID[.c]      queued items; ".c": an earlier attempt may have stored it
  *   inflight/ID   the item being uploaded
+ *   inflight/ID.r its receipt: WECOM_OUTBOX_LINE_MAX bytes written before
+ *                 the upload, the outcome's line written over them after
  *   failed/ID     items WeCom refused for good (reason in results.log)
  *   results.log   the journal
  * An ID is 16 hex digits of the wall clock in ms and 8 random hex digits:
@@ -34,11 +38,18 @@
  * of its own gets a wecom_outbox_t of its own over the same fs).
  *
  * Costs, measured (test/bench/outbox_cost.sh): queueing a 200 KB picture
- * is 2 fsyncs and 32 bytes over its size; uploading it from the outbox 3
- * fsyncs and a journal line of about 280 bytes. The journal only grows
- * (a line per item): rotate it while no drainer runs. A journal that
- * cannot be written (a full disk) stops the drain; the item then in
- * flight is sent again at the next start.
+ * is 2 fsyncs and 32 bytes over its size; uploading it from the outbox 4
+ * fsyncs, a receipt of WECOM_OUTBOX_LINE_MAX bytes (deleted after) and a
+ * journal line of about 280 bytes. The journal is compacted at the
+ * drainer's start (outbox_drain.c).
+ *
+ * A full disk never makes the outbox send an item twice: an outcome the
+ * journal cannot take stays in the item's receipt (written over bytes
+ * reserved before the upload, so it needs no new space), the item is
+ * finished all the same and the drain stops with WECOM_ERR_OUTBOX_JOURNAL;
+ * each later start copies the receipt into the journal before anything
+ * else and stops the same way while it cannot. With no room for the
+ * receipt, nothing is sent (WECOM_ERR_OUTBOX_JOURNAL, the item queued).
  */
 #ifndef WECOM_OUTBOX_H
 #define WECOM_OUTBOX_H
@@ -73,7 +84,9 @@ enum {
 #define WECOM_FS_READ 0u   /* an existing file, read only */
 #define WECOM_FS_CREATE 1u /* a new file (never an existing one), 0600,
                               read-write, held under an exclusive lock
-                              until closed */
+                              until closed; its writes follow one another
+                              from offset 0, whatever other handles of
+                              the file append (a receipt relies on it) */
 #define WECOM_FS_APPEND 2u /* created 0600 if absent; every write goes to
                               the end; readable */
 
@@ -226,7 +239,8 @@ typedef void (*wecom_outbox_outcome_fn)(void *ctx,
  * returns WECOM_ERR_OUTBOX_PAUSED: wait minutes, not seconds. An item
  * WeCom refuses for good (40004, 40005, 40006, 40009, 40011, 44001,
  * 45001, 45007, or the check before sending) is journaled as failed
- * and moved to failed/. */
+ * and moved to failed/. WECOM_ERR_OUTBOX_JOURNAL: the outcome could not
+ * be recorded in the journal (see above); the lock is given up. */
 WECOM_API wecom_err_t wecom_outbox_drain_once(wecom_outbox_t *ob,
                                               wecom_client_t *client,
                                               wecom_outbox_outcome_fn fn,

@@ -45,7 +45,7 @@ if command -v strace >/dev/null 2>&1; then
     python3 "$EMU" stop --state-dir "$WORK/emu" >/dev/null
     # The rest are the tool's own caches (TLS session, token), not the outbox's.
     echo "upload of it from the outbox: $(grep -c 'fsync(' "$WORK/trace2") fsync(s) in all" \
-         "(3 the outbox's: inflight/ after the move, results.log, inflight/ after the delete);" \
+         "(4 the outbox's: the receipt, inflight/ after the move, results.log, inflight/ after the delete);" \
          "results.log $(wc -c < "$WORK/spool/results.log") bytes"
 fi
 if [ "${2:-}" = "--crash" ]; then

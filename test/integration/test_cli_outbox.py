@@ -384,3 +384,92 @@ class OutboxLinks(OutboxCase):
         os.chmod(self.spool, 0o777)
         self.cli("queue", "status", "--spool", self.spool, expect=3)
         os.chmod(self.spool, 0o700)
+
+
+class OutboxFullDisk(OutboxCase):
+    """The spool on a small tmpfs, filled up: `queue run` must never send
+    an item whose outcome it already knows, and must not send at all while
+    it has nowhere to record the outcome (exit 10), however often a
+    service manager starts it again. Needs root (mount); skipped without."""
+
+    RUNS = 4
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.skipTest("mounting a tmpfs needs root")
+        mnt = self.path("small")
+        os.mkdir(mnt)
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", mnt],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if p.returncode != 0:
+            self.skipTest("cannot mount a tmpfs here: %s" % p.stdout.decode(errors="replace"))
+        self.addCleanup(subprocess.run, ["umount", "-l", mnt])
+        self.spool = os.path.join(mnt, "spool")
+        self.filler = os.path.join(mnt, "filler")
+        self.page = os.sysconf("SC_PAGESIZE")
+
+    def fill(self, leave_pages=0):
+        """Fill the tmpfs to the last byte, then give back leave_pages pages."""
+        fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            chunk = b"\0" * 65536
+            while True:
+                try:
+                    if os.write(fd, chunk) == 0:
+                        break
+                except OSError as e:
+                    if e.errno != 28:  # ENOSPC
+                        raise
+                    break
+            size = os.fstat(fd).st_size
+            if leave_pages:
+                pages = -(-size // self.page)
+                os.ftruncate(fd, (pages - leave_pages) * self.page)
+        finally:
+            os.close(fd)
+
+    def test_no_room_for_the_outcome_sends_nothing(self):
+        [item] = self.add_files([self.write("a.jpg", jpeg(3000))])
+        self.fill()
+        for _ in range(self.RUNS):
+            p = self.queue("run", "--once", expect=10)
+            self.assertIn(b"journal", p.stderr)
+        self.assertEqual(len(self.uploads()), 0, "sent with nowhere to record the outcome")
+        self.assertEqual(self.listdir("q"), [item])
+        os.unlink(self.filler)
+        self.queue("run", "--once")
+        self.assertEqual(len(self.uploads()), 1)
+        lines, _ = self.journal()
+        self.assertEqual([(l["id"], l["status"]) for l in lines], [(item, "done")])
+
+    def test_outcome_the_journal_cannot_take_is_never_sent_again(self):
+        [item] = self.add_files([self.write("a.jpg", jpeg(3000))])
+        # A journal of exactly one page (lines that are not results: the
+        # reader skips them), so that the next line needs a page of its own.
+        os.makedirs(self.spool, exist_ok=True)
+        pad = (b"x" * 50 + b" crc=00000000\n") * (self.page // 64)
+        with open(os.path.join(self.spool, "results.log"), "wb") as f:
+            f.write(pad)
+        # Room for the receipt the drain reserves, none for the journal.
+        self.fill(leave_pages=1)
+        p = self.queue("run", "--once", expect=10)
+        self.assertIn(b"journal", p.stderr)
+        self.assertEqual(len(self.uploads()), 1)
+        media_id = p.stdout.split()[2].decode()  # "ID done MEDIA_ID ..."
+        for _ in range(self.RUNS - 1):
+            self.fill()  # whatever the item's delete freed, taken again
+            p = self.queue("run", "--once", expect=10)
+            self.assertIn(b"journal", p.stderr)
+        self.assertEqual(len(self.uploads()), 1, "an item sent again after its outcome was known")
+        os.unlink(self.filler)
+        self.queue("run", "--once")
+        self.assertEqual(len(self.uploads()), 1)
+        lines, bad = self.journal()
+        self.assertEqual([(l["id"], l["status"], l["media_id"]) for l in lines],
+                         [(item, "done", media_id)])
+        self.assertEqual(bad, self.page // 64)
+        self.assertEqual(self.listdir("inflight"), [])
+        self.assertEqual(self.listdir("q"), [])
+        p = self.queue("results")
+        self.assertIn(media_id.encode(), p.stdout)

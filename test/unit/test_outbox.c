@@ -795,6 +795,91 @@ static void test_drain_done_failed_paused(void **state)
     }
 }
 
+/* A full disk: writes that need new space fail. The journal's, from the
+ * start (g_full_journal), or every one (g_full_all). */
+static int g_full_journal, g_full_all;
+static int (*g_real_write)(void *, int, const unsigned char *, size_t);
+
+static int full_write(void *ctx, int h, const unsigned char *buf, size_t len)
+{
+    if (g_full_all || (g_full_journal && h == g_ob.journal_h))
+        return WECOM_ERR_FILE_WRITE;
+    return g_real_write(ctx, h, buf, len);
+}
+
+static int count_posts(void)
+{
+    return count_occurrences(f.mem.sent, f.mem.sent_len, "POST ");
+}
+
+/* The journal cannot take the outcome of an upload that worked: the
+ * receipt reserved before the upload keeps it, the drain stops with
+ * WECOM_ERR_OUTBOX_JOURNAL, and no later drain sends the item again. */
+static void test_full_disk_never_uploads_twice(void **state)
+{
+    char a[25], rel[64], log[4 * WECOM_OUTBOX_LINE_MAX];
+    outcomes_t o;
+    int run;
+    (void)state;
+    g_real_write = g_fs.write;
+    g_fs.write = full_write;
+    g_clock_ms++;
+    assert_int_equal(enqueue(JPEG, sizeof JPEG, WECOM_KIND_IMAGE, "a.jpg", a), WECOM_OK);
+
+    /* No room even for the receipt: nothing is sent, the item waits. */
+    g_full_all = 1;
+    client_fixture_init(&f, MEM_WHOLE);
+    answer(0, SUCCESS);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(wecom_outbox_drain_once(&g_ob, &f.client, on_outcome, &o),
+                     WECOM_ERR_OUTBOX_JOURNAL);
+    assert_int_equal(count_posts(), 0);
+    client_fixture_free(&f);
+    assert_int_equal(count_dir("q"), 1);
+    assert_int_equal(count_dir("inflight"), 0);
+    g_full_all = 0;
+
+    /* Room for the receipt, none for the journal line. */
+    g_full_journal = 1;
+    client_fixture_init(&f, MEM_WHOLE);
+    answer(0, SUCCESS);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(wecom_outbox_drain_once(&g_ob, &f.client, on_outcome, &o),
+                     WECOM_ERR_OUTBOX_JOURNAL);
+    assert_int_equal(count_posts(), 1);
+    client_fixture_free(&f);
+    assert_int_equal(o.done, 1);
+    assert_int_equal(count_dir("q"), 0);
+    snprintf(rel, sizeof rel, "inflight/%s.r", a);
+    assert_true(exists(rel));
+    assert_int_equal(count_dir("inflight"), 1); /* the item itself is gone */
+
+    /* Later runs, the disk still full: nothing sent, the receipt kept. */
+    for (run = 0; run < 3; run++) {
+        client_fixture_init(&f, MEM_WHOLE);
+        answer(0, SUCCESS);
+        assert_int_equal(wecom_outbox_drain_once(&g_ob, &f.client, NULL, NULL),
+                         WECOM_ERR_OUTBOX_JOURNAL);
+        assert_int_equal(count_posts(), 0);
+        client_fixture_free(&f);
+        assert_true(exists(rel));
+    }
+
+    /* Room again: the receipt's line goes into the journal, once. */
+    g_full_journal = 0;
+    client_fixture_init(&f, MEM_WHOLE);
+    assert_int_equal(wecom_outbox_drain_once(&g_ob, &f.client, NULL, NULL), WECOM_OK);
+    assert_int_equal(count_posts(), 0);
+    client_fixture_free(&f);
+    assert_false(exists(rel));
+    assert_int_equal(count_dir("inflight"), 0);
+    read_rel("results.log", log, sizeof log);
+    assert_non_null(strstr(log, a));
+    assert_non_null(strstr(log, "\"media_id\":\"MEDIA-OK\""));
+    assert_null(strstr(strstr(log, a) + 1, a)); /* one line */
+    g_fs.write = g_real_write;
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -819,6 +904,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_planted_links_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_add_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drain_done_failed_paused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_disk_never_uploads_twice, setup, teardown),
     };
     if (argc < 2) {
         fprintf(stderr, "usage: %s OUTBOX_CASES_DIR\n", argv[0]);
