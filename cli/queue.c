@@ -287,13 +287,19 @@ static void print_result(const cli_t *cli, const wecom_outbox_result_t *r)
         printf(",\"maybe_duplicate\":%s}\n", r->maybe_duplicate ? "true" : "false");
         return;
     }
-    if (r->status == WECOM_OUTBOX_DONE)
-        printf("%s done %s %s %llu expires=%lld%s ", r->id, r->media_id, r->type,
-               (unsigned long long)r->size, (long long)r->expires_at,
-               r->maybe_duplicate ? " maybe_duplicate" : "");
-    else
+    /* The server's text (media_id, type) and the item's name are printed
+     * escaped, as an errmsg is: a journal line may hold control bytes. */
+    if (r->status == WECOM_OUTBOX_DONE) {
+        printf("%s done ", r->id);
+        cli_put_escaped(stdout, r->media_id);
+        putchar(' ');
+        cli_put_escaped(stdout, r->type);
+        printf(" %llu expires=%lld%s ", (unsigned long long)r->size,
+               (long long)r->expires_at, r->maybe_duplicate ? " maybe_duplicate" : "");
+    } else {
         printf("%s failed %s errcode=%lld ", r->id, wecom_errname(r->err),
                (long long)r->errcode);
+    }
     cli_put_escaped(stdout, r->name);
     putchar('\n');
 }

@@ -473,3 +473,22 @@ class OutboxFullDisk(OutboxCase):
         self.assertEqual(self.listdir("q"), [])
         p = self.queue("results")
         self.assertIn(media_id.encode(), p.stdout)
+
+
+class OutboxTerminal(OutboxCase):
+    """What the server said reaches the terminal escaped in `queue run`
+    and `queue results`, as an errmsg does; --json keeps it exact."""
+
+    def test_server_type_with_control_bytes_is_escaped(self):
+        [item] = self.add_files([self.write("a.jpg", jpeg(3000))])
+        answer = json.dumps({"errcode": 0, "errmsg": "ok", "type": "\x1b[2J\x07",
+                             "media_id": "MEDIA-TERM-1", "created_at": "1700000000"})
+        self.client.config(fault={"kind": "json_answer", "body": answer, "path": UPLOAD_PATH})
+        p = self.queue("run", "--once")
+        for out in (p.stdout, self.queue("results").stdout):
+            self.assertIn(item.encode(), out)
+            self.assertNotIn(b"\x1b", out)
+            self.assertNotIn(b"\x07", out)
+            self.assertIn(b"\\x1B[2J\\x07", out)
+        p = self.cli("--json", "queue", "results", "--spool", self.spool)
+        self.assertEqual(json.loads(p.stdout)["type"], "\x1b[2J\x07")
