@@ -154,7 +154,7 @@ static int open_outbox(queue_opts_t *o)
     if (rc != WECOM_OK) {
         cli_say(o->path, "%s", rc == WECOM_ERR_OUTBOX_UNSAFE
                 ? "refused as spool directory: a symbolic link, not a directory, "
-                  "another user's, or writable by group or others"
+                  "another user's, or open to group or others (it must be 0700)"
                 : wecom_strerror(rc));
         return queue_exit(rc, NULL);
     }

@@ -17,7 +17,9 @@
  * may have stored it already (at-least-once: at most the one item in
  * flight per crash is uploaded twice, and both media_ids stay usable).
  *
- * Layout of the spool directory (0700, never followed through a link):
+ * Layout of the spool directory (0700 or tighter, each subdirectory too:
+ * the POSIX fs refuses any group or other bit; never followed through a
+ * link):
  *   lock          flock'd by the drainer
  *   tmp/ID.new    an item being written (flock'd by its writer)
  *   q/ID[.c]      queued items; ".c": an earlier attempt may have stored it

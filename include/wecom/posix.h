@@ -98,8 +98,9 @@ typedef struct wecom_posix_fs {
 /* Open the spool directory at path, creating it (0700) if absent (its
  * parent must exist) and its subdirectories, and fill fs. Refused with
  * WECOM_ERR_OUTBOX_UNSAFE when path or a subdirectory is a symbolic link,
- * not a directory, not owned by this user, or writable by group or
- * others; WECOM_ERR_FILE_WRITE when it cannot be made. */
+ * not a directory, not owned by this user, or open to group or others in
+ * any way (its mode must be 0700 or tighter); WECOM_ERR_FILE_WRITE when
+ * it cannot be made. */
 WECOM_API wecom_err_t wecom_posix_fs_open(wecom_fs_t *fs, wecom_posix_fs_t *p,
                                           const char *path);
 

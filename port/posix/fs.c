@@ -271,14 +271,15 @@ static int fs_entropy(void *ctx, unsigned char *buf, size_t len)
     return wecom_posix_entropy(NULL, buf, len);
 }
 
-/* A directory of ours that nobody else may write into. */
+/* A directory of ours that nobody else may enter, read or write: 0700
+ * or tighter (the media wait there, and its names are the queue). */
 static wecom_err_t check_dir(int fd)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
         return WECOM_ERR_FILE_READ;
     if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-        (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
         return WECOM_ERR_OUTBOX_UNSAFE;
     return WECOM_OK;
 }

@@ -383,6 +383,10 @@ class OutboxLinks(OutboxCase):
         self.assertIn(b"refused", p.stderr)
         os.chmod(self.spool, 0o777)
         self.cli("queue", "status", "--spool", self.spool, expect=3)
+        # 0700 as documented: readable by others is refused too.
+        os.chmod(self.spool, 0o755)
+        p = self.cli("queue", "status", "--spool", self.spool, expect=3)
+        self.assertIn(b"0700", p.stderr)
         os.chmod(self.spool, 0o700)
 
 
@@ -447,7 +451,7 @@ class OutboxFullDisk(OutboxCase):
         [item] = self.add_files([self.write("a.jpg", jpeg(3000))])
         # A journal of exactly one page (lines that are not results: the
         # reader skips them), so that the next line needs a page of its own.
-        os.makedirs(self.spool, exist_ok=True)
+        os.makedirs(self.spool, mode=0o700, exist_ok=True)
         pad = (b"x" * 50 + b" crc=00000000\n") * (self.page // 64)
         with open(os.path.join(self.spool, "results.log"), "wb") as f:
             f.write(pad)

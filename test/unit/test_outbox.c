@@ -704,7 +704,18 @@ static void test_planted_links_refused(void **state)
     assert_int_equal(wecom_posix_fs_open(&fs2, &p2, link), WECOM_ERR_OUTBOX_UNSAFE);
     assert_int_equal(chmod(g_spool, 0777), 0);
     assert_int_equal(wecom_posix_fs_open(&fs2, &p2, g_spool), WECOM_ERR_OUTBOX_UNSAFE);
+    /* 0700 as documented: readable or searchable by others is refused too. */
+    assert_int_equal(chmod(g_spool, 0755), 0);
+    assert_int_equal(wecom_posix_fs_open(&fs2, &p2, g_spool), WECOM_ERR_OUTBOX_UNSAFE);
+    assert_int_equal(chmod(g_spool, 0701), 0);
+    assert_int_equal(wecom_posix_fs_open(&fs2, &p2, g_spool), WECOM_ERR_OUTBOX_UNSAFE);
     assert_int_equal(chmod(g_spool, 0700), 0);
+    spool_path(p, sizeof p, "q");
+    assert_int_equal(chmod(p, 0750), 0);
+    assert_int_equal(wecom_posix_fs_open(&fs2, &p2, g_spool), WECOM_ERR_OUTBOX_UNSAFE);
+    assert_int_equal(chmod(p, 0700), 0);
+    assert_int_equal(wecom_posix_fs_open(&fs2, &p2, g_spool), WECOM_OK);
+    wecom_posix_fs_close(&p2);
 }
 
 static void test_add_file(void **state)
