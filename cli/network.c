@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,14 +90,77 @@ int cli_network_option(cli_t *cli, const char *name, char *arg)
 
 /* ------------------------------------------------------------- NO_PROXY */
 
+/* An IP address in text (IPv4 dotted, or IPv6 without brackets), n
+ * bytes at s: its family (AF_INET, AF_INET6) with its bytes in addr (16
+ * bytes), else 0. */
+static int ip_parse(const char *s, size_t n, unsigned char *addr)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof buf)
+        return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (inet_pton(AF_INET, buf, addr) == 1)
+        return AF_INET;
+    if (inet_pton(AF_INET6, buf, addr) == 1)
+        return AF_INET6;
+    return 0;
+}
+
+/* The first bits bits of a and b are the same. */
+static int prefix_equal(const unsigned char *a, const unsigned char *b, unsigned bits)
+{
+    unsigned full = bits / 8, rest = bits % 8;
+    unsigned char mask = (unsigned char)(0xFFu << (8 - rest));
+    if (memcmp(a, b, full) != 0)
+        return 0;
+    return rest == 0 || ((a[full] ^ b[full]) & mask) == 0;
+}
+
+/* The entry [p, p + n) against the address of family fam in a: the same
+ * address (however spelt, an IPv6 one with or without brackets), or a
+ * CIDR block ADDRESS/BITS that holds it. */
+static int ip_entry_match(const char *p, size_t n, int fam, const unsigned char *a)
+{
+    unsigned char e[16];
+    const char *slash = memchr(p, '/', n), *ap = p;
+    size_t alen = slash != NULL ? (size_t)(slash - p) : n;
+    unsigned width = fam == AF_INET ? 32u : 128u, bits = width;
+    if (alen > 2 && ap[0] == '[' && ap[alen - 1] == ']') {
+        ap++;
+        alen -= 2;
+    }
+    if (ip_parse(ap, alen, e) != fam)
+        return 0;
+    if (slash != NULL) {
+        const char *d = slash + 1;
+        size_t dl = (size_t)(p + n - d), i;
+        if (dl == 0 || dl > 3)
+            return 0;
+        bits = 0;
+        for (i = 0; i < dl; i++) {
+            if (d[i] < '0' || d[i] > '9')
+                return 0;
+            bits = bits * 10u + (unsigned)(d[i] - '0');
+        }
+        if (bits > width)
+            return 0;
+    }
+    return prefix_equal(e, a, bits);
+}
+
 /* host is in list (comma or space separated) as curl reads NO_PROXY: "*"
  * alone matches every host; an entry matches the same name (case aside,
- * a leading dot ignored) and every name under it; an IP address only
- * itself (an IPv6 one with or without brackets). */
+ * a leading dot ignored) and every name under it. An IP address matches
+ * only itself (an IPv6 one with or without brackets) or a CIDR block
+ * that holds it (10.0.0.0/8): never by its tail, so "0.0.1" is not
+ * 127.0.0.1. */
 int cli_no_proxy_match(const char *list, const char *host)
 {
+    unsigned char addr[16];
     size_t hl = strlen(host);
     const char *p = list;
+    int fam = ip_parse(host, hl, addr);
     if (hl > 0 && host[hl - 1] == '.')
         hl--; /* "example.com." is example.com */
     while (*p != '\0') {
@@ -108,6 +172,12 @@ int cli_no_proxy_match(const char *list, const char *host)
         n = (size_t)(e - p);
         if (n == 1 && *p == '*' && (*e == '\0' || p == list))
             return 1;
+        if (fam != 0) {
+            if (n > 0 && ip_entry_match(p, n, fam, addr))
+                return 1;
+            p = e;
+            continue;
+        }
         if (n > 0 && *p == '.') {
             p++;
             n--;
@@ -155,6 +225,30 @@ static int pct_decode(const char *s, size_t n, char *out, size_t cap)
     }
     out[o] = '\0';
     return 0;
+}
+
+#if WECOM_PROXY
+/* What Basic credentials (RFC 7617) may hold: no control character, and
+ * no ':' in the user. */
+static int credential_ok(const char *s, int is_user)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x20 || ch == 0x7f || (is_user && ch == ':'))
+            return 0;
+    }
+    return 1;
+}
+#endif
+
+/* What a proxy host may hold (as a base URL's host). */
+static int host_ok(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == ':'))
+            return 0;
+    return 1;
 }
 
 /* "http://[user:password@]host[:port][/]" (the scheme may be left out, as
@@ -208,6 +302,8 @@ static int parse_proxy_url(cli_t *cli, const char *url)
         goto bad;
     memcpy(cli->proxy_host, h, (size_t)(hend - h));
     cli->proxy_host[hend - h] = '\0';
+    if (!host_ok(cli->proxy_host))
+        goto bad;
     if (*after == ':') {
         char *end;
         errno = 0;
@@ -289,6 +385,14 @@ int cli_network_config(cli_t *cli, wecom_client_config_t *cfg)
         }
         memcpy(cli->proxy_cred_user, user, ul);
         cli->proxy_cred_user[ul] = '\0';
+    }
+    /* Said here, naming the proxy: the library refuses them only as an
+     * invalid argument. */
+    if (!credential_ok(cli->proxy_cred_user, 1) || !credential_ok(cli->proxy_cred_pass, 0)) {
+        fprintf(stderr, "wecom-media: proxy %s:%u: its user may not hold ':' (it ends "
+                        "the user in Basic credentials), nor either part a control "
+                        "character\n", cli->proxy_host, (unsigned)cli->proxy_port);
+        return EXIT_USAGE;
     }
     cfg->proxy_host = cli->proxy_host;
     cfg->proxy_port = cli->proxy_port;

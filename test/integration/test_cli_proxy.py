@@ -118,6 +118,39 @@ class ProxyTunnel(ProxyCase):
         self.assertIn(MSG_REFUSED, self.err(p))
         self.assertEqual(proxy.connections, 1)
 
+    def test_no_proxy_addresses(self):
+        # An address matches only itself or a CIDR block holding it, never
+        # by its tail.
+        proxy = self.proxy("403")
+        media_id = self.client.media_put("file", "m.bin", os.urandom(20000))
+        ip_url = "https://127.0.0.1:" + self.url.rsplit(":", 1)[1]
+        bypass = ("127.0.0.1", "127.0.0.0/8", "10.0.0.0/8, 127.0.0.1/32", "[::1],127.0.0.1",
+                  "127.0.0.0/31")
+        for i, no_proxy in enumerate(bypass):
+            self.via("download", media_id, "-o", "bypass-%d" % i, url=ip_url,
+                     env={"HTTPS_PROXY": proxy.url, "NO_PROXY": no_proxy})
+        self.assertEqual(proxy.connections, 0, "NO_PROXY was not honoured")
+        proxied = ("0.0.1", ".0.0.1", "7.0.0.1", "27.0.0.1", "127.0.0.10", "128.0.0.0/8",
+                   "127.0.0.2/32", "127.0.0.0/33", "127.0.0.0/8x", "::1", "localhost")
+        for i, no_proxy in enumerate(proxied):
+            p = self.via("download", media_id, "-o", "proxied-%d" % i, url=ip_url,
+                         env={"HTTPS_PROXY": proxy.url, "NO_PROXY": no_proxy}, expect=4)
+            self.assertIn(MSG_REFUSED, self.err(p), no_proxy)
+        self.assertEqual(proxy.connections, len(proxied))
+
+    def test_proxy_user_with_a_colon_names_the_proxy(self):
+        # Basic credentials cannot carry a user with ':' (nor a control
+        # character): the tool says so about the proxy, not --base-url.
+        for url in ("http://us%3Aer:pw@127.0.0.1:3128", "http://user:p%0Aw@127.0.0.1:3128"):
+            p = self.via("download", "m" * 64, "-o", "x", proxy=url, expect=2)
+            self.assertIn("proxy 127.0.0.1:3128", self.err(p))
+            self.assertNotIn("--base-url", self.err(p))
+        p = self.via("download", "m" * 64, "-o", "x", proxy="http://127.0.0.1:3128",
+                     env={"WECOM_PROXY_USER": "user:pass\tword"}, expect=2)
+        self.assertIn("proxy 127.0.0.1:3128", self.err(p))
+        p = self.via("download", "m" * 64, "-o", "x", proxy="http://127.0_0.1:3128", expect=2)
+        self.assertIn("not a proxy URL", self.err(p))
+
     def test_bad_proxy_urls_are_usage_errors(self):
         for url in ("https://127.0.0.1:3128", "socks5://127.0.0.1:1080", "http://:3128",
                     "http://127.0.0.1:99999", "http://127.0.0.1:3128/path"):
