@@ -322,9 +322,53 @@ static int drain(int fd, char *buf, size_t cap, size_t *len, int *over)
     return 1;
 }
 
+extern char **environ;
+
+/* A variable of the environment (NAME=value) that holds one of the
+ * tool's secrets: the corp secret, a token, proxy credentials (whole, or
+ * in a proxy URL's user:password@). */
+static int secret_variable(const char *entry)
+{
+    static const char *const SECRET[] = {
+        "WECOM_CORPSECRET", "WECOM_ACCESS_TOKEN", "WECOM_PROXY_USER", NULL
+    };
+    static const char *const PROXY[] = {
+        "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy",
+        "ALL_PROXY", NULL
+    };
+    size_t i, n;
+    for (i = 0; SECRET[i] != NULL; i++) {
+        n = strlen(SECRET[i]);
+        if (strncmp(entry, SECRET[i], n) == 0 && entry[n] == '=')
+            return 1;
+    }
+    for (i = 0; PROXY[i] != NULL; i++) {
+        n = strlen(PROXY[i]);
+        if (strncmp(entry, PROXY[i], n) == 0 && entry[n] == '=' &&
+            strchr(entry + n + 1, '@') != NULL)
+            return 1;
+    }
+    return 0;
+}
+
+/* In the child, before exec: the environment without the tool's secrets
+ * (the command gets what it needs to reach its backend, nothing that
+ * would let it, or what it runs, take the corp secret). Only the child's
+ * copy of the array is changed; nothing is allocated. */
+static void drop_secrets(void)
+{
+    char **r, **w;
+    if (environ == NULL)
+        return;
+    for (r = w = environ; *r != NULL; r++)
+        if (!secret_variable(*r))
+            *w++ = *r;
+    *w = NULL;
+}
+
 /* The child: its own process group (so that a hang is killed whole),
- * stdin from /dev/null, stdout and stderr into our pipes, and no other
- * descriptor of ours. */
+ * stdin from /dev/null, stdout and stderr into our pipes, no other
+ * descriptor of ours, and the environment minus the tool's secrets. */
 static void command_child(const char *cmd, int out_fd, int err_fd)
 {
     int null_fd = open("/dev/null", O_RDONLY);
@@ -342,6 +386,7 @@ static void command_child(const char *cmd, int out_fd, int err_fd)
     if (err_fd > 2)
         close(err_fd);
     (void)signal(SIGPIPE, SIG_DFL);
+    drop_secrets();
     execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
     _exit(127);
 }

@@ -44,6 +44,36 @@ class TokenCommand(EmulatorCase):
         self.upload(env={"WECOM_TOKEN_COMMAND": cmd})
         self.assertEqual(self.uploads()[1]["token_state"], "valid")
 
+    def test_command_gets_no_secret_of_the_tool(self):
+        # The corp secret, a token in the environment and proxy credentials
+        # are the tool's: the command's environment lacks them, and keeps
+        # the rest (what it needs to reach its backend).
+        dump = self.path("env.txt")
+        cmd = self.script("env.sh", "env > '%s'\necho %s" % (dump, self.token))
+        mark = {n: "secret%s" % os.urandom(6).hex()
+                for n in ("WECOM_CORPSECRET", "WECOM_ACCESS_TOKEN", "WECOM_PROXY_USER",
+                          "https_proxy", "HTTPS_PROXY")}
+        env = {"WECOM_CORPSECRET": mark["WECOM_CORPSECRET"],
+               "WECOM_ACCESS_TOKEN": mark["WECOM_ACCESS_TOKEN"],
+               "WECOM_PROXY_USER": "kiosk:" + mark["WECOM_PROXY_USER"],
+               "https_proxy": "http://kiosk:%s@127.0.0.1:9" % mark["https_proxy"],
+               "HTTPS_PROXY": "http://kiosk:%s@127.0.0.1:9" % mark["HTTPS_PROXY"],
+               "WECOM_CORPID": "ww-corp", "NO_PROXY": "*", "BACKEND_URL": "https://fleet"}
+        self.upload("--token-command", cmd, env=env)
+        self.assertEqual(len(self.uploads()), 1)
+        with open(dump) as f:
+            seen = f.read()
+        for name, value in mark.items():
+            self.assertNotIn(value, seen, name)
+        self.assertIn("WECOM_CORPID=ww-corp", seen)
+        self.assertIn("BACKEND_URL=https://fleet", seen)
+        self.assertIn("NO_PROXY=*", seen)
+        # A proxy URL without credentials stays.
+        self.upload("--token-command", cmd,
+                    env={"https_proxy": "http://127.0.0.1:9", "NO_PROXY": "*"})
+        with open(dump) as f:
+            self.assertIn("https_proxy=http://127.0.0.1:9", f.read())
+
     def test_failing_command_is_reported_with_its_stderr(self):
         cmd = self.script("fail.sh", "echo 'backend: device not enrolled' >&2\n"
                                      "echo " + self.token + "\nexit 1")
