@@ -16,7 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
@@ -699,6 +703,27 @@ static int run(cli_t *cli, int argc, char **argv)
 static unsigned char g_tls_arena[WECOM_CLI_MBEDTLS_ARENA];
 #endif
 
+/* The process holds the token, the corp secret and proxy credentials
+ * from its first instant (its environment): no core dump of it, and on
+ * Linux no ptrace or /proc/PID/mem, environ, fd by other processes of the
+ * same user either (not dumpable, as ssh-agent and gpg-agent make
+ * themselves). On Linux a command the tool runs is dumpable again after
+ * its exec. */
+static void no_core_dumps(void)
+{
+#if defined(__linux__) && defined(PR_SET_DUMPABLE)
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+        return;
+#endif
+    {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_CORE, &rl) == 0) {
+            rl.rlim_cur = 0;
+            (void)setrlimit(RLIMIT_CORE, &rl);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     static cli_t cli;
@@ -706,6 +731,7 @@ int main(int argc, char **argv)
      * output; buffered as stdio would (by line on a terminal). */
     static char stdout_buf[BUFSIZ];
     int rc;
+    no_core_dumps();
     (void)setvbuf(stdout, stdout_buf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF,
                   sizeof stdout_buf);
 #if WECOM_CLI_MBEDTLS_ARENA > 0

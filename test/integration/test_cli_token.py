@@ -5,11 +5,15 @@ that a fleet of short-lived processes makes."""
 
 import json
 import os
+import shutil
 import stat
+import subprocess
+import sys
+import tempfile
 import time
 import unittest
 
-from clitest import (CORPID, GETTOKEN, MEDIA_GET, SECRET, EmulatorCase, jpeg,
+from clitest import (CLI, CORPID, GETTOKEN, MEDIA_GET, SECRET, EmulatorCase, jpeg,
                      process_ended)
 
 EXIT_LOCAL = 3
@@ -73,6 +77,49 @@ class TokenCommand(EmulatorCase):
                     env={"https_proxy": "http://127.0.0.1:9", "NO_PROXY": "*"})
         with open(dump) as f:
             self.assertIn("https_proxy=http://127.0.0.1:9", f.read())
+
+    @unittest.skipUnless(sys.platform.startswith("linux"), "Linux's /proc")
+    def test_tool_is_not_dumpable(self):
+        # A process that is not dumpable (no core dump of the token and the
+        # secret, no ptrace) has the files in its /proc/PID owned by root,
+        # whatever its user (the directory may keep its first owner): the
+        # token command looks at its parent's status. As root, the tool
+        # runs as nobody, so that the owners differ.
+        shared = tempfile.mkdtemp(prefix="wecom-dumpable-")
+        self.addCleanup(shutil.rmtree, shared, True)
+        os.chmod(shared, 0o777)
+        owner = os.path.join(shared, "owner")
+        # In `sh -c`, $PPID is the tool (a script run from it would see
+        # the shell instead).
+        cmd = "stat -c %%u /proc/$PPID/status > '%s'; echo %s" % (owner, self.token)
+        ca = os.path.join(shared, "ca.pem")
+        shutil.copyfile(self.ca, ca)
+        os.chmod(ca, 0o644)
+        preexec, uid = None, os.geteuid()
+        if uid == 0:
+            uid = 65534
+
+            def preexec():
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            try:  # a build under a private directory (/root) is not nobody's
+                probe = subprocess.run([CLI, "--version"], cwd=shared, preexec_fn=preexec,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       timeout=120).returncode
+            except OSError:
+                probe = -1
+            if probe != 0:
+                self.skipTest("nobody cannot run the tool here")
+        p = subprocess.run([CLI, "--base-url", self.url, "--cacert", ca, "token",
+                            "--token-command", cmd], env=self.cli_env(token=False),
+                           cwd=shared, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=120, preexec_fn=preexec)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(owner) as f:
+            seen = int(f.read())
+        self.assertNotEqual(seen, uid, "the tool is dumpable: /proc/PID is its user's")
+        self.assertEqual(seen, 0)
 
     def test_failing_command_is_reported_with_its_stderr(self):
         cmd = self.script("fail.sh", "echo 'backend: device not enrolled' >&2\n"
