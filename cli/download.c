@@ -622,6 +622,21 @@ static int resume_point(const cli_t *cli, const char *part, const char *info_pat
     return 0;
 }
 
+/* -v: the held bytes given up on a restart, and why. */
+static void say_dropped(uint64_t held, const part_info_t *info)
+{
+    fprintf(stderr, "wecom-media: the %llu bytes held ", (unsigned long long)held);
+    if (info->etag[0] != '\0' || info->last_modified[0] != '\0') {
+        fputs("are of ", stderr);
+        cli_put_escaped(stderr, info->etag[0] != '\0' ? "ETag " : "Last-Modified ");
+        cli_put_escaped(stderr, info->etag[0] != '\0' ? info->etag : info->last_modified);
+        fputs("; a piece is joined to them only when the server's answer shows the same, "
+              "so they are dropped\n", stderr);
+    } else {
+        fputs("are dropped: the server's answer was of another size or version\n", stderr);
+    }
+}
+
 /* Give up before the transfer: an empty .part is not left behind. */
 static int abandon(int fd, const char *part)
 {
@@ -803,10 +818,14 @@ static int to_file(cli_t *cli, const char *media_id, const download_opts_t *o)
 again:
     rc = fetch(cli, &w, fd, part, offset, &info, &res);
     if (rc == WECOM_ERR_REMOTE_CHANGED && offset > 0 && !restarted) {
-        /* What we hold belongs to another version: start again. */
+        /* What we hold belongs to another version, or the server did not
+         * show that it does not (a 206 without the validator asked for):
+         * start again, never append. */
         if (!cli->quiet)
-            fprintf(stderr, "wecom-media: %s changed on the server; starting again\n",
-                    idn);
+            fprintf(stderr, "wecom-media: %s changed on the server, or its answer did not "
+                            "show the version held; starting again from 0\n", idn);
+        if (cli->verbose)
+            say_dropped(offset, &info);
         restarted = 1;
         offset = 0;
         memset(&info, 0, sizeof info);

@@ -39,7 +39,8 @@ typedef struct {
     int have_total;
     uint64_t max;       /* most bytes the medium may have */
     int overflow;       /* a held body did not fit the JSON buffer */
-    const char *validator; /* what this request's If-Range carried, or NULL */
+    const char *validator; /* what this request's If-Range carries (or would,
+                              had it fitted), or NULL */
     int validator_is_date;
     const wecom_http_response_t *resp; /* the response being read */
 } dl_t;
@@ -94,7 +95,7 @@ static void pick_validator(dl_t *d)
     d->validator_is_date = etag == NULL && date != NULL;
 }
 
-/* A response carries the validator this request's If-Range sent. */
+/* A response carries the validator this request's If-Range names. */
 static int validator_matches(const dl_t *d, const wecom_http_response_t *r)
 {
     if (d->validator_is_date)
@@ -184,6 +185,11 @@ static wecom_err_t on_206(dl_t *d, const wecom_http_response_t *r)
         (r->content_length >= 0 &&
          (uint64_t)r->content_length != cr.last - cr.first + 1))
         return WECOM_ERR_RANGE_MISMATCH;
+    /* A piece joins the bytes held only when it shows their version: a
+     * server or cache that ignores If-Range sends a 206 whatever the
+     * medium is now, with no ETag or only a Last-Modified. */
+    if (d->validator != NULL && !validator_matches(d, r))
+        return WECOM_ERR_REMOTE_CHANGED;
     if (cr.last >= d->max)
         return WECOM_ERR_DOWNLOAD_TOO_LARGE;
     if (cr.total != WECOM_RANGE_UNKNOWN) {
@@ -377,17 +383,16 @@ static wecom_err_t request_once(dl_t *d, uint64_t chunk)
             return rc;
         /* If-Range: should the medium have changed, the server sends it
          * whole instead of a piece of something else. One that does not
-         * fit is left out (the header stays as it was). */
+         * fit is left out (the header stays as it was); the answer must
+         * still show it. */
         pick_validator(d);
         if (d->validator != NULL) {
             size_t before = h.len;
             wecom__text_put(&h, "If-Range: ");
             wecom__text_put(&h, d->validator);
             wecom__text_put(&h, "\r\n");
-            if (h.overflow) {
+            if (h.overflow)
                 c->headers[before] = '\0';
-                d->validator = NULL;
-            }
         }
     }
 

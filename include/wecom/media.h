@@ -488,7 +488,11 @@ typedef struct wecom_download {
     uint64_t known_total;  /* resume: the total seen before, 0 unknown */
     const char *if_range;  /* resume: the strong ETag or, without one, the
                               Last-Modified date seen before, or NULL; sent
-                              as If-Range (a weak W/ tag never is) */
+                              as If-Range (a weak W/ tag never is). A 206
+                              that does not show it again (no ETag, or only
+                              a Last-Modified, to an ETag) is not joined to
+                              the bytes held: WECOM_ERR_REMOTE_CHANGED,
+                              nothing written; start again from 0 */
     uint64_t max_bytes;    /* refuse a medium larger than this (its total,
                               or the bytes of a body without length);
                               0: WECOM_MEDIA_MAX_BYTES */
@@ -515,7 +519,10 @@ typedef struct wecom_download_result {
  * bytes on one kept connection. Every 206's Content-Range is checked
  * against what was asked; a server that ignores Range is followed
  * without duplicating bytes; a medium that changes size or validator
- * between requests is an error, never a mixed file. An error answer is
+ * between requests is an error, never a mixed file: once a validator is
+ * known (if_range, or the first answer's), every later 206 must carry
+ * it, else WECOM_ERR_REMOTE_CHANGED (a cache that ignores If-Range would
+ * otherwise join two versions). An error answer is
  * never written: WECOM_ERR_API for a JSON answer with errcode != 0,
  * WECOM_ERR_API_MALFORMED for one that does not parse completely (the
  * rule: a 200 with Content-Disposition is the medium;

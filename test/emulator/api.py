@@ -228,7 +228,8 @@ def _serve_medium(medium, req, knobs):
     range_value = req.header("range")
     if range_value is not None and not knobs["ignore_range"]:
         if_range = req.header("if-range")
-        if if_range is None or byterange.if_range_allows(if_range, etag, last_modified):
+        if (if_range is None or knobs["ignore_if_range"]
+                or byterange.if_range_allows(if_range, etag, last_modified)):
             selection = byterange.parse(range_value, total)
     if selection == byterange.UNSATISFIABLE:
         # Like nginx, WeCom's front end: an HTML body with the 416.
@@ -245,12 +246,15 @@ def _serve_medium(medium, req, knobs):
         headers.append(("Content-Disposition", content_disposition(medium.filename)))
     elif knobs["disposition"] is not False:
         headers.append(("Content-Disposition", knobs["disposition"]))
-    if etag is not None:
+    if knobs["content_encoding"] is not None:
+        headers.append(("Content-Encoding", knobs["content_encoding"]))
+    partial = selection != byterange.IGNORE
+    if etag is not None and (not partial or knobs["partial_validators"] == "all"):
         headers.append(("ETag", etag))
-    if last_modified is not None:
+    if last_modified is not None and (not partial or knobs["partial_validators"] != "none"):
         headers.append(("Last-Modified", last_modified))
     headers.append(("Accept-Ranges", "bytes"))
-    if selection == byterange.IGNORE:
+    if not partial:
         return Response(200, data, headers, errcode=0)
     headers.append(("Content-Range", "bytes %d-%d/%d" % (first, last, total)))
     return Response(206, data[first:last + 1], headers, errcode=0)

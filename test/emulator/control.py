@@ -118,7 +118,8 @@ def _route(st, req):
             if medium is None:
                 raise ControlError(404, "no such media_id")
             return _raw(medium.data)
-        medium = st.replace_media(media_id, req.body)
+        keep = req.header("x-keep-modified") == "1"
+        medium = st.replace_media(media_id, req.body, keep_modified=keep)
         if medium is None:
             raise ControlError(404, "no such media_id")
         return medium.describe(media_id)

@@ -132,9 +132,11 @@ class Client:
             raise EmuError("media-put: HTTP %d %s" % (reply.status, reply.body[:200]))
         return reply.json()["media_id"]
 
-    def media_replace(self, media_id, data):
-        reply = self.request("PUT", "/_emu/media/" + media_id, data,
-                             {"Content-Type": "application/octet-stream"})
+    def media_replace(self, media_id, data, keep_modified=False):
+        headers = {"Content-Type": "application/octet-stream"}
+        if keep_modified:
+            headers["X-Keep-Modified"] = "1"   # the same Last-Modified, new bytes
+        reply = self.request("PUT", "/_emu/media/" + media_id, data, headers)
         if reply.status != 200:
             raise EmuError("media-replace: HTTP %d %s" % (reply.status, reply.body[:200]))
         return reply.json()

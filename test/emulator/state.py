@@ -49,6 +49,9 @@ def default_knobs(token_ttl=7200):
         "omit_etag": False,
         "weak_etag": False,
         "omit_last_modified": False,
+        "ignore_if_range": False,        # a Range applies whatever If-Range says (a careless cache)
+        "partial_validators": "all",     # validators a 206 carries: "all", "last_modified", "none"
+        "content_encoding": None,        # null: none; a string: Content-Encoding of media/get's 200 and 206
         "limits": {
             "min_bytes": 6,              # "larger than 5 bytes"
             "voice_max_seconds": 60,
@@ -173,6 +176,11 @@ _SCALARS = {
     "omit_etag": (lambda v: isinstance(v, bool), "true or false"),
     "weak_etag": (lambda v: isinstance(v, bool), "true or false"),
     "omit_last_modified": (lambda v: isinstance(v, bool), "true or false"),
+    "ignore_if_range": (lambda v: isinstance(v, bool), "true or false"),
+    "partial_validators": (lambda v: v in ("all", "last_modified", "none"),
+                           '"all", "last_modified" or "none"'),
+    "content_encoding": (lambda v: v is None or isinstance(v, str) and "\r" not in v
+                         and "\n" not in v, "null or a header value"),
 }
 
 
@@ -370,14 +378,14 @@ class State:
         with self.lock:
             return self.media.get(media_id)
 
-    def replace_media(self, media_id, data):
+    def replace_media(self, media_id, data, keep_modified=False):
         with self.lock:
             m = self.media.get(media_id)
             if m is None:
                 return None
             # A new object, so a download in flight keeps serving the old bytes.
             fresh = Medium(m.kind, m.filename, m.content_type, b"", m.created_at)
-            fresh.set_data(data, self.now())
+            fresh.set_data(data, m.modified_at if keep_modified else self.now())
             self.media[media_id] = fresh
             return fresh
 

@@ -356,6 +356,33 @@ class Resume(DownloadCase):
                     self.assertIn("changed on the server", p.stderr.decode())
                     self.assert_file(name, new)
 
+    def test_cache_that_ignores_if_range(self):
+        # A 206 to a changed medium of the same size, from a server or
+        # cache that ignores If-Range: without the ETag asked for (no
+        # validator, or only the unchanged Last-Modified) it is never
+        # joined to the old head.
+        for partial in ("none", "last_modified"):
+            with self.subTest(partial_validators=partial):
+                name = "i-%s.bin" % partial
+                old = os.urandom(800000)
+                media_id = self.interrupted_run(old, name)
+                with open(self.path(name + ".part.info")) as f:
+                    self.assertIn('etag="', f.read())
+                new = os.urandom(len(old))
+                self.client.media_replace(media_id, new,
+                                          keep_modified=partial == "last_modified")
+                self.client.config(ignore_if_range=True, partial_validators=partial)
+                p = self.cli("download", media_id, "-o", name, "--continue",
+                             global_args=("-v",))
+                self.assert_file(name, new, "old 300000 bytes + new")
+                err = p.stderr.decode()
+                self.assertIn("starting again from 0", err)
+                self.assertIn("300000 bytes held are of ETag", err)
+                gets = self.downloads()
+                self.assertEqual([(g["range"], g["status"]) for g in gets],
+                                 [("bytes=300000-", 206), (None, 200)])
+                self.assertTrue((gets[0]["if_range"] or "").startswith('"'))
+
     def test_changed_medium_after_ctrl_c(self):
         # What a user does: Ctrl-C in the middle, and --continue later,
         # by when the medium has changed.

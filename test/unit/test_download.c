@@ -840,6 +840,50 @@ static void test_200_to_etag_if_range_without_etag(void **state)
     assert_memory_equal(sink.data, medium + 60, 40);
 }
 
+/* A server or cache that ignores If-Range answers 206 whatever the
+ * medium is now: a piece that does not show the validator asked for is
+ * never joined to the bytes held. */
+static void test_206_must_show_the_validator(void **state)
+{
+    static const char *const heads[] = {
+        "", /* no validator at all */
+        "Last-Modified: " DATE "\r\n", /* only the date, to an ETag */
+        "ETag: W/\"v1\"\r\n", /* weak: never the same */
+        "ETag: \"v2\"\r\n",
+    };
+    wecom_download_result_t res;
+    char head[256];
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        setup(MEM_RANDOM);
+        snprintf(head, sizeof head, "HTTP/1.1 206 Partial Content\r\nContent-Type: image/jpeg\r\n"
+                 "%sContent-Range: bytes 60-99/100\r\n", heads[i]);
+        add_media(head, 60, 100);
+        if (get(60, 0, 100, "\"v1\"", &res) != WECOM_ERR_REMOTE_CHANGED || sink.len != 0)
+            fail_msg("a 206 with '%s' was joined to \"v1\"", heads[i]);
+    }
+
+    setup(MEM_WHOLE); /* a date sent, a 206 without one */
+    add_media("HTTP/1.1 206 Partial Content\r\nContent-Type: image/jpeg\r\n"
+              "Content-Range: bytes 60-99/100\r\n", 60, 100);
+    assert_int_equal(get(60, 0, 100, DATE, &res), WECOM_ERR_REMOTE_CHANGED);
+    assert_int_equal(sink.len, 0);
+
+    setup(MEM_WHOLE); /* within a call: the second chunk drops the ETag */
+    add_206(0, 39, 100, "");
+    add_media("HTTP/1.1 206 Partial Content\r\nContent-Type: image/jpeg\r\n"
+              "Content-Range: bytes 40-79/100\r\n", 40, 80);
+    assert_int_equal(get(0, 40, 0, NULL, &res), WECOM_ERR_REMOTE_CHANGED);
+    assert_int_equal(sink.len, 40);
+
+    setup(MEM_WHOLE); /* no validator known: nothing to show */
+    add_media("HTTP/1.1 206 Partial Content\r\nContent-Type: image/jpeg\r\n"
+              "Content-Range: bytes 60-99/100\r\n", 60, 100);
+    assert_int_equal(get(60, 0, 100, NULL, &res), WECOM_OK);
+    assert_int_equal(sink.len, 40);
+}
+
 /* ------------------------------------------------------- truncation */
 
 /* The peer's close without TLS close_notify: the stream reports
@@ -909,6 +953,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_if_range_within_a_call),
         cmocka_unit_test(test_if_range_refuses_what_it_cannot_send),
         cmocka_unit_test(test_200_to_etag_if_range_without_etag),
+        cmocka_unit_test(test_206_must_show_the_validator),
         cmocka_unit_test(test_truncated_body_resumes),
     };
     g_case_dir = argc > 1 ? argv[1] : NULL;
