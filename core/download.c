@@ -226,12 +226,21 @@ static wecom_err_t on_416(dl_t *d, const wecom_http_response_t *r)
 static int settle(dl_t *d, int complete, const unsigned char *rest,
                   size_t rest_len);
 
+/* No coding, or identity: what the request asked for. A coded body
+ * (gzip from a proxy, say) is never the medium's bytes. */
+static int is_identity(const char *coding)
+{
+    return coding[0] == '\0' || wecom__text_ieq(coding, strlen(coding), "identity");
+}
+
 static int dl_headers(void *ctx, const wecom_http_response_t *r)
 {
     dl_t *d = ctx;
     d->resp = r;
     d->c->json_len = 0;
     d->overflow = 0;
+    if ((r->status == 200 || r->status == 206) && !is_identity(r->content_encoding))
+        return WECOM_ERR_CONTENT_ENCODING;
     /* 206 and 416 answer our Range: never an API error. */
     if (r->status == 206) {
         d->mode = MEDIA;

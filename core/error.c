@@ -134,6 +134,9 @@
       "the body's size differs from what the server announced") \
     X(WECOM_ERR_DOWNLOAD_TOO_LARGE, \
       "the medium is larger than the download size limit (max_bytes)") \
+    X(WECOM_ERR_CONTENT_ENCODING, \
+      "the server sent the medium with a Content-Encoding (such as gzip) " \
+      "although identity was asked for; nothing was saved") \
     X(WECOM_ERR_OUTBOX_FULL, \
       "the outbox is full (its item or byte quota): nothing was queued") \
     X(WECOM_ERR_OUTBOX_LOCKED, \

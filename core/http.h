@@ -9,7 +9,9 @@
  * closed it in between. Limits on header bytes, header count and interim
  * (1xx) responses fail with their own errors; nothing grows. Headers that
  * only inform (Content-Type, Content-Disposition, ETag, Last-Modified) are
- * dropped when they do not fit, never an error. Private to the library.
+ * dropped when they do not fit, never an error; Content-Encoding is kept
+ * so that a coded body is never taken for the medium. Private to the
+ * library.
  */
 #ifndef WECOM_HTTP_H
 #define WECOM_HTTP_H
@@ -53,6 +55,9 @@ typedef struct wecom_http_response {
     char content_disposition[WECOM_HTTP_DISPOSITION_MAX];
     char etag[WECOM_HTTP_ETAG_MAX];
     char last_modified[WECOM_HTTP_DATE_MAX];
+    /* Content-Encoding: "" when absent; one too long to keep or sent
+     * twice reads "?", never "identity". */
+    char content_encoding[24];
     /* Headers that only inform and were dropped (their slot left empty)
      * because they did not fit or came twice: WECOM_HTTP_DROPPED_* bits. */
     unsigned dropped;

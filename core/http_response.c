@@ -8,8 +8,9 @@
  * byte and line limits, across interim (1xx) responses too.
  *
  * Content-Range decides where bytes go, so a value that does not fit or
- * comes twice is an error. The others only inform: such a value is
- * dropped, its slot left empty and a bit set in resp->dropped.
+ * comes twice is an error. A Content-Encoding that does not fit or comes
+ * twice reads "?": a coding all the same. The others only inform: such a
+ * value is dropped, its slot left empty and a bit set in resp->dropped.
  */
 #include <stddef.h>
 #include <string.h>
@@ -32,7 +33,8 @@ enum slot {
     SLOT_CONTENT_RANGE,
     SLOT_CONTENT_DISPOSITION,
     SLOT_ETAG,
-    SLOT_LAST_MODIFIED
+    SLOT_LAST_MODIFIED,
+    SLOT_CONTENT_ENCODING
 };
 
 #define FIELD(f) offsetof(wecom_http_response_t, f), sizeof(((wecom_http_response_t *)0)->f)
@@ -54,6 +56,7 @@ static const struct {
     [SLOT_ETAG] = { "etag", FIELD(etag), WECOM_HTTP_DROPPED_ETAG },
     [SLOT_LAST_MODIFIED] = { "last-modified", FIELD(last_modified),
                              WECOM_HTTP_DROPPED_LAST_MODIFIED },
+    [SLOT_CONTENT_ENCODING] = { "content-encoding", FIELD(content_encoding), 0 },
 };
 
 static wecom_http_t *of(llhttp_t *p)
@@ -73,13 +76,17 @@ static char *slot_buf(wecom_http_t *h, int slot)
     return (char *)h->resp + SLOTS[slot].offset;
 }
 
-/* Empty an informative slot and note it; the rest of its value is
- * ignored. Returns -1 when the slot is not informative. */
+/* Empty an informative slot and note it (Content-Encoding: mark it
+ * unreadable); the rest of its value is ignored. Returns -1 when the
+ * slot is neither. */
 static int drop_slot(wecom_http_t *h, int slot)
 {
-    if (SLOTS[slot].dropped == 0)
+    if (slot == SLOT_CONTENT_ENCODING)
+        memcpy(slot_buf(h, slot), "?", 2);
+    else if (SLOTS[slot].dropped == 0)
         return -1;
-    slot_buf(h, slot)[0] = '\0';
+    else
+        slot_buf(h, slot)[0] = '\0';
     h->resp->dropped |= SLOTS[slot].dropped;
     h->slot = SLOT_NONE;
     h->slot_len = 0;

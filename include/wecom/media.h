@@ -526,7 +526,10 @@ typedef struct wecom_download_result {
  * never written: WECOM_ERR_API for a JSON answer with errcode != 0,
  * WECOM_ERR_API_MALFORMED for one that does not parse completely (the
  * rule: a 200 with Content-Disposition is the medium;
- * otherwise a JSON body, held whole and parsed strictly, never is). A medium over max_bytes is
+ * otherwise a JSON body, held whole and parsed strictly, never is). A 200
+ * or 206 with a Content-Encoding other than identity (gzip from a proxy,
+ * say; the request asks for identity) is WECOM_ERR_CONTENT_ENCODING,
+ * nothing written. A medium over max_bytes is
  * WECOM_ERR_DOWNLOAD_TOO_LARGE. A dropped or truncated connection resumes
  * from the last byte written, with bounded retries. */
 WECOM_API wecom_err_t wecom_media_download(wecom_client_t *c, const wecom_download_t *dl,

@@ -17,7 +17,9 @@
  *  - a status other than 200 is never media;
  *  - the verdict does not depend on how the body is split;
  *  - the download engine agrees: success only for media, and then the
- *    writer got exactly the body; for any answer it got nothing.
+ *    writer got exactly the body; for any answer it got nothing;
+ *  - a 200 with a Content-Encoding other than identity is refused
+ *    whatever the rule says, and writes nothing.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -109,6 +111,23 @@ static int json_typed(const char *ct)
     size_t n = strcspn(ct, "; \t");
     return (n == 16 && strncmp(ct, "application/json", 16) == 0) ||
            (n == 9 && strncmp(ct, "text/json", 9) == 0);
+}
+
+/* A Content-Encoding other than none or identity (any case). */
+static int coded(const char *ce)
+{
+    static const char id[] = "identity";
+    size_t i;
+    if (ce[0] == '\0')
+        return 0;
+    for (i = 0; i < sizeof id; i++) {
+        char c = ce[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != id[i])
+            return 1;
+    }
+    return 0;
 }
 
 static int starts_like_object(const unsigned char *b, size_t n)
@@ -273,7 +292,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "cl %lld body '%.*s'\n", (long long)resp.content_length, (int)body_len, body);
     if (got_len != res.written || got_mismatch)
         abort();
-    if (hrc == WECOM_OK && resp.status != 206 && resp.status != 416) {
+    if (hrc == WECOM_OK && resp.status == 200 && coded(resp.content_encoding)) {
+        if (rc != WECOM_ERR_CONTENT_ENCODING || got_len != 0)
+            abort(); /* a coded body taken for the medium */
+    } else if (hrc == WECOM_OK && resp.status != 206 && resp.status != 416) {
         if (v != WECOM_ANSWER_MEDIA && (got_len != 0 || rc == WECOM_OK))
             abort(); /* an answer reached the writer */
         if (v == WECOM_ANSWER_MEDIA && rc != WECOM_OK)

@@ -40,6 +40,7 @@ MESSAGES = {
     "WECOM_ERR_JSON_TOO_LARGE": "JSON answer exceeds the configured size",
     "WECOM_ERR_JSON_PARSE": "answer is not valid JSON",
     "WECOM_ERR_JSON_FIELD": "lacks a field or has it mistyped",
+    "WECOM_ERR_CONTENT_ENCODING": "with a Content-Encoding (such as gzip)",
     # once the whole upload body went out, a lost or unreadable answer is
     # reported, never sent again (the cause is in brackets)
     "WECOM_ERR_UPLOAD_UNCONFIRMED (truncated)": "it may have been stored",
@@ -231,6 +232,24 @@ class HostileDownload(HostileCase):
                          "WECOM_ERR_API_MALFORMED", bound=10,
                          args=["download", self.media_id, "-o", "-"])
         self.assertEqual(p.stdout, b"")
+
+    def test_content_encoding(self):
+        # a coded body (a misconfigured server or proxy), although the
+        # request says identity: never saved as the medium
+        for coding in ("gzip", "br"):
+            with self.subTest(coding):
+                self.case("Content-Encoding: " + coding, None, "WECOM_ERR_CONTENT_ENCODING",
+                          bound=5, knobs={"content_encoding": coding})
+                p, _ = self.case("Content-Encoding: %s (-o -)" % coding, None,
+                                 "WECOM_ERR_CONTENT_ENCODING", bound=5,
+                                 knobs={"content_encoding": coding},
+                                 args=["download", self.media_id, "-o", "-"])
+                self.assertEqual(p.stdout, b"")
+        # identity is what was asked for
+        self.case("Content-Encoding: identity", None, "OK", bound=5, exit_code=0,
+                  knobs={"content_encoding": "identity"})
+        self.assert_file("out.bin", self.data)
+        os.unlink(self.path("out.bin"))
 
     def test_long_disposition(self):
         # WeCom's worst case: a 255-byte UTF-8 name (85 CJK characters) in

@@ -884,6 +884,18 @@ static void test_206_must_show_the_validator(void **state)
     assert_int_equal(sink.len, 40);
 }
 
+/* A resume answered with a coded piece: refused like a coded whole. */
+static void test_coded_206_is_refused(void **state)
+{
+    wecom_download_result_t res;
+    (void)state;
+    setup(MEM_RANDOM);
+    add_206(60, 99, 100, "Content-Encoding: gzip\r\n");
+    assert_int_equal(get(60, 0, 100, "\"v1\"", &res), WECOM_ERR_CONTENT_ENCODING);
+    assert_int_equal(sink.len, 0);
+    assert_int_equal(res.requests, 1); /* not retried */
+}
+
 /* ------------------------------------------------------- truncation */
 
 /* The peer's close without TLS close_notify: the stream reports
@@ -954,6 +966,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_if_range_refuses_what_it_cannot_send),
         cmocka_unit_test(test_200_to_etag_if_range_without_etag),
         cmocka_unit_test(test_206_must_show_the_validator),
+        cmocka_unit_test(test_coded_206_is_refused),
         cmocka_unit_test(test_truncated_body_resumes),
     };
     g_case_dir = argc > 1 ? argv[1] : NULL;

@@ -138,6 +138,8 @@ static void check_expect_line(const char *name, const char *key,
         snprintf(got, sizeof got, "%s", r->etag);
     else if (strcmp(key, "last_modified") == 0)
         snprintf(got, sizeof got, "%s", r->last_modified);
+    else if (strcmp(key, "content_encoding") == 0)
+        snprintf(got, sizeof got, "%s", r->content_encoding);
     else if (strcmp(key, "dropped") == 0)
         snprintf(got, sizeof got, "%u", r->dropped);
     else if (strcmp(key, "close") == 0)
