@@ -337,6 +337,8 @@ static int settle(dl_t *d, int complete, const unsigned char *rest,
         rc = wecom__api_answer(c, &j, &d->res->api);
         return rc == WECOM_ERR_API ? rc : WECOM_ERR_API_MALFORMED;
     }
+    if (v == WECOM_ANSWER_PAGE)
+        return WECOM_ERR_HTML_ANSWER;
     return v == WECOM_ANSWER_MALFORMED ? WECOM_ERR_API_MALFORMED
                                        : WECOM_ERR_HTTP_STATUS;
 }

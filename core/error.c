@@ -137,6 +137,9 @@
     X(WECOM_ERR_CONTENT_ENCODING, \
       "the server sent the medium with a Content-Encoding (such as gzip) " \
       "although identity was asked for; nothing was saved") \
+    X(WECOM_ERR_HTML_ANSWER, \
+      "the server answered with a web page (text/html), not the medium: " \
+      "a proxy's or a portal's page? Nothing was saved") \
     X(WECOM_ERR_OUTBOX_FULL, \
       "the outbox is full (its item or byte quota): nothing was queued") \
     X(WECOM_ERR_OUTBOX_LOCKED, \

@@ -522,6 +522,14 @@ static int is_json_type(const char *ct)
            (n >= 5 && wecom__text_ieq(ct + n - 5, 5, "+json"));
 }
 
+/* The media type of a Content-Type value is HTML: a web page. */
+static int is_html_type(const char *ct)
+{
+    size_t n = strcspn(ct, "; \t");
+    return wecom__text_ieq(ct, n, "text/html") ||
+           wecom__text_ieq(ct, n, "application/xhtml+xml");
+}
+
 /* The body's first byte that is not whitespace or a UTF-8 BOM: 1 and
  * *c set, or 0 when the held bytes have none yet. */
 static int first_byte(const char *b, size_t len, char *c)
@@ -558,6 +566,21 @@ static wecom_answer_t judge(const wecom_answer_in_t *in, wecom_json_t *j,
     return WECOM_ANSWER_API_ERROR;
 }
 
+/* A 200 typed as a web page is never the medium: an API error when its
+ * whole body is one, else a page, told as soon as it does not start
+ * like an object. */
+static wecom_answer_t judge_page(const wecom_answer_in_t *in, wecom_json_t *j,
+                                 int64_t *errcode)
+{
+    char c = 0;
+    if (first_byte(in->body, in->len, &c) && c != '{')
+        return WECOM_ANSWER_PAGE;
+    if (!in->complete && !in->overflow)
+        return WECOM_ANSWER_UNDECIDED;
+    return judge(in, j, errcode) == WECOM_ANSWER_API_ERROR ? WECOM_ANSWER_API_ERROR
+                                                           : WECOM_ANSWER_PAGE;
+}
+
 wecom_answer_t wecom__json_answer_classify(const wecom_answer_in_t *in,
                                       wecom_json_t *j, int64_t *errcode)
 {
@@ -573,6 +596,8 @@ wecom_answer_t wecom__json_answer_classify(const wecom_answer_in_t *in,
     }
     if (in->content_disposition[0] != '\0')
         return WECOM_ANSWER_MEDIA;
+    if (is_html_type(in->content_type))
+        return judge_page(in, j, errcode);
     if (!is_json_type(in->content_type)) {
         char c = 0;
         int seen = first_byte(in->body, in->len, &c);

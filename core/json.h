@@ -65,7 +65,9 @@ typedef enum wecom_answer {
     WECOM_ANSWER_MEDIA,         /* the medium: write the held bytes and on */
     WECOM_ANSWER_API_ERROR,     /* a JSON answer with errcode != 0 */
     WECOM_ANSWER_MALFORMED,     /* looks like an answer, is not a whole one */
-    WECOM_ANSWER_STATUS         /* a status that is neither media nor an
+    WECOM_ANSWER_STATUS,        /* a status that is neither media nor an
+                                   API error */
+    WECOM_ANSWER_PAGE           /* a 200 web page (text/html) that is no
                                    API error */
 } wecom_answer_t;
 
@@ -91,7 +93,10 @@ typedef struct wecom_answer_in {
  *  - Status 200 without one is an answer when its Content-Type is JSON
  *    (application/json, text/json, anything +json) or its body starts
  *    like an object (optional whitespace or a UTF-8 BOM, then '{');
- *    otherwise it is the medium (a text file served bare, say).
+ *    when its Content-Type is HTML (text/html, application/xhtml+xml:
+ *    a reverse proxy's or a portal's page), it is never the medium: an
+ *    API error if its whole body is one, else a page; otherwise it is
+ *    the medium (a text file served bare, say).
  *  - An answer is held whole (at most WECOM_JSON_MAX bytes) and parsed
  *    strictly. It is the medium only when it is one complete, valid
  *    object whose errcode is absent or 0. An integer errcode != 0 is an

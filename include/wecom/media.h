@@ -526,7 +526,9 @@ typedef struct wecom_download_result {
  * never written: WECOM_ERR_API for a JSON answer with errcode != 0,
  * WECOM_ERR_API_MALFORMED for one that does not parse completely (the
  * rule: a 200 with Content-Disposition is the medium;
- * otherwise a JSON body, held whole and parsed strictly, never is). A 200
+ * otherwise a JSON body, held whole and parsed strictly, never is, and
+ * neither is a web page: WECOM_ERR_HTML_ANSWER for a 200 typed text/html
+ * or application/xhtml+xml, a proxy's or a portal's page). A 200
  * or 206 with a Content-Encoding other than identity (gzip from a proxy,
  * say; the request asks for identity) is WECOM_ERR_CONTENT_ENCODING,
  * nothing written. A medium over max_bytes is

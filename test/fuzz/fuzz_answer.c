@@ -15,6 +15,7 @@
  *    whose errcode is 0 or absent;
  *  - an API error carries the non-zero errcode the strict parser reads;
  *  - a status other than 200 is never media;
+ *  - a web page (text/html) is never media: a page or an API error;
  *  - the verdict does not depend on how the body is split;
  *  - the download engine agrees: success only for media, and then the
  *    writer got exactly the body; for any answer it got nothing;
@@ -272,6 +273,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (v == WECOM_ANSWER_MALFORMED &&
             (resp.status != 200 || disp || (parses && (!has_code || code_ok))))
             abort();
+        if (v == WECOM_ANSWER_PAGE && (resp.status != 200 || disp))
+            abort();
+        if (v == WECOM_ANSWER_MEDIA && !disp &&
+            strncmp(resp.content_type, "text/html", 9) == 0 &&
+            strchr("; \t", resp.content_type[9]) != NULL)
+            abort(); /* a web page taken for the medium */
     }
 
     /* 3. The download engine on the same bytes, split another way. */
@@ -303,6 +310,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (v == WECOM_ANSWER_MALFORMED && rc != WECOM_ERR_API_MALFORMED)
             abort();
         if (v == WECOM_ANSWER_STATUS && rc != WECOM_ERR_HTTP_STATUS)
+            abort();
+        if (v == WECOM_ANSWER_PAGE && rc != WECOM_ERR_HTML_ANSWER)
             abort();
         if (rc == WECOM_OK && (got_len != body_len || memcmp(got, body, body_len) != 0))
             abort();

@@ -41,6 +41,7 @@ MESSAGES = {
     "WECOM_ERR_JSON_PARSE": "answer is not valid JSON",
     "WECOM_ERR_JSON_FIELD": "lacks a field or has it mistyped",
     "WECOM_ERR_CONTENT_ENCODING": "with a Content-Encoding (such as gzip)",
+    "WECOM_ERR_HTML_ANSWER": "answered with a web page (text/html), not the medium",
     # once the whole upload body went out, a lost or unreadable answer is
     # reported, never sent again (the cause is in brackets)
     "WECOM_ERR_UPLOAD_UNCONFIRMED (truncated)": "it may have been stored",
@@ -249,6 +250,24 @@ class HostileDownload(HostileCase):
         self.case("Content-Encoding: identity", None, "OK", bound=5, exit_code=0,
                   knobs={"content_encoding": "identity"})
         self.assert_file("out.bin", self.data)
+        os.unlink(self.path("out.bin"))
+
+    def test_html_page(self):
+        # a reverse proxy's or a portal's page: 200, text/html, no
+        # Content-Disposition. Never saved as the medium.
+        page = b"<!DOCTYPE html><html><body>Sign in to continue</body></html>\n" * 50
+        self.media_id = self.client.media_put("file", "p.html", page,
+                                              content_type="text/html; charset=utf-8")
+        self.case("200 text/html page", None, "WECOM_ERR_HTML_ANSWER", bound=5,
+                  knobs={"disposition": False})
+        p, _ = self.case("200 text/html page (-o -)", None, "WECOM_ERR_HTML_ANSWER", bound=5,
+                         knobs={"disposition": False},
+                         args=["download", self.media_id, "-o", "-"])
+        self.assertEqual(p.stdout, b"")
+        # an .html file, sent as WeCom sends media (Content-Disposition)
+        self.case("an .html file with Content-Disposition", None, "OK", bound=5,
+                  exit_code=0)
+        self.assert_file("out.bin", page)
         os.unlink(self.path("out.bin"))
 
     def test_long_disposition(self):

@@ -150,7 +150,10 @@ static void test_classifier(void **state)
     };
     static const char *const other_types[] = {
         "", "text/plain", "image/jpeg", "application/octet-stream", "application/jsonx",
-        "json", "text/html",
+        "json",
+    };
+    static const char *const html_types[] = {
+        "text/html", "text/html; charset=utf-8", "TEXT/HTML", "application/xhtml+xml",
     };
     int64_t code = 0;
     size_t i;
@@ -186,6 +189,19 @@ static void test_classifier(void **state)
             classify(200, other_types[i], "", "   ", 0, 1, &code) != WECOM_ANSWER_MALFORMED ||
             classify(200, other_types[i], "", "{\"errcode\":\"1\"}", 1, 0, &code) != WECOM_ANSWER_MALFORMED)
             fail_msg("type '%s' misread", other_types[i]);
+    }
+    for (i = 0; i < sizeof html_types / sizeof html_types[0]; i++) {
+        /* a web page: never media, told early unless it may be an answer */
+        if (classify(200, html_types[i], "", "<html>", 0, 0, &code) != WECOM_ANSWER_PAGE ||
+            classify(200, html_types[i], "", "", 0, 0, &code) != WECOM_ANSWER_UNDECIDED ||
+            classify(200, html_types[i], "", "", 1, 0, &code) != WECOM_ANSWER_PAGE ||
+            classify(200, html_types[i], "", " {", 0, 0, &code) != WECOM_ANSWER_UNDECIDED ||
+            classify(200, html_types[i], "", ERR, 1, 0, &code) != WECOM_ANSWER_API_ERROR ||
+            classify(200, html_types[i], "", "{}", 1, 0, &code) != WECOM_ANSWER_PAGE ||
+            classify(200, html_types[i], "", "{\"errcode\":0}", 1, 0, &code) != WECOM_ANSWER_PAGE ||
+            classify(200, html_types[i], "", "{", 0, 1, &code) != WECOM_ANSWER_PAGE ||
+            classify(200, html_types[i], "attachment", "<html>", 1, 0, &code) != WECOM_ANSWER_MEDIA)
+            fail_msg("type '%s' misread", html_types[i]);
     }
     /* a whole object without a non-zero errcode is media */
     assert_int_equal(classify(200, "application/json", "", "{\"errcode\":0}", 1, 0, &code),
