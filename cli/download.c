@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -211,6 +212,63 @@ static int parse_info(char *buf, const char *media_id, part_info_t *info)
     if (have_total && info->total != 0 && info->durable > info->total)
         return -1;
     return have_id && have_total && have_durable ? 0 : -1;
+}
+
+/* ---------------------------------------------------- completion record */
+
+/* A finished download leaves a record on its file, an extended attribute:
+ * the media_id, the size and modification time the file had when it was
+ * complete, and the strong ETag. --continue takes a file as complete only
+ * while it still matches (a write since changes its modification time).
+ * A file system without user attributes (vfat) keeps none: such a file is
+ * downloaded again. */
+#define DONE_XATTR "user.wecom-media"
+#define DONE_MAGIC "wecom-media complete 1"
+
+static void done_record(char *buf, size_t cap, const char *media_id, const struct stat *st,
+                        const char *etag)
+{
+    (void)snprintf(buf, cap, DONE_MAGIC "\nmedia_id=%s\nsize=%llu\nmtime=%lld.%09ld\n"
+                             "etag=%s\n",
+                   media_id, (unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
+                   (long)st->st_mtim.tv_nsec, etag);
+}
+
+/* Record that the file open as fd is the whole medium. */
+static void mark_complete(int fd, const char *media_id, const wecom_download_result_t *res)
+{
+    char buf[INFO_MAX];
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return;
+    done_record(buf, sizeof buf, media_id, &st, res->etag[0] == '"' ? res->etag : "");
+    (void)fsetxattr(fd, DONE_XATTR, buf, strlen(buf), 0);
+}
+
+/* 1 when the file open as fd (st) carries this tool's record that it is
+ * the whole medium media_id, as it is now; etag gets the ETag recorded
+ * ("" if none). */
+static int marked_complete(int fd, const struct stat *st, const char *media_id, char *etag,
+                           size_t cap)
+{
+    char got[INFO_MAX], want[INFO_MAX];
+    char *e, *end;
+    int ok;
+    ssize_t n = fgetxattr(fd, DONE_XATTR, got, sizeof got - 1);
+    if (n <= 0)
+        return 0;
+    got[n] = '\0';
+    e = strstr(got, "\netag=");
+    end = e != NULL ? strchr(e + 6, '\n') : NULL;
+    if (end == NULL)
+        return 0;
+    *end = '\0';
+    ok = info_value(e + 6, etag, cap) == 0 && (etag[0] == '\0' || etag[0] == '"');
+    *end = '\n';
+    if (!ok)
+        return 0;
+    done_record(want, sizeof want, media_id, st, etag);
+    return strcmp(got, want) == 0;
 }
 
 /* ------------------------------------------------------------- names */
@@ -709,8 +767,12 @@ static int probe_progress(void *ctx, uint64_t done, uint64_t total)
 }
 
 /* --continue where FILE is there and neither FILE.part nor its info:
- * is FILE the whole medium already? One range request for FILE's last
- * byte tells the medium's length, and that byte; both must match. Then
+ * is FILE the whole medium already? Only a file with this tool's record
+ * of completion (mark_complete) that it still matches may be; its length
+ * and last byte prove nothing about the bytes before. One range request
+ * for FILE's last byte, with If-Range the ETag recorded, tells that the
+ * medium is still that version, its length, and that byte; all must
+ * match. Then
  * nothing is downloaded: EXIT_OK, said. -1: not complete, or not known
  * to be (download as usual). Otherwise an exit code (the medium expired,
  * the network failed). */
@@ -721,10 +783,11 @@ static int already_complete(cli_t *cli, const char *media_id, const download_opt
     wecom_writer_t writer;
     wecom_mem_t mem;
     unsigned char last = 0, got = 0;
+    char etag[WECOM_HTTP_ETAG_MAX];
     struct stat st;
     probe_t probe;
     wecom_err_t rc;
-    int fd;
+    int fd, marked;
 
     fd = open(o->out, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
@@ -736,7 +799,17 @@ static int already_complete(cli_t *cli, const char *media_id, const download_opt
         close(fd);
         return -1;
     }
+    marked = marked_complete(fd, &st, media_id, etag, sizeof etag);
     close(fd);
+    if (!marked) {
+        if (cli->verbose) {
+            fputs("wecom-media: ", stderr);
+            cli_put_escaped(stderr, o->out);
+            fputs(": no record of this tool that it is the whole medium as it is now; "
+                  "downloading it again\n", stderr);
+        }
+        return -1;
+    }
     probe.size = (uint64_t)st.st_size;
     wecom_mem_writer(&writer, &mem, &got, 1);
     memset(&dl, 0, sizeof dl);
@@ -744,6 +817,7 @@ static int already_complete(cli_t *cli, const char *media_id, const download_opt
     dl.writer = &writer;
     dl.offset = probe.size - 1;
     dl.chunk = 1;
+    dl.if_range = etag[0] != '\0' ? etag : NULL;
     dl.progress = probe_progress;
     dl.progress_ctx = &probe;
     rc = wecom_media_download(cli->client, &dl, &res);
@@ -751,8 +825,8 @@ static int already_complete(cli_t *cli, const char *media_id, const download_opt
         if (!cli->quiet) {
             fputs("wecom-media: ", stderr);
             cli_put_escaped(stderr, o->out);
-            fprintf(stderr, ": already complete (%llu bytes, the medium's length, its "
-                            "last byte the same); nothing downloaded\n",
+            fprintf(stderr, ": already complete (this tool's record, %llu bytes, the "
+                            "medium's length and last byte); nothing downloaded\n",
                     (unsigned long long)probe.size);
         }
         print_result(cli, o->out, &res, 1);
@@ -836,6 +910,8 @@ again:
         rc = write_failed(part);
     if (rc == WECOM_OK && (fstat(fd, &st) != 0 || (uint64_t)st.st_size != res.total))
         rc = WECOM_ERR_SIZE_MISMATCH;
+    if (rc == WECOM_OK)
+        mark_complete(fd, media_id, &res);
     /* The usual mode for the finished file, set before it gets its name. */
     mask = umask(0);
     umask(mask);

@@ -158,8 +158,8 @@ static const char DOWNLOAD_HELP[] =
     "                      (given the extension its Content-Type implies when\n"
     "                      it has none); never replaces a file unless --clobber\n"
     "  --clobber           -O may replace an existing regular file\n"
-    "  -c, --continue      resume FILE.part; a FILE already complete is left\n"
-    "                      as it is (exit 0)\n"
+    "  -c, --continue      resume FILE.part; a FILE this tool completed, and\n"
+    "                      unchanged since, is left as it is (exit 0)\n"
     "  --chunk SIZE        fetch in ranges of SIZE (4M, 4MiB, 4194304)\n"
     "\n"
     "Global options (wecom-media --help) may come before or after MEDIA_ID.\n";
