@@ -11,7 +11,11 @@
 #      recipes package (manifest.py), every installed header compiles on its
 #      own, and a program links against the staged tree and runs under qemu;
 #   3. the jsmn recipe's install step, run on Debian's jsmn 1.1.0 source (the
-#      upstream tarball), gives a staging tree the project builds against.
+#      upstream tarball), gives a staging tree the project builds against;
+#   4. the Buildroot option that tunes mbedTLS, its hook run on Debian's
+#      mbedTLS 2.28 and 3.6 sources (mbedtls_hook.sh).
+# (packaging/buildroot/check-in-buildroot.sh runs the external tree in a
+# real Buildroot tree.)
 #
 #   test/packaging/check.sh BUILD      (dirs BUILD-armhf-recipe-*, ...)
 # The sysroots are BUILD-armhf/sysroot and BUILD-aarch64/sysroot, made by
@@ -170,6 +174,24 @@ grep -qx "WECOM_JSMN_INCLUDE_DIR:PATH=$J/stage/usr/include" "$J/build/CMakeCache
   || { echo "the project did not take jsmn.h from the recipe's staging"; exit 1; }
 cmake --build "$J/build" -j "${JOBS:-2}" >/dev/null
 echo "jsmn as the recipe installs it (and as Buildroot's jsmn package does: /usr/include/jsmn.h): the project builds"
+
+echo "== Buildroot's mbedTLS option: its hook on Debian's mbedTLS 2.28 and 3.6 sources"
+M=$(mkdir -p "$B-mbedtls-hook" && cd "$B-mbedtls-hook" && pwd)
+mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+[ -n "$mirror" ] || mirror=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list)
+for suite in bookworm trixie; do
+  if [ -z "$(find "$M/src-$suite" -name 'mbedtls_*.orig.tar.*' 2>/dev/null)" ]; then
+    mkdir -p "$M/apt-$suite/lists/partial" "$M/apt-$suite/cache/archives/partial" "$M/src-$suite"
+    echo "deb-src $mirror $suite main" > "$M/apt-$suite/src.list"
+    O="-o Dir::Etc::SourceList=$M/apt-$suite/src.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$M/apt-$suite/lists -o Dir::Cache=$M/apt-$suite/cache"
+    # shellcheck disable=SC2086
+    apt-get -q $O update >/dev/null
+    # shellcheck disable=SC2086
+    (cd "$M/src-$suite" && apt-get -q $O source --download-only mbedtls >/dev/null 2>&1 || true)
+  fi
+done
+# shellcheck disable=SC2046
+sh "$HERE/mbedtls_hook.sh" "$M/work" $(find "$M"/src-* -name 'mbedtls_*.orig.tar.*' | sort)
 
 echo "== sizes"
 printf '%s' "$summary" | tee "$B-armhf-recipe-sizes.txt"

@@ -12,7 +12,16 @@
   used by the .mk, and its help names the CMake option or Kconfig symbol
   it sets, which the .mk passes;
 - each FLAG given (the flags test/packaging/check.sh builds with) is
-  passed by both recipes.
+  passed by both recipes;
+- the Buildroot package's dependencies follow what the code calls: fork()
+  needs BR2_USE_MMU (on the CLI option when only cli/ forks), getrandom()
+  needs headers >= 3.17 and a glibc or musl toolchain, with a comment for
+  the unmet case;
+- llhttp is fetched as Buildroot's GitHub packages are (the github helper,
+  the default tarball name) from a release/v tag, and its .hash names that
+  tarball and every licence file;
+- the mbedTLS option applies the overlay in packaging/mbedtls/ to
+  Buildroot's mbedtls package, whichever config header (2.28 or 3.x) it has.
 Exit status 1 and one line per problem otherwise.
 """
 import glob
@@ -72,6 +81,88 @@ def check_config(where, text, defaults):
 
 
 # -- Buildroot ----------------------------------------------------------------
+def check_mbedtls_option(opt, overlay, mk):
+    """The option hooks the overlay into Buildroot's mbedtls package."""
+    if not os.path.isfile(os.path.join(PK, "mbedtls", overlay)):
+        problems.append("%s names packaging/mbedtls/%s, which does not exist" % (opt, overlay))
+    block = re.search(r"^ifeq \(\$\(%s\),y\)\n(.*?)^endif" % opt, mk, re.M | re.S)
+    if not block:
+        problems.append("wecom-media.mk has no 'ifeq ($(%s),y)' block" % opt)
+        return
+    body = block.group(1)
+    hook = re.search(r"^MBEDTLS_POST_PATCH_HOOKS \+= (\S+)", body, re.M)
+    if not hook or not re.search(r"^define %s\n" % hook.group(1), body, re.M):
+        problems.append("%s: no hook of its own on MBEDTLS_POST_PATCH_HOOKS" % opt)
+    for need in (overlay, "wecom_mbedtls_gmtime.c", "include/mbedtls/mbedtls_config.h",
+                 "include/mbedtls/config.h", 'MBEDTLS_USER_CONFIG_FILE "%s"' % overlay):
+        if need not in body:
+            problems.append("%s: its hook does not name %s (mbedTLS 2.28 has "
+                            "config.h, 3.x mbedtls_config.h)" % (opt, need))
+
+
+def config_entries(text):
+    """{symbol: body} of each config entry of a Config.in."""
+    return {m.group(1): m.group(2) for m in
+            re.finditer(r"^config\s+(\S+)\n((?:[ \t]+.*\n|\n)*)", text, re.M)}
+
+
+def check_br_dependencies(cfg):
+    entries = config_entries(cfg)
+    pkg = entries.get("BR2_PACKAGE_WECOM_MEDIA", "")
+    cli = entries.get("BR2_PACKAGE_WECOM_MEDIA_CLI", "")
+    callers = {}
+    for path in glob.glob(os.path.join(TOP, "*", "**", "*.c"), recursive=True):
+        rel = os.path.relpath(path, TOP)
+        if rel.startswith(("build", "test", "packaging", "fuzz", "bench")):
+            continue
+        code = read(path)
+        for fn in ("fork", "getrandom"):
+            if re.search(r"\b%s\s*\(" % fn, code):
+                callers.setdefault(fn, set()).add(rel.split(os.sep)[0])
+    forks = callers.get("fork", set())
+    if forks - {"cli"} and "depends on BR2_USE_MMU" not in pkg:
+        problems.append("%s call fork(): BR2_PACKAGE_WECOM_MEDIA needs 'depends on BR2_USE_MMU'"
+                        % ", ".join(sorted(forks - {"cli"})))
+    if "cli" in forks and "depends on BR2_USE_MMU" not in pkg + cli:
+        problems.append("cli/ calls fork(): the CLI option (or the package) needs "
+                        "'depends on BR2_USE_MMU'")
+    if callers.get("getrandom"):
+        libc = re.search(r"depends on BR2_TOOLCHAIN_USES_GLIBC \|\| BR2_TOOLCHAIN_USES_MUSL", pkg)
+        if "depends on BR2_TOOLCHAIN_HEADERS_AT_LEAST_3_17" not in pkg or not libc:
+            problems.append("getrandom() needs headers >= 3.17 and glibc >= 2.25 or musl >= 1.1.20: "
+                            "BR2_PACKAGE_WECOM_MEDIA must depend on BR2_TOOLCHAIN_HEADERS_AT_LEAST_3_17 "
+                            "and on BR2_TOOLCHAIN_USES_GLIBC || BR2_TOOLCHAIN_USES_MUSL")
+        comment = re.search(r'^comment "wecom-media needs ([^"]*)"\n((?:[ \t]+.*\n)*)', cfg, re.M)
+        if not comment or "glibc or musl" not in comment.group(1) or "3.17" not in comment.group(1) \
+                or "!BR2_TOOLCHAIN_HEADERS_AT_LEAST_3_17" not in comment.group(2) \
+                or "BR2_TOOLCHAIN_USES_MUSL" not in comment.group(2):
+            problems.append("Config.in: no comment for a toolchain without headers >= 3.17 "
+                            "or without glibc/musl")
+
+
+def check_llhttp():
+    d = os.path.join(PK, "buildroot", "package", "llhttp")
+    lmk = strip_comments(read(os.path.join(d, "llhttp.mk")))
+    version = re.search(r"^LLHTTP_VERSION = (\S+)", lmk, re.M)
+    if not re.search(r"^LLHTTP_SITE = \$\(call github,nodejs,llhttp,release/v\$\(LLHTTP_VERSION\)\)$",
+                     lmk, re.M):
+        problems.append("llhttp.mk: LLHTTP_SITE is not $(call github,nodejs,llhttp,"
+                        "release/v$(LLHTTP_VERSION)) (the release tags hold the generated C)")
+    if re.search(r"^LLHTTP_SOURCE\b", lmk, re.M):
+        problems.append("llhttp.mk sets LLHTTP_SOURCE: the github helper's default name is llhttp-VERSION.tar.gz")
+    hashes = {}
+    for line in strip_comments(read(os.path.join(d, "llhttp.hash"))).splitlines():
+        f = line.split()
+        if len(f) == 3 and f[0] == "sha256" and re.match(r"^[0-9a-f]{64}$", f[1]):
+            hashes[f[2]] = f[1]
+    if version and "llhttp-%s.tar.gz" % version.group(1) not in hashes:
+        problems.append("llhttp.hash has no sha256 for llhttp-%s.tar.gz" % version.group(1))
+    lic = re.search(r"^LLHTTP_LICENSE_FILES = (.*)$", lmk, re.M)
+    for name in (lic.group(1).split() if lic else []):
+        if name not in hashes:
+            problems.append("llhttp.hash has no sha256 for the licence file %s" % name)
+
+
 mk_path = os.path.join(PK, "buildroot", "package", "wecom-media", "wecom-media.mk")
 cfg_path = os.path.join(PK, "buildroot", "package", "wecom-media", "Config.in")
 mk = strip_comments(read(mk_path))
@@ -85,7 +176,10 @@ for m in re.finditer(r"^config\s+(BR2_PACKAGE_WECOM_MEDIA_[A-Z0-9_]+)\n((?:[ \t]
         problems.append("Config.in option %s is not used by wecom-media.mk" % opt)
     cm = re.search(r"\(CMake option ([A-Z0-9_]+)\.\)", body)
     km = re.search(r"\(Kconfig ([A-Z0-9_]+)\.\)", body)
-    if cm:
+    om = re.search(r"\(mbedTLS overlay ([A-Za-z0-9_.]+)\.\)", body)
+    if om:
+        check_mbedtls_option(opt, om.group(1), mk)
+    elif cm:
         if cm.group(1) not in cmake_opts:
             problems.append("%s maps to CMake option %s, which does not exist" % (opt, cm.group(1)))
         if "-D%s=" % cm.group(1) not in mk:
@@ -103,6 +197,8 @@ for m in re.finditer(r"^config\s+(BR2_PACKAGE_WECOM_MEDIA_[A-Z0-9_]+)\n((?:[ \t]
     else:
         problems.append("%s: its help names no '(CMake option X.)' or '(Kconfig X.)'" % opt)
 check_config("wecom-media.mk / Config.in", mk, br_defaults)
+check_br_dependencies(cfg)
+check_llhttp()
 for sel in re.findall(r"^\s+select\s+(BR2_PACKAGE_[A-Z0-9_]+)", cfg, re.M):
     print("buildroot selects %s" % sel)
 print("buildroot options: %s" % ", ".join("%s -> %s" % kv for kv in sorted(br_kconfig_of.items())))

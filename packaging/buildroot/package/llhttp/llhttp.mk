@@ -7,8 +7,10 @@
 # SPDX-License-Identifier: MIT
 
 LLHTTP_VERSION = 9.2.1
-LLHTTP_SOURCE = v$(LLHTTP_VERSION).tar.gz
-LLHTTP_SITE = https://github.com/nodejs/llhttp/archive/refs/tags/release
+# The release/vX tags hold the generated C parser and its CMake build; the
+# vX tags hold the TypeScript sources, which need Node.js and llparse to
+# generate that C first.
+LLHTTP_SITE = $(call github,nodejs,llhttp,release/v$(LLHTTP_VERSION))
 LLHTTP_LICENSE = MIT
 LLHTTP_LICENSE_FILES = LICENSE-MIT
 LLHTTP_INSTALL_STAGING = YES

@@ -50,4 +50,39 @@ define WECOM_MEDIA_WRITE_KCONFIG
 endef
 WECOM_MEDIA_PRE_CONFIGURE_HOOKS += WECOM_MEDIA_WRITE_KCONFIG
 
+# getrandom() comes from the C library (glibc >= 2.25, musl >= 1.1.20),
+# whose version Buildroot does not know for an external toolchain: say so
+# plainly here rather than as a compile error in the middle of the build.
+define WECOM_MEDIA_CHECK_GETRANDOM
+	printf '#include <sys/random.h>\nint main(void) { char b; return (int)getrandom(&b, 1, 0); }\n' \
+		> $(@D)/buildroot-getrandom.c
+	$(TARGET_CC) $(TARGET_CFLAGS) $(TARGET_LDFLAGS) $(@D)/buildroot-getrandom.c \
+		-o $(@D)/buildroot-getrandom || { \
+		echo "wecom-media needs getrandom() in the C library: glibc >= 2.25 or musl >= 1.1.20"; \
+		exit 1; }
+endef
+WECOM_MEDIA_PRE_CONFIGURE_HOOKS += WECOM_MEDIA_CHECK_GETRANDOM
+
+# The project's mbedTLS configuration (packaging/mbedtls/), applied to
+# Buildroot's own mbedtls package after its sources are patched. The
+# overlay is named at the top of the config header this mbedTLS has
+# (mbedtls_config.h in 3.x, config.h in 2.28), so the installed headers
+# carry it: every program built against this mbedTLS sees its options.
+ifeq ($(BR2_PACKAGE_WECOM_MEDIA_MBEDTLS_TUNE),y)
+WECOM_MEDIA_MBEDTLS_DIR = $(BR2_EXTERNAL_WECOM_MEDIA_PATH)/../mbedtls
+define WECOM_MEDIA_MBEDTLS_TUNE
+	$(INSTALL) -m 0644 $(WECOM_MEDIA_MBEDTLS_DIR)/wecom_mbedtls_config.h \
+		$(@D)/include/mbedtls/wecom_mbedtls_config.h
+	h=$(@D)/include/mbedtls/mbedtls_config.h; \
+	test -f $$h || h=$(@D)/include/mbedtls/config.h; \
+	grep -q wecom_mbedtls_config.h $$h || \
+		$(SED) '1i #define MBEDTLS_USER_CONFIG_FILE "wecom_mbedtls_config.h"' $$h
+	grep -q wecom_mbedtls_gmtime $(@D)/library/platform_util.c || \
+		cat $(WECOM_MEDIA_MBEDTLS_DIR)/wecom_mbedtls_gmtime.c \
+		>> $(@D)/library/platform_util.c
+endef
+# check-package disable TypoInPackageVariable
+MBEDTLS_POST_PATCH_HOOKS += WECOM_MEDIA_MBEDTLS_TUNE
+endif
+
 $(eval $(cmake-package))
