@@ -228,7 +228,7 @@ make -C "$O" mbedtls-legal-info llhttp-legal-info jsmn-legal-info wecom-media-le
   > "$W/legal-info.log" 2>&1 || { tail -20 "$W/legal-info.log"; exit 1; }
 echo "   licence files match the .hash files (legal-info of mbedtls, llhttp, jsmn, wecom-media)"
 if [ "$TUNE" = 1 ]; then
-  grep -l 'MBEDTLS_USER_CONFIG_FILE "wecom_mbedtls_config.h"' "$O"/staging/usr/include/mbedtls/*config.h \
+  grep -l 'MBEDTLS_USER_CONFIG_FILE "wecom_mbedtls_config.h"' "$O"/host/*/sysroot/usr/include/mbedtls/*config.h \
     || { echo "staging's mbedTLS headers do not name the overlay"; exit 1; }
 fi
 
