@@ -3,7 +3,9 @@
 # What the Buildroot and Yocto recipes (packaging/) rely on, checked here
 # without either tree:
 #   1. every -D option and CONFIG_WECOM_* setting they pass exists, and every
-#      Buildroot Config.in option maps to one (check_recipes.py);
+#      Buildroot Config.in option maps to one, and the Yocto layer keeps OE's
+#      conventions and its llhttp matches Buildroot's (check_recipes.py; the
+#      check in a real tree is packaging/yocto/check-in-poky.sh);
 #   2. for armhf and aarch64, shared and static: a build with exactly the
 #      recipes' flags (prefix /usr, lib, Release, the example toolchain file,
 #      no tests, and no emulator: nothing may run a target program while

@@ -21,7 +21,15 @@
   the default tarball name) from a release/v tag, and its .hash names that
   tarball and every licence file;
 - the mbedTLS option applies the overlay in packaging/mbedtls/ to
-  Buildroot's mbedtls package, whichever config header (2.28 or 3.x) it has.
+  Buildroot's mbedtls package, whichever config header (2.28 or 3.x) it has;
+- the Yocto layer: wecom-media has a git SRC_URI at a commit (externalsrc
+  only as a developer's override), EXTRA_OECMAKE +=, a ${PN} made even
+  when empty; every recipe its SPDX line, HOMEPAGE and licence fields;
+  llhttp the release tarball and sha256 of Buildroot's package, with
+  DEFAULT_PREFERENCE -1 and a layer priority below meta-networking's;
+  LAYERSERIES_COMPAT the series checked; the mbedTLS bbappend opt-in,
+  with patches (Upstream-Status) instead of edits in a task; a README
+  as yocto-check-layer wants it.
 Exit status 1 and one line per problem otherwise.
 """
 import glob
@@ -233,9 +241,91 @@ for bb_path in bbs:
     for flag in FLAGS:
         if flag not in bb and not flag.startswith("-DCMAKE_"):
             problems.append("%s does not pass %s (check.sh builds with it)" % (bb_path, flag))
-lc = read(os.path.join(PK, "yocto", "conf", "layer.conf"))
-if not re.search(r'LAYERSERIES_COMPAT_\S+\s*=\s*"[^"]*scarthgap', lc):
-    problems.append("layer.conf: LAYERSERIES_COMPAT does not name scarthgap")
+    # OE conventions: a real SRC_URI (externalsrc is the developer's
+    # override, set in local.conf), appended cmake options, a home page,
+    # and a ${PN} that exists when PACKAGECONFIG leaves it no file.
+    if re.search(r"^inherit\b.*\bexternalsrc\b", bb, re.M) or "EXTERNALSRC" in bb:
+        problems.append("%s builds through externalsrc instead of its SRC_URI" % os.path.basename(bb_path))
+    if not re.search(r'^SRC_URI\s*=\s*"git://[^"]*;protocol=https;branch=', bb, re.M):
+        problems.append("%s: SRC_URI is not a git URL with protocol and branch" % os.path.basename(bb_path))
+    if not re.search(r'^SRCREV\s*=\s*"[0-9a-f]{40}"', bb, re.M):
+        problems.append("%s: SRCREV is not a commit" % os.path.basename(bb_path))
+    if re.search(r"^EXTRA_OECMAKE\s*=", bb, re.M):
+        problems.append("%s sets EXTRA_OECMAKE = (drops what the class or a bbappend added; use +=)"
+                        % os.path.basename(bb_path))
+    if not re.search(r'^ALLOW_EMPTY:\$\{PN\}\s*=\s*"1"', bb, re.M):
+        problems.append("%s: ${PN} is empty, and so not made, without PACKAGECONFIG shared"
+                        % os.path.basename(bb_path))
+
+# -- the Yocto layer: its recipes, llhttp, the layer's settings -----------------
+Y = os.path.join(PK, "yocto")
+for path in sorted(glob.glob(os.path.join(Y, "recipes-*", "*", "*.bb"))):
+    rb = read(path)
+    name = os.path.relpath(path, Y)
+    if not rb.startswith("# SPDX-License-Identifier: MIT"):
+        problems.append("%s does not start with its SPDX line" % name)
+    for var in ("SUMMARY", "HOMEPAGE", "LICENSE", "LIC_FILES_CHKSUM", "SRC_URI"):
+        if not re.search(r"^%s\s*=" % var, rb, re.M):
+            problems.append("%s has no %s" % (name, var))
+    if re.search(r"^\s*(sed -i|cat .*>>)", rb, re.M):
+        problems.append("%s edits sources in a task (ship a patch)" % name)
+
+# llhttp: the release tarball and licence file Buildroot's package names.
+lh = glob.glob(os.path.join(Y, "recipes-support", "llhttp", "llhttp_*.bb"))
+if len(lh) != 1:
+    problems.append("expected one recipes-support/llhttp/llhttp_<version>.bb, found %d" % len(lh))
+else:
+    lb = strip_comments(read(lh[0]))
+    pv = re.search(r"llhttp_([0-9.]+)\.bb$", lh[0]).group(1)
+    brmk = read(os.path.join(PK, "buildroot", "package", "llhttp", "llhttp.mk"))
+    brv = re.search(r"^LLHTTP_VERSION\s*=\s*(\S+)", brmk, re.M).group(1)
+    brhash = read(os.path.join(PK, "buildroot", "package", "llhttp", "llhttp.hash"))
+    tar = re.search(r"^sha256\s+([0-9a-f]{64})\s+v%s\.tar\.gz" % re.escape(brv), brhash, re.M)
+    sha = re.search(r'^SRC_URI\[sha256sum\]\s*=\s*"([0-9a-f]{64})"', lb, re.M)
+    if pv != brv:
+        problems.append("llhttp recipe is %s, the Buildroot package %s" % (pv, brv))
+    elif not sha or not tar or sha.group(1) != tar.group(1):
+        problems.append("llhttp recipe's sha256 is not Buildroot's for v%s.tar.gz" % brv)
+    if "archive/refs/tags/release/v${PV}.tar.gz" not in lb:
+        problems.append("llhttp recipe does not fetch the release/v${PV} tarball")
+    if not re.search(r'^LIC_FILES_CHKSUM\s*=\s*"file://LICENSE-MIT;md5=[0-9a-f]{32}"', lb, re.M):
+        problems.append("llhttp recipe: LIC_FILES_CHKSUM is not the md5 of LICENSE-MIT")
+    if not re.search(r'^DEFAULT_PREFERENCE\s*=\s*"-1"', lb, re.M):
+        problems.append("llhttp recipe lacks DEFAULT_PREFERENCE = \"-1\" (meta-networking's must win)")
+
+lc = read(os.path.join(Y, "conf", "layer.conf"))
+compat = re.search(r'^LAYERSERIES_COMPAT_\S+\s*=\s*"([^"]*)"', lc, re.M)
+if not compat or sorted(compat.group(1).split()) != ["kirkstone", "scarthgap"]:
+    problems.append("layer.conf: LAYERSERIES_COMPAT is not the series checked (kirkstone scarthgap)")
+prio = re.search(r'^BBFILE_PRIORITY_\S+\s*=\s*"(\d+)"', lc, re.M)
+# meta-networking's is 5: where it has llhttp, its recipe must be taken.
+if not prio or int(prio.group(1)) >= 5:
+    problems.append("layer.conf: BBFILE_PRIORITY must be below meta-networking's 5")
+if "networking-layer" not in lc:
+    problems.append("layer.conf: LAYERDEPENDS lacks networking-layer (mbedtls)")
+# The mbedTLS bbappend is opt-in: outside the recipes-* glob.
+for path in glob.glob(os.path.join(Y, "recipes-*", "*", "mbedtls*.bbappend")):
+    problems.append("%s applies to every image; it belongs in mbedtls-tuning/" % os.path.relpath(path, Y))
+for path in glob.glob(os.path.join(Y, "mbedtls-tuning", "*.bbappend")):
+    ab = strip_comments(read(path))
+    if re.search(r"do_(configure|compile|patch)", ab) or re.search(r"\bsed -i\b", ab):
+        problems.append("%s edits sources in a task (ship a patch)" % os.path.relpath(path, Y))
+    for f in re.findall(r"file://([^;\s\"]+)", ab):
+        f = f.replace("${WECOM_MBEDTLS_PATCHDIR}", "mbedtls-*")
+        if not (glob.glob(os.path.join(Y, "mbedtls-tuning", f)) or
+                glob.glob(os.path.join(PK, "mbedtls", f))):
+            problems.append("%s: file://%s is in neither mbedtls-tuning/ nor packaging/mbedtls/"
+                            % (os.path.relpath(path, Y), f))
+for path in glob.glob(os.path.join(Y, "**", "*.patch"), recursive=True):
+    if not re.search(r"^Upstream-Status: (Pending|Submitted|Accepted|Backport|Denied|Inappropriate|Inactive-Upstream)",
+                     read(path), re.M):
+        problems.append("%s has no Upstream-Status" % os.path.relpath(path, Y))
+# What yocto-check-layer asks of a layer's README.
+readme = os.path.join(Y, "README.md")
+rtext = read(readme) if os.path.exists(readme) else ""
+if not rtext or "maintainer" not in rtext.lower() or "patch" not in rtext.lower() \
+        or not re.match(r"[^@]+@[^@]+", rtext):
+    problems.append("packaging/yocto/README.md missing, or without maintainer, patch and an email address")
 
 for flag in FLAGS:
     if flag not in mk and not flag.startswith("-DCMAKE_"):

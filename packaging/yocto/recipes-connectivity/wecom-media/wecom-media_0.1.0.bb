@@ -3,17 +3,22 @@ SUMMARY = "WeCom temporary-media client for constrained Linux devices"
 DESCRIPTION = "Uploads and downloads WeCom temporary media over HTTPS \
 (mbedTLS) in a fixed amount of memory: a C library and the wecom-media tool."
 SECTION = "libs/network"
+HOMEPAGE = "https://github.com/wecom-media/wecom-media"
 
 LICENSE = "MIT"
 LIC_FILES_CHKSUM = "file://LICENSE;md5=8fb03c124c9e043f430db178087f040d"
 
-# Built from the tree this layer lives in (packaging/yocto/ of the
-# wecom-media sources). A release recipe would use instead:
-#   SRC_URI = "git://<its repository>;protocol=https;branch=main"
-#   SRCREV = "<commit>"
-inherit cmake pkgconfig externalsrc
-EXTERNALSRC ?= "${@os.path.abspath(os.path.join(d.getVar('FILE_DIRNAME'), '..', '..', '..', '..'))}"
-EXTERNALSRC_BUILD ?= "${WORKDIR}/build"
+# The project's public repository and the commit this recipe builds; a
+# release moves SRCREV (and PV) to its tag's commit. To build a working
+# checkout instead (a developer's override, in local.conf):
+#   INHERIT += "externalsrc"
+#   EXTERNALSRC:pn-wecom-media = "/path/to/wecom-media"
+#   EXTERNALSRC_BUILD:pn-wecom-media = "${WORKDIR}/build"
+SRC_URI = "git://github.com/wecom-media/wecom-media.git;protocol=https;branch=main"
+SRCREV = "b68349503cd67161931a0283a8812ee837f7a67d"
+S = "${WORKDIR}/git"
+
+inherit cmake pkgconfig
 
 DEPENDS = "mbedtls llhttp jsmn"
 
@@ -43,7 +48,7 @@ WECOM_IO_BUF_SIZE ?= "16384"
 WECOM_DEFAULT_CA_FILE ?= "/etc/ssl/certs/ca-certificates.crt"
 
 WECOM_KCONFIG = "${WORKDIR}/wecom.config"
-EXTRA_OECMAKE = "-DWECOM_BUILD_TESTS=OFF -DWECOM_KCONFIG=${WECOM_KCONFIG}"
+EXTRA_OECMAKE += "-DWECOM_BUILD_TESTS=OFF -DWECOM_KCONFIG=${WECOM_KCONFIG}"
 
 do_configure:prepend() {
     printf '%s\n' \
@@ -60,3 +65,8 @@ do_configure:prepend() {
 PACKAGES =+ "${PN}-cli"
 FILES:${PN}-cli = "${bindir}/wecom-media"
 RRECOMMENDS:${PN} = "ca-certificates"
+# Without "shared" the library is static (${PN}-staticdev) and ${PN} holds
+# no file; it is still made, so that ${PN}-dev (which depends on it) and an
+# image's IMAGE_INSTALL += "wecom-media" keep working.
+ALLOW_EMPTY:${PN} = "1"
+RRECOMMENDS:${PN}-cli = "ca-certificates"
