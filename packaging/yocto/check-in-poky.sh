@@ -11,10 +11,11 @@
 # layer, then
 #   1. parses every recipe (bitbake -p);
 #   2. resolves wecom-media's graph (bitbake -g wecom-media): no "Nothing
-#      PROVIDES", and llhttp, jsmn and mbedtls in the task list; again with
-#      PACKAGECONFIG down to the static library alone, and with the
-#      mbedTLS tuning (WECOM_MBEDTLS_TUNING) on, whose patch must be the
-#      one for the mbedTLS version bitbake picks;
+#      PROVIDES", and llhttp, jsmn and mbedtls in the task list; then, on
+#      the recipe alone (bitbake -e -b), PACKAGECONFIG down to the static
+#      library still makes the wecom-media package, and the mbedTLS tuning
+#      (WECOM_MBEDTLS_TUNING) takes the patch for the mbedTLS version the
+#      graph took;
 #   3. runs yocto-check-layer on the layer (SKIP_CHECK_LAYER=1 leaves it
 #      out: it parses the whole tree several times).
 # bitbake refuses to run as root: run this as another user.
@@ -75,35 +76,67 @@ graph() { # dir label
   for pn in wecom-media llhttp jsmn mbedtls cmake-native; do
     grep -q "^$pn\$" "$1/pn-buildlist" || fail "$2: $pn is not in pn-buildlist"
   done
-  tail -2 "$1/g.log"
+  grep -E "^NOTE: (PN build list|Task dependencies) saved" "$1/g.log"
+  echo "$(wc -l < "$1/pn-buildlist") recipes in pn-buildlist, among them wecom-media llhttp jsmn mbedtls"
 }
 
 say "2. bitbake -g wecom-media"
 graph . "default PACKAGECONFIG"
 grep -q '"wecom-media.do_prepare_recipe_sysroot" -> "llhttp.do_populate_sysroot"' task-depends.dot \
   || fail "wecom-media's sysroot does not take llhttp"
-LLHTTP=$(bitbake-layers show-recipes llhttp 2>/dev/null | sed -n 's/^  \([a-z-]*\) *\([^ ]*\).*/\1 \2/p' | head -1)
-echo "llhttp from: $LLHTTP" | tee -a "$LOG"
+# Which layer's llhttp bitbake takes (its file in the graph).
+echo "llhttp: $(grep -m1 -o '"llhttp.do_compile" \[label="[^"]*' task-depends.dot | sed 's/.*\\n//')" | tee -a "$LOG"
 
-say "2b. bitbake -g with PACKAGECONFIG = \"download\" (static library, no CLI)"
+# The variants below change local.conf, which would make bitbake parse the
+# whole tree again: -b parses the one recipe (with its bbappends) instead.
+WM=$(ls "$LAYER"/recipes-connectivity/wecom-media/wecom-media_*.bb)
+say "2b. bitbake -e -b wecom-media with PACKAGECONFIG = \"download\" (static library, no CLI)"
 cp conf/local.conf conf/local.conf.base
 echo 'PACKAGECONFIG:pn-wecom-media = "download"' >> conf/local.conf
-bitbake -e wecom-media > env-static.txt 2>&1 || fail "bitbake -e wecom-media (static)"
+bitbake -e -b "$WM" > env-static.txt 2>&1 || { tail -20 env-static.txt; fail "bitbake -e -b wecom-media (static)"; }
 grep -q '^ALLOW_EMPTY:wecom-media="1"' env-static.txt || fail "static build: the wecom-media package would be empty and not made"
 grep -q '^EXTRA_OECMAKE=.*-DWECOM_BUILD_SHARED=OFF' env-static.txt || fail "static build: WECOM_BUILD_SHARED not OFF"
-mkdir -p g-static && graph g-static "static PACKAGECONFIG"
+grep -q '^EXTRA_OECMAKE=.*-DWECOM_BUILD_CLI=OFF' env-static.txt || fail "static build: WECOM_BUILD_CLI not OFF"
+echo "static: ALLOW_EMPTY:wecom-media=\"1\", -DWECOM_BUILD_SHARED=OFF -DWECOM_BUILD_CLI=OFF" | tee -a "$LOG"
 
-say "2c. bitbake -g with WECOM_MBEDTLS_TUNING = \"1\""
+say "2c. mbedtls without and with WECOM_MBEDTLS_TUNING = \"1\" (tinfoil)"
 cp conf/local.conf.base conf/local.conf
-echo 'WECOM_MBEDTLS_TUNING = "1"' >> conf/local.conf
-bitbake -e mbedtls > env-mbedtls.txt 2>&1 || fail "bitbake -e mbedtls (tuned)"
-MPV=$(sed -n 's/^PV="\(.*\)"/\1/p' env-mbedtls.txt)
+# The mbedtls recipe the graph took. bitbake -e -b does not apply
+# bbappends on scarthgap, so tinfoil parses that one recipe with the
+# bbappends BBFILES brings for it (no parse of the whole tree).
+MB=$(grep -m1 -o '"mbedtls.do_compile" \[label="[^"]*' task-depends.dot | sed 's/.*\\n//')
+tuned() { # WECOM_MBEDTLS_TUNING value, as local.conf would set it ("": unset)
+  PYTHONPATH="$POKY_DIR/bitbake/lib" python3 - "$MB" "$1" <<'PY'
+import fnmatch, glob, os, sys
+import bb.tinfoil
+fn, tuning = sys.argv[1], sys.argv[2]
+with bb.tinfoil.Tinfoil(output=sys.stderr) as t:
+    t.logger.setLevel(40)
+    t.prepare(config_only=True, quiet=2)
+    if tuning:
+        t.config_data.setVar("WECOM_MBEDTLS_TUNING", tuning)
+    appends = []
+    for pat in (t.config_data.getVar("BBFILES") or "").split():
+        if pat.endswith(".bbappend"):
+            for f in sorted(glob.glob(pat)):
+                b = os.path.basename(f)[:-len(".bbappend")]
+                if fnmatch.fnmatch(os.path.basename(fn)[:-3], b.replace("%", "*")):
+                    appends.append(f)
+    d = t.parse_recipe_file(fn, appendlist=appends)
+    print("PV=" + d.getVar("PV"))
+    print("APPENDS=" + " ".join(appends))
+    print("SRC_URI=" + " ".join(d.getVar("SRC_URI").split()))
+PY
+}
+tuned "" > mbedtls-plain.txt 2>&1 || { tail -20 mbedtls-plain.txt; fail "tinfoil: $MB"; }
+grep -q '^SRC_URI=.*wecom' mbedtls-plain.txt && fail "mbedtls is changed without WECOM_MBEDTLS_TUNING"
+tuned 1 > mbedtls-tuned.txt 2>&1 || { tail -20 mbedtls-tuned.txt; fail "tinfoil: $MB (tuned)"; }
+MPV=$(sed -n 's/^PV=//p' mbedtls-tuned.txt)
 case $MPV in 2.*) WANT=mbedtls-2 ;; *) WANT=mbedtls-3 ;; esac
-grep '^SRC_URI=' env-mbedtls.txt | grep -q "file://$WANT/0001-" || fail "mbedtls $MPV: SRC_URI lacks $WANT's patch"
-grep '^SRC_URI=' env-mbedtls.txt | grep -q "wecom_mbedtls_gmtime.c" || fail "mbedtls $MPV: no wecom_mbedtls_gmtime.c"
-echo "mbedtls $MPV takes $WANT/ and the overlay" | tee -a "$LOG"
-mkdir -p g-tuned && graph g-tuned "mbedTLS tuning on"
-cp conf/local.conf.base conf/local.conf
+grep -q "^APPENDS=.*mbedtls-tuning/mbedtls_%.bbappend" mbedtls-tuned.txt || fail "BBFILES does not bring mbedtls-tuning/ with WECOM_MBEDTLS_TUNING = 1"
+grep '^SRC_URI=' mbedtls-tuned.txt | grep -q "file://$WANT/0001-" || fail "mbedtls $MPV: SRC_URI lacks $WANT's patch"
+grep '^SRC_URI=' mbedtls-tuned.txt | grep -q "wecom_mbedtls_gmtime.c" || fail "mbedtls $MPV: no wecom_mbedtls_gmtime.c"
+echo "mbedtls $MPV ($MB): untouched by default; with the tuning $(sed -n 's/^SRC_URI=//p' mbedtls-tuned.txt)" | tee -a "$LOG"
 
 if [ "${SKIP_CHECK_LAYER:-0}" = 1 ]; then
   say "3. yocto-check-layer: skipped (SKIP_CHECK_LAYER=1)"
