@@ -16,8 +16,11 @@
 #      library still makes the wecom-media package, and the mbedTLS tuning
 #      (WECOM_MBEDTLS_TUNING) takes the patch for the mbedTLS version the
 #      graph took;
-#   3. runs yocto-check-layer on the layer (SKIP_CHECK_LAYER=1 leaves it
-#      out: it parses the whole tree several times).
+#   3. runs yocto-check-layer on the layer (CHECK_LAYER=full, the default:
+#      it parses the whole tree and computes the signatures of every world
+#      task several times, hours on two cores); CHECK_LAYER=quick runs its
+#      test cases except the three over world signatures, in the build
+#      directory of 1 and 2 (minutes); CHECK_LAYER=skip leaves it out.
 # bitbake refuses to run as root: run this as another user.
 set -eu
 : "${POKY_DIR:?POKY_DIR: the poky tree}" "${META_OE_DIR:?META_OE_DIR: the meta-openembedded tree}"
@@ -25,6 +28,8 @@ LAYER=$(cd "$(dirname "$0")" && pwd)
 POKY_DIR=$(cd "$POKY_DIR" && pwd)
 META_OE_DIR=$(cd "$META_OE_DIR" && pwd)
 [ "$(id -u)" != 0 ] || { echo "check-in-poky.sh: bitbake does not run as root" >&2; exit 1; }
+CHECK_LAYER=${CHECK_LAYER:-full}
+case $CHECK_LAYER in full|quick|skip) ;; *) echo "CHECK_LAYER: full, quick or skip" >&2; exit 2 ;; esac
 B=${BUILD_DIR:-$(mktemp -d /tmp/wecom-yocto-check.XXXXXX)}
 mkdir -p "$B"
 B=$(cd "$B" && pwd)
@@ -138,8 +143,39 @@ grep '^SRC_URI=' mbedtls-tuned.txt | grep -q "file://$WANT/0001-" || fail "mbedt
 grep '^SRC_URI=' mbedtls-tuned.txt | grep -q "wecom_mbedtls_gmtime.c" || fail "mbedtls $MPV: no wecom_mbedtls_gmtime.c"
 echo "mbedtls $MPV ($MB): untouched by default; with the tuning $(sed -n 's/^SRC_URI=//p' mbedtls-tuned.txt)" | tee -a "$LOG"
 
-if [ "${SKIP_CHECK_LAYER:-0}" = 1 ]; then
-  say "3. yocto-check-layer: skipped (SKIP_CHECK_LAYER=1)"
+if [ "$CHECK_LAYER" = quick ]; then
+  say "3. yocto-check-layer's own tests but those over world signatures (CHECK_LAYER=quick)"
+  # Its test cases, run in this build directory (the layer is already in
+  # it, and the parse cached): README, parse, environment, LAYERSERIES_COMPAT,
+  # patches' Upstream-Status. Skipped: test_world, test_world_inherit_class
+  # and test_signatures (bitbake -S none world, before and after adding the
+  # layer: an hour or more on two cores), which CHECK_LAYER=full runs.
+  PYTHONPATH="$POKY_DIR/scripts/lib:$POKY_DIR/meta/lib:$POKY_DIR/bitbake/lib" python3 - "$LAYER" "$POKY_DIR" \
+      > check-layer-quick.out 2>&1 <<'PY' && rc=0 || rc=$?
+import logging, os, sys
+layer_dir, poky = sys.argv[1], sys.argv[2]
+from checklayer import detect_layers
+from checklayer.context import CheckLayerTestContext
+from oeqa.utils.commands import get_bb_vars
+logging.basicConfig(level=logging.INFO, stream=sys.stdout)
+logger = logging.getLogger("yocto-check-layer")
+layer = detect_layers([layer_dir], False)[0]
+td = {"bbvars": get_bb_vars(), "builddir": os.environ["BUILDDIR"]}
+tc = CheckLayerTestContext(td=td, logger=logger, layer=layer, test_software_layer_signatures=True)
+# All of common.py's tests (the release has them or not) but the three.
+run = ["common.CommonCheckLayer." + t for t in ("test_readme", "test_parse", "test_show_environment",
+                                                "test_layerseries_compat", "test_patches_upstream_status")]
+tc.loadTests([os.path.join(poky, "scripts", "lib", "checklayer", "cases")], tests=run)
+r = tc.runTests()
+print("Ran %d tests: %d failures, %d errors, %d skipped" % (r.testsRun, len(r.failures), len(r.errors), len(r.skipped)))
+sys.exit(0 if r.wasSuccessful() and r.testsRun >= 4 else 1)
+PY
+  cat check-layer-quick.out >> "$LOG"
+  sed -n 's/^INFO:yocto-check-layer://p' check-layer-quick.out \
+    | grep -E "^(test_| \.\.\. |Ran |OK|FAILED|UNEXPECTED)" || tail -20 check-layer-quick.out
+  [ "$rc" = 0 ] || fail "yocto-check-layer's tests failed (see $PWD/check-layer-quick.out)"
+elif [ "$CHECK_LAYER" = skip ]; then
+  say "3. yocto-check-layer: skipped (CHECK_LAYER=skip)"
 else
   say "3. yocto-check-layer"
   # In a build directory of its own, whose bblayers.conf has poky's layers
