@@ -280,12 +280,12 @@ else:
     brmk = read(os.path.join(PK, "buildroot", "package", "llhttp", "llhttp.mk"))
     brv = re.search(r"^LLHTTP_VERSION\s*=\s*(\S+)", brmk, re.M).group(1)
     brhash = read(os.path.join(PK, "buildroot", "package", "llhttp", "llhttp.hash"))
-    tar = re.search(r"^sha256\s+([0-9a-f]{64})\s+v%s\.tar\.gz" % re.escape(brv), brhash, re.M)
+    tar = re.search(r"^sha256\s+([0-9a-f]{64})\s+llhttp-%s\.tar\.gz" % re.escape(brv), brhash, re.M)
     sha = re.search(r'^SRC_URI\[sha256sum\]\s*=\s*"([0-9a-f]{64})"', lb, re.M)
     if pv != brv:
         problems.append("llhttp recipe is %s, the Buildroot package %s" % (pv, brv))
     elif not sha or not tar or sha.group(1) != tar.group(1):
-        problems.append("llhttp recipe's sha256 is not Buildroot's for v%s.tar.gz" % brv)
+        problems.append("llhttp recipe's sha256 is not Buildroot's for llhttp-%s.tar.gz" % brv)
     if "archive/refs/tags/release/v${PV}.tar.gz" not in lb:
         problems.append("llhttp recipe does not fetch the release/v${PV} tarball")
     if not re.search(r'^LIC_FILES_CHKSUM\s*=\s*"file://LICENSE-MIT;md5=[0-9a-f]{32}"', lb, re.M):
