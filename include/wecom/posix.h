@@ -46,7 +46,9 @@ WECOM_API void wecom_posix_transport(wecom_transport_t *t, wecom_posix_net_t *ne
  * filled again or goes away. */
 WECOM_API void wecom_posix_port_init(wecom_port_t *port, wecom_posix_net_t *net);
 
-/* Close net's connection and its wake-up pipe. */
+/* Close net's connection and its wake-up pipe. A net never filled by
+ * wecom_posix_transport() or _port_init() (zeroed storage) is left
+ * alone; a second call does nothing. */
 WECOM_API void wecom_posix_net_free(wecom_posix_net_t *net);
 
 /* getrandom() as an mbedTLS-style entropy callback: 0 or

@@ -329,7 +329,10 @@ static void open_wake(wecom_posix_net_t *net)
 
 void wecom_posix_net_free(wecom_posix_net_t *net)
 {
-    if (net == NULL)
+    /* Zeroed storage that was never set up holds wake[0] == wake[1] == 0:
+     * a real pipe has two descriptors, a failed one -1 and -1. Closing
+     * "its" descriptors would close the process's fd 0. */
+    if (net == NULL || (net->wake[0] == net->wake[1] && net->wake[0] >= 0))
         return;
     net_close(net);
     if (net->wake[0] >= 0)

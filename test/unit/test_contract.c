@@ -389,8 +389,17 @@ static void case_wecom_posix_port_init(wecom_client_t *c)
 
 static void case_wecom_posix_net_free(wecom_client_t *c)
 {
+    wecom_posix_net_t net;
+    int fd0 = open("/dev/null", O_RDONLY);
     (void)c;
     wecom_posix_net_free(NULL);
+    /* A zeroed net was never set up: the process's fd 0 stays open. */
+    assert_true(fd0 >= 0);
+    assert_int_equal(dup2(fd0, 0), 0);
+    memset(&net, 0, sizeof net);
+    wecom_posix_net_free(&net);
+    assert_int_not_equal(fcntl(0, F_GETFD), -1);
+    close(fd0);
 }
 
 static void case_wecom_posix_entropy(wecom_client_t *c)
