@@ -99,7 +99,7 @@ wecom_err_t wecom_client_init_checked(wecom_client_t *client,
     c->retry_max = (unsigned)(WECOM_RETRY_MAX > 0 ? WECOM_RETRY_MAX - 1 : 0);
     c->retry_max_ms = (uint32_t)WECOM_RETRY_MAX_MS;
     /* The I/O buffer is idle until a connection is up: the CA store
-     * reads the CA file through it (core/castore.h). */
+     * reads the CA file through it (core/tls/castore.h). */
     rc = wecom__tls_init(&c->tls, cfg->port, &cfg->tls, c->io, sizeof c->io);
     if (rc != WECOM_OK)
         return rc;

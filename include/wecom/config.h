@@ -52,7 +52,7 @@
 #ifndef WECOM_OUTBOX
 #define WECOM_OUTBOX 1
 #endif
-/* HTTP proxies: the CONNECT tunnel (core/proxy.c) between the transport
+/* HTTP proxies: the CONNECT tunnel (core/tls/proxy.c) between the transport
  * and TLS, and the client's proxy settings. Off: a proxy in the
  * configuration is refused with WECOM_ERR_INVALID_ARG. */
 #ifndef WECOM_PROXY
@@ -340,7 +340,7 @@
 #define WECOM_DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #endif
 
-/* The CA store (core/castore.c): the CA file is not parsed up front but
+/* The CA store (core/tls/castore.c): the CA file is not parsed up front but
  * streamed at each full handshake through the client's I/O buffer, its
  * certificates matched by name to the server's chain. The longest CA
  * file path (kept in the client) and the bytes read at a time (the rest

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The proxy's answer to CONNECT (core/proxy.c), from a hostile proxy: the
+ * The proxy's answer to CONNECT (core/tls/proxy.c), from a hostile proxy: the
  * input is what the proxy sends. Properties beyond "no crash": the
  * outcome is one of the tunnel's own, the same however the bytes are
  * split (whole, one at a time, in the splits the first byte picks), a

@@ -375,7 +375,7 @@ static void test_handshake_timeout(void **state)
 
 /* ------------------------------------------------------------------
  * The CA store: a big bundle streamed at handshake time must give the
- * same verdicts as one root in memory (core/castore.c).
+ * same verdicts as one root in memory (core/tls/castore.c).
  */
 
 static test_cert_t g_root2, g_inter, g_inter_leaf, g_stray_root, g_stray_inter,

@@ -899,7 +899,7 @@ static void test_coded_206_is_refused(void **state)
 /* ------------------------------------------------------- truncation */
 
 /* The peer's close without TLS close_notify: the stream reports
- * WECOM_ERR_CLOSED where a clean end would be 0 (as core/tls.c does). */
+ * WECOM_ERR_CLOSED where a clean end would be 0 (as core/tls/tls.c does). */
 static int (*mem_recv)(void *ctx, unsigned char *buf, size_t len);
 static int cut_without_notify;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The CONNECT tunnel (core/proxy.c) over a scripted byte stream.
+ * The CONNECT tunnel (core/tls/proxy.c) over a scripted byte stream.
  *
  * Wire cases live in proxy_cases/: NAME.answer holds what the proxy
  * sends, NAME.expect the outcome (result=ok|auth|refused|protocol|closed

@@ -65,7 +65,7 @@ typedef struct wecom_tls {
     int io_err;            /* the transport's last error, for mapping */
     int lib_err;           /* mbedTLS's error of the last failed handshake
                               or transfer, 0 for none */
-    int no_pss;            /* TLS 1.2 alone, without RSA-PSS (core/tls.c) */
+    int no_pss;            /* TLS 1.2 alone, without RSA-PSS (core/tls/tls.c) */
     uint32_t verify_flags; /* mbedTLS verify result of the last handshake */
     int connected;
     int have_session;

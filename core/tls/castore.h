@@ -58,7 +58,7 @@ wecom_err_t wecom__castore_init(wecom_castore_t *s,
                                unsigned char *scratch, size_t scratch_len);
 
 /* The trust list to hand mbedTLS's handshake: empty, so that the chain
- * is judged by wecom__castore_verify() alone (see core/tls.c). */
+ * is judged by wecom__castore_verify() alone (see core/tls/tls.c). */
 mbedtls_x509_crt *wecom__castore_empty(wecom_castore_t *s);
 
 /* Verify chain (the peer's, leaf first) for host: find its candidate
