@@ -79,7 +79,7 @@ $CC -Os -std=c99 -D_POSIX_C_SOURCE=200809L -I"$TOP/include" -I"$BUILD/include" -
 $CC -o "$APP/upload_gc" "$APP/app.o" -Wl,--gc-sections "$LIB" $MBEDTLS
 $CC -o "$APP/upload_all" "$APP/app.o" "$LIB" $MBEDTLS
 # The same link from the archive's objects by path, for the map: inside
-# the archive core/http.c.o and llhttp's http.c.o have one name.
+# the archive a member is known by its file name alone, here by its path.
 OBJS=$(find "$BUILD/CMakeFiles/wecom_objs.dir" "$BUILD/CMakeFiles/wecom_llhttp_src.dir" \
     -name '*.o' 2>/dev/null | sort)
 $CC -o "$APP/upload_map" "$APP/app.o" -Wl,--gc-sections -Wl,-Map="$APP/upload.map" \

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Multipart framing round trip: what core/multipart.c writes, a strict
+/* Multipart framing round trip: what core/wire/multipart.c writes, a strict
  * RFC 7578 / RFC 2046 reader written here reads back, byte for byte.
  *
  * Input: flags, a boundary, a part type choice, a name and the content.

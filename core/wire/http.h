@@ -92,7 +92,7 @@ typedef struct wecom_http_request {
 
 /* llhttp's parser state (96 bytes in llhttp 8 and 9 on 64-bit
  * systems), held as opaque storage so that users of these headers need
- * no llhttp headers; core/http_response.c checks at compile time that it
+ * no llhttp headers; core/wire/http_response.c checks at compile time that it
  * fits. */
 typedef union wecom_llhttp_state {
     unsigned char bytes[WECOM_LLHTTP_STATE_SIZE];
