@@ -143,7 +143,7 @@ fuzz: fuzz-build
 fuzz-long: fuzz-build
 	python3 test/fuzz/long.py $(BUILD)-fuzz $(FUZZ_SECONDS) $(JOBS)
 
-# Static analysis of core/, port/ and cli/: cppcheck and clang-tidy-14 on
+# Static analysis of core/, outbox/, port/ and cli/: cppcheck and clang-tidy-14 on
 # the compile commands of $(BUILD)-lint; checks in .clang-tidy and
 # test/lint/. Fails on any finding (list in $(BUILD)-lint/lint-findings.txt).
 lint:

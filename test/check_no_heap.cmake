@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Fails when any of the library's own object files references malloc,
-# calloc, realloc or free (DESIGN.md: core/ and port/ never allocate).
+# calloc, realloc or free (DESIGN.md: core/,
+# outbox/ and port/ never allocate).
 string(REPLACE "\\;" ";" OBJECTS "${OBJECTS}")
 set(bad "")
 foreach(obj IN LISTS OBJECTS)

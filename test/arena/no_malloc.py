@@ -10,8 +10,8 @@ download of what came back. Each call stack that allocated is named by the
 innermost function of the tool (its own code, llhttp, or mbedTLS linked in)
 and the libc function it called. Prints one line per site and the total.
 
-Exit status 1 when the tool's code (cli/, core/, port/, llhttp, mbedTLS
-linked in) calls the allocator itself (mbedTLS does when the arena is not
+Exit status 1 when the tool's code (cli/, core/, outbox/, port/, llhttp,
+mbedTLS linked in) calls the allocator itself (mbedTLS does when the arena is not
 in use), or when the transfer failed; what glibc allocates on behalf of a
 libc function the tool calls (fopen's buffer, the resolver, stdio) is
 listed with that function, not failed.
@@ -79,7 +79,8 @@ def symbolize(binary, offsets):
 
 def owner(source):
     """Whose code a source file is."""
-    for part, name in (("/core/", "core"), ("/port/", "port"), ("/cli/", "cli"),
+    for part, name in (("/core/", "core"), ("/outbox/", "outbox"), ("/port/", "port"),
+                       ("/cli/", "cli"),
                        ("llhttp", "llhttp"), ("mbedtls", "mbedTLS")):
         if part in source:
             return name

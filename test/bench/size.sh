@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: MIT
 # The library's own code size at -Os, without its dependencies (mbedTLS,
 # llhttp compiled in from sources, libc): text, data and bss per object
-# of core/ and port/, and the total. `size` counts read-only data and the
-# unwind tables (.eh_frame) as text: the last line says how much of the
-# text each is (cmake -DWECOM_UNWIND_TABLES=OFF in BUILD_DIR leaves the
-# tables out).
+# of core/, outbox/ and port/, and the total. `size` counts read-only
+# data and the unwind tables (.eh_frame) as text: the last line says how
+# much of the text each is (cmake -DWECOM_UNWIND_TABLES=OFF in BUILD_DIR
+# leaves the tables out).
 #
 #   test/bench/size.sh [BUILD_DIR]   (default: build-size, made here)
 set -eu

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# What each feature costs in the library's own code: the objects of core/
-# and port/ at -Os (as test/bench/size.sh counts them), built with the
+# What each feature costs in the library's own code: the objects of core/,
+# outbox/ and port/ at -Os (as test/bench/size.sh counts them), built with the
 # defaults, with each Kconfig feature turned off alone, and with
 # configs/minimal_defconfig. Text as size(1) counts it (code, read-only
 # data and unwind tables), and the same without the unwind tables

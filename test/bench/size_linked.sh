@@ -115,7 +115,7 @@ awk -v build="$BUILD/CMakeFiles/" '
             if (o ~ /^llhttp\//) ll += kept[o]; else t += kept[o]
         }
         close("sort -k2")
-        printf "%7d  total of core/ and port/ (%.1f KiB); llhttp %d\n", t, t / 1024, ll
+        printf "%7d  total of core/, outbox/, port/ (%.1f KiB); llhttp %d\n", t, t / 1024, ll
     }' "$APP/upload.map"
 echo "== the program from libwecom-media.a (ours, llhttp, main, C runtime):"
 size "$APP/upload_all" "$APP/upload_gc" | sed "s|$APP/||"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Static analysis of core/, port/ and cli/: cppcheck and clang-tidy-14,
+# Static analysis of core/, outbox/, port/ and cli/: cppcheck and clang-tidy-14,
 # both on the compile commands of a CMake build. Any finding fails.
 #   sh test/lint/lint.sh [BUILD_DIR] [JOBS]
 # Findings, one a line (file:line: check: message), go to
@@ -24,7 +24,7 @@ root = os.getcwd() + "/"
 mine = []
 for e in json.load(open(os.path.join(sys.argv[1], "compile_commands.json"))):
     f = os.path.normpath(os.path.join(e["directory"], e["file"]))
-    if f.startswith(root) and f[len(root):].split("/")[0] in ("core", "port", "cli"):
+    if f.startswith(root) and f[len(root):].split("/")[0] in ("core", "outbox", "port", "cli"):
         mine.append(dict(e, file=f))
 os.makedirs(os.path.join(sys.argv[1], "lint"), exist_ok=True)
 json.dump(mine, open(os.path.join(sys.argv[1], "lint", "compile_commands.json"), "w"), indent=1)

@@ -5,8 +5,8 @@
 
 BUILD_DIR must be configured with CMAKE_C_FLAGS=-fcallgraph-info=su (GCC
 10 or later): each object then has a .ci file giving every function's frame
-and its calls. Prints the largest frames of core/, port/ and cli/, and for
-each ROOT (default: wecom_media_upload, wecom_media_download and
+and its calls. Prints the largest frames of core/, outbox/, port/ and
+cli/, and for each ROOT (default: wecom_media_upload, wecom_media_download and
 wecom__tls_connect, which the HTTP layer reaches by a pointer) the deepest
 call path through our own code, summing frames. A call through a function
 pointer (the port, the reader and writer, progress) or into mbedTLS, llhttp
@@ -93,7 +93,7 @@ def short(title):
 
 
 def ours(where):
-    return any(p in where for p in ("/core/", "/port/", "/cli/"))
+    return any(p in where for p in ("/core/", "/outbox/", "/port/", "/cli/"))
 
 
 def main():
@@ -103,7 +103,7 @@ def main():
     if not frames:
         print("no .ci files under %s: configure it with -DCMAKE_C_FLAGS=-fcallgraph-info=su" % build)
         return 1
-    print("largest frames of core/, port/ and cli/ (-fstack-usage):")
+    print("largest frames of core/, outbox/, port/ and cli/ (-fstack-usage):")
     mine = sorted((t for t in frames if ours(where[t])), key=lambda t: -frames[t])
     for t in mine[:12]:
         print("  %6d  %-32s %s (%s)" % (frames[t], short(t), where[t].replace(os.getcwd() + "/", ""),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The outbox (core/outbox*.c) on the real POSIX file system in a
+ * The outbox (outbox/outbox*.c) on the real POSIX file system in a
  * temporary directory: the item header read back as written and refused
  * when cut; ids in clock order; journal lines with their CRC, a flipped
  * byte caught, a torn last line cut at the drainer's start; recovery of
