@@ -39,6 +39,7 @@
 #include <mbedtls/asn1.h>
 
 #include "castore.h"
+#include "text.h"
 
 #if WECOM_CA_STREAM /* wecom/config.h */
 
@@ -627,17 +628,6 @@ static size_t ipv4_parse(const char *h, unsigned char out[4])
     return *h == '\0' ? 4 : 0;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static size_t ipv6_parse(const char *h, unsigned char out[16])
 {
     unsigned char g[16];
@@ -648,8 +638,8 @@ static size_t ipv6_parse(const char *h, unsigned char out[16])
     }
     while (*h != '\0') {
         unsigned v = 0, digits = 0;
-        while (hex_value(*h) >= 0 && digits < 5) {
-            v = v * 16 + (unsigned)hex_value(*h++);
+        while (wecom__text_hexval(*h) >= 0 && digits < 5) {
+            v = v * 16 + (unsigned)wecom__text_hexval(*h++);
             digits++;
         }
         if (digits == 0 || digits > 4 || n == 16)
